@@ -1,0 +1,331 @@
+"""Canonical records: the one shape every POS and the App catalog are translated into.
+
+Frozen dataclasses so a record read from one side cannot be mutated by accident while the
+engine compares it with the other. Money is Decimal, datetimes are aware UTC, text is NFC.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Entity(str, Enum):
+    BRANCH = "branch"
+    CATEGORY = "category"
+    PRODUCT = "product"
+    CUSTOMER = "customer"
+    ORDER = "order"
+    NEWS = "news"
+
+
+# Dependency order of a run: a product needs its category, an order its customer and products.
+SYNC_ORDER: tuple[Entity, ...] = (
+    Entity.BRANCH, Entity.CATEGORY, Entity.PRODUCT, Entity.CUSTOMER, Entity.ORDER, Entity.NEWS,
+)
+
+
+class OrderStatus(str, Enum):
+    """The App's own order statuses (the POS statuses are mapped onto these)."""
+
+    PLACED = "placed"            # Đặt hàng
+    APPROVED = "approved"        # Duyệt
+    PACKED = "packed"            # Đóng gói
+    SHIPPED_OUT = "shipped_out"  # Xuất kho
+    COMPLETED = "completed"      # Hoàn thành
+    CANCELLED = "cancelled"      # Huỷ
+    ARCHIVED = "archived"        # Lưu trữ
+    RECONCILED = "reconciled"    # Đã đối soát
+
+
+ORDER_STATUS_VI = {
+    OrderStatus.PLACED: "Đặt hàng", OrderStatus.APPROVED: "Duyệt",
+    OrderStatus.PACKED: "Đóng gói", OrderStatus.SHIPPED_OUT: "Xuất kho",
+    OrderStatus.COMPLETED: "Hoàn thành", OrderStatus.CANCELLED: "Đã huỷ",
+    OrderStatus.ARCHIVED: "Lưu trữ", OrderStatus.RECONCILED: "Đã đối soát",
+}
+
+
+class InvalidValue(ValueError):
+    """A value that cannot become part of a canonical record (bad input, never stored)."""
+
+
+def text(value: object | None) -> str:
+    """NFC-normalised, stripped text; None becomes ''.
+
+    Vietnamese arrives both precomposed and decomposed (macOS, some POS exports); comparing
+    or hashing without NFC would see 'Cà phê' and 'Cà phê' as different names.
+    """
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def money(value: object | None) -> Decimal:
+    """Decimal from a POS number or string; floats go through str() to avoid binary noise."""
+    if value is None or value == "":
+        return Decimal("0")
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(str(value).replace(",", "")) if not isinstance(value, bool) else None
+        except InvalidOperation:
+            result = None
+    if result is None or not result.is_finite():
+        raise InvalidValue(f"not an amount of money: {value!r}")
+    # 150000.0 and 150000 are the same price: store one spelling, never an exponent.
+    if result == result.to_integral_value():
+        return result.quantize(Decimal(1))
+    return result.normalize()
+
+
+def quantity(value: object | None) -> Decimal:
+    """Stock and line quantities may be fractional on some POS (kg, litres)."""
+    return money(value)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Aware UTC datetime; a naive one is a programming error (say which zone it is in)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise InvalidValue(f"naive datetime {value!r}: attach the platform's zone first")
+    return value.astimezone(timezone.utc)
+
+
+def from_vietnam_time(value: datetime) -> datetime:
+    """A naive wall-clock time read as Vietnam time (UTC+7, no DST), returned as UTC."""
+    return value.replace(tzinfo=VIETNAM).astimezone(timezone.utc)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Branch:
+    key: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    name: str
+    parent_key: str | None = None
+    visible: bool = True
+    position: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    branch_key: str
+    available: Decimal
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    sku: str = ""
+    barcode: str = ""
+    price: Decimal = Decimal("0")
+    compare_at_price: Decimal | None = None
+    options: tuple[str, ...] = ()
+    stock: tuple[StockLevel, ...] = ()
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    key: str
+    name: str
+    description: str = ""
+    category_keys: tuple[str, ...] = ()
+    option_names: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    images: tuple[str, ...] = ()
+    visible: bool = True
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    key: str
+    name: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    birthday: date | None = None
+    gender: str = ""  # "male" | "female" | ""
+    note: str = ""
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    name: str
+    quantity: Decimal
+    price: Decimal
+    product_key: str = ""
+    variant_key: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Order:
+    key: str
+    number: str = ""
+    status: OrderStatus = OrderStatus.PLACED
+    lines: tuple[OrderLine, ...] = ()
+    customer_key: str = ""
+    customer_name: str = ""
+    customer_phone: str = ""
+    shipping_address: str = ""
+    branch_key: str = ""
+    note: str = ""
+    delivery_at: datetime | None = None
+    total: Decimal = Decimal("0")
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewsArticle:
+    key: str
+    title: str
+    content: str = ""
+    summary: str = ""
+    category_key: str = ""
+    category_name: str = ""
+    author: str = ""
+    image: str = ""
+    visible: bool = True
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+Record = Branch | Category | Product | Customer | Order | NewsArticle
+
+RECORD_TYPES: dict[Entity, type] = {
+    Entity.BRANCH: Branch, Entity.CATEGORY: Category, Entity.PRODUCT: Product,
+    Entity.CUSTOMER: Customer, Entity.ORDER: Order, Entity.NEWS: NewsArticle,
+}
+
+# Fields that describe where or when a record was seen, not what the shop owner edited:
+# they never make two records "different" for conflict detection.
+UNSYNCED_FIELDS = frozenset({"key", "updated_at", "created_at", "product_key", "variant_key",
+                             "customer_key", "branch_key", "parent_key", "category_keys",
+                             "category_key", "number"})
+
+
+def _plain(value: object) -> object:
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)
+                if f.name not in UNSYNCED_FIELDS}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return text(value)
+    return value
+
+
+def fingerprint(record: Record) -> str:
+    """Hash of the fields a shop owner edits; equal records on both sides hash equal.
+
+    Ids, timestamps and cross-references are left out because they differ between the App and
+    the POS for the same real thing.
+    """
+    payload = json.dumps(_plain(record), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def to_plain(record: Record) -> dict:
+    """JSON-ready dict of a record (all fields), for storage, exports and the CLI."""
+    def plain(value: object) -> object:
+        if is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, (tuple, list)):
+            return [plain(item) for item in value]
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return value
+    return plain(record)  # type: ignore[return-value]
+
+
+def from_plain(entity: Entity, data: dict) -> Record:
+    """Inverse of to_plain; raises InvalidValue on anything that does not fit."""
+    try:
+        return _build(RECORD_TYPES[entity], data)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise InvalidValue(f"{entity.value}: {exc}") from exc
+
+
+def _build(kind: type, data: dict):  # noqa: C901 - one small switch per field type
+    values = {}
+    for f in fields(kind):
+        if f.name not in data:
+            continue
+        raw = data[f.name]
+        hint = str(f.type)
+        if raw is None:
+            values[f.name] = None
+        elif f.name == "stock":
+            values[f.name] = tuple(StockLevel(text(s["branch_key"]), quantity(s["available"]))
+                                   for s in raw)
+        elif f.name == "variants":
+            values[f.name] = tuple(_build(Variant, v) for v in raw)
+        elif f.name == "lines":
+            values[f.name] = tuple(_build(OrderLine, line) for line in raw)
+        elif f.name == "status":
+            values[f.name] = OrderStatus(raw)
+        elif "Decimal" in hint:
+            values[f.name] = money(raw)
+        elif "datetime" in hint:
+            values[f.name] = utc(datetime.fromisoformat(raw))
+        elif "date" in hint:
+            values[f.name] = date.fromisoformat(raw)
+        elif "tuple" in hint:
+            values[f.name] = tuple(text(item) for item in raw)
+        elif "bool" in hint:
+            if not isinstance(raw, bool):
+                raise InvalidValue(f"{f.name} must be true or false, got {raw!r}")
+            values[f.name] = raw
+        elif "int" in hint:
+            values[f.name] = int(raw)
+        else:
+            values[f.name] = text(raw)
+    return kind(**values)
+
+
+def later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+ONE_HOUR = timedelta(hours=1)

@@ -1,0 +1,176 @@
+"""Tables of the local database: the App catalog and the sync bookkeeping.
+
+The App catalog keeps each record as its canonical JSON (`app.domain.to_plain`) plus a few
+indexed columns for search and matching, so one table serves every entity and a new field of a
+record needs no migration. `CatalogKey` rows index natural keys (SKU, barcode, phone, email,
+name) for matching before create (COM-02).
+"""
+from __future__ import annotations
+
+import peewee as pw
+
+# Bound to a real database by app.store.connection.open_store(); models never hold a global one.
+database_proxy = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+    applied_at = pw.DateTimeField()
+
+
+class Profile(BaseModel):
+    """A saved connection. Secrets are NOT here: only the names of the keyring entries."""
+
+    name = pw.CharField(unique=True)
+    platform = pw.CharField()
+    fields = pw.TextField(default="{}")          # JSON: non-secret credential fields
+    options = pw.TextField(default="{}")         # JSON: option name → value
+    hosts = pw.TextField(default="{}")           # JSON: host setting → URL (default = real host)
+    secret_names = pw.TextField(default="[]")    # JSON: field names stored in the keyring
+    schedule_minutes = pw.IntegerField(default=0)  # 0 = on demand only (COM-10)
+    token_expires_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField()
+
+
+class CatalogItem(BaseModel):
+    """One App record (branch, category, product, customer, order, news)."""
+
+    entity = pw.CharField(index=True)
+    app_id = pw.CharField()
+    name = pw.CharField(default="", index=True)   # for search and display
+    code = pw.CharField(default="", index=True)   # first SKU / phone / order number
+    status = pw.CharField(default="")             # orders: OrderStatus value
+    origin = pw.CharField(default="app")          # "app" = created in the App; else platform key
+    data = pw.TextField()                         # canonical record JSON
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("entity", "app_id"), True),)
+
+
+class CatalogKey(BaseModel):
+    """Natural keys of a catalog item, for matching (COM-02)."""
+
+    item = pw.ForeignKeyField(CatalogItem, backref="keys", on_delete="CASCADE")
+    entity = pw.CharField()
+    kind = pw.CharField()                         # "sku" | "barcode" | "phone" | "email" | "name"
+    value = pw.CharField()
+
+    class Meta:
+        indexes = ((("entity", "kind", "value"), False),)
+
+
+class Link(BaseModel):
+    """App id ↔ POS id for one profile and entity, with both sides' fingerprints at last sync."""
+
+    profile = pw.ForeignKeyField(Profile, backref="links", on_delete="CASCADE")
+    entity = pw.CharField()
+    app_id = pw.CharField()
+    pos_id = pw.CharField()
+    app_fingerprint = pw.CharField(default="")
+    pos_fingerprint = pw.CharField(default="")
+    synced_at = pw.DateTimeField()
+    pos_deleted_at = pw.DateTimeField(null=True)  # COM-01: gone on the POS, kept in the App
+    pushed_status = pw.CharField(default="")      # orders: last App status the POS knows
+
+    class Meta:
+        indexes = ((("profile", "entity", "app_id"), True),
+                   (("profile", "entity", "pos_id"), True))
+
+
+class Run(BaseModel):
+    profile = pw.ForeignKeyField(Profile, backref="runs", on_delete="CASCADE")
+    kind = pw.CharField(default="sync")           # sync | push | retry | undo
+    dry_run = pw.BooleanField(default=False)
+    entities = pw.TextField(default="[]")         # JSON list
+    status = pw.CharField(default="running")      # running | done | failed | interrupted | cancelled
+    started_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+    counts = pw.TextField(default="{}")           # JSON: outcome → n
+    request_count = pw.IntegerField(default=0)
+    error = pw.TextField(default="")              # vi/en message of a run-stopping error
+    resumed_from = pw.ForeignKeyField("self", null=True, backref="resumes", on_delete="SET NULL")
+
+
+class ItemResult(BaseModel):
+    """One row per item per run (COM-06)."""
+
+    run = pw.ForeignKeyField(Run, backref="results", on_delete="CASCADE")
+    entity = pw.CharField(index=True)
+    direction = pw.CharField()                    # pos_to_app | app_to_pos
+    app_id = pw.CharField(default="")
+    pos_id = pw.CharField(default="")
+    name = pw.CharField(default="")
+    action = pw.CharField()                       # create | update | skip | conflict | blocked | deleted_on_pos | manual | status
+    outcome = pw.CharField(index=True)            # planned | ok | failed | skipped
+    rule = pw.CharField(default="", index=True)
+    message_vi = pw.TextField(default="")
+    message_en = pw.TextField(default="")
+    at = pw.DateTimeField()
+
+
+class Conflict(BaseModel):
+    profile = pw.ForeignKeyField(Profile, backref="conflicts", on_delete="CASCADE")
+    run = pw.ForeignKeyField(Run, null=True, on_delete="SET NULL")
+    entity = pw.CharField()
+    app_id = pw.CharField()
+    pos_id = pw.CharField()
+    app_data = pw.TextField()                     # canonical JSON of each side when detected
+    pos_data = pw.TextField()
+    rule = pw.CharField(default="COM-04")
+    status = pw.CharField(default="open")         # open | resolved
+    resolution = pw.CharField(default="")         # app | pos | skip
+    created_at = pw.DateTimeField()
+    resolved_at = pw.DateTimeField(null=True)
+
+
+class Checkpoint(BaseModel):
+    """Where an entity's sync stands: `watermark` for the next incremental run; `resume` and
+    `run` while a run is under way (cleared when it finishes)."""
+
+    profile = pw.ForeignKeyField(Profile, on_delete="CASCADE")
+    entity = pw.CharField()
+    direction = pw.CharField()
+    watermark = pw.DateTimeField(null=True)
+    resume = pw.TextField(null=True)
+    run = pw.ForeignKeyField(Run, null=True, on_delete="SET NULL")
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("profile", "entity", "direction"), True),)
+
+
+class WriteIntent(BaseModel):
+    """Committed before a POS create; the link commits after. An intent without a link on
+    resume is resolved by looking the record up on the POS, never by creating again (COM-09)."""
+
+    profile = pw.ForeignKeyField(Profile, on_delete="CASCADE")
+    run = pw.ForeignKeyField(Run, null=True, on_delete="SET NULL")
+    entity = pw.CharField()
+    app_id = pw.CharField()
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("profile", "entity", "app_id"), True),)
+
+
+class AppChange(BaseModel):
+    """App-side change made by a run, for undo (B-02). `before` null = the item was created."""
+
+    run = pw.ForeignKeyField(Run, backref="changes", on_delete="CASCADE")
+    entity = pw.CharField()
+    app_id = pw.CharField()
+    before = pw.TextField(null=True)
+    after = pw.TextField(null=True)
+    at = pw.DateTimeField()
+
+
+ALL_MODELS = (SchemaVersion, Profile, CatalogItem, CatalogKey, Link, Run, ItemResult, Conflict,
+              Checkpoint, WriteIntent, AppChange)

@@ -1,0 +1,1 @@
+"""POS connectors: one package per platform, all speaking the contract in base.py."""

@@ -1,0 +1,323 @@
+"""The contract between the sync engine and a POS connector.
+
+A platform is described by data (a `Platform`): its credential fields, options, hosts and what
+each entity may do. The engine reads that description and never asks which platform it is
+talking to. A connector (`Connector`) is the async object that speaks the POS API and returns
+canonical records from `app.domain`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Protocol, Sequence
+
+from app.domain import Branch, Entity, OrderStatus, Record
+
+if TYPE_CHECKING:
+    import httpx
+
+
+# --------------------------------------------------------------------------------------------
+# What an entity may do on a platform (RULES.md as data)
+# --------------------------------------------------------------------------------------------
+
+class Direction(str, Enum):
+    POS_TO_APP = "pos_to_app"
+    APP_TO_POS = "app_to_pos"
+    BOTH = "both"
+    NONE = "none"
+
+    @property
+    def pulls(self) -> bool:
+        return self in (Direction.POS_TO_APP, Direction.BOTH)
+
+    @property
+    def pushes(self) -> bool:
+        return self in (Direction.APP_TO_POS, Direction.BOTH)
+
+
+class Mode(str, Enum):
+    FULL = "full"                # create + update
+    CREATE_ONLY = "create_only"  # first appearance only; later edits and deletes ignored
+    NONE = "none"
+
+
+class StatusChange(str, Enum):
+    """What happens when an App order that is already on the POS changes status."""
+
+    PUSH = "push"        # send the new status to the POS
+    MANUAL = "manual"    # not sent: an item tells the user to do it on the POS (e.g. KVF-05)
+    IGNORE = "ignore"    # not sent, nothing to do (e.g. NH-04 intermediate statuses)
+    CONFLICT = "conflict"  # the App must not change it (SAPO-09): reported as a conflict
+
+
+@dataclass(frozen=True)
+class EntityCapability:
+    """Direction and mode of one entity on one platform, and the rules that shape it."""
+
+    entity: Entity
+    pull: Mode = Mode.NONE                 # POS→App
+    push: Mode = Mode.NONE                 # App→POS
+    caveats: tuple[str, ...] = ()          # rule IDs shown next to this entity's toggle
+    rule: str = ""                         # the rule that defines the direction (e.g. SAPO-02)
+    enabled_by: str = ""                   # option name that switches the entity on/off (NH-02)
+    unavailable_reason: str = ""           # rule ID explaining why push/pull is not offered
+    # Orders only: statuses an App order must have to be pushed at all (KVF-04, NH-04) …
+    push_statuses: frozenset[OrderStatus] = frozenset()
+    # … and what a later App-side status change becomes once the order is on the POS.
+    status_changes: Mapping[OrderStatus, StatusChange] = field(default_factory=dict)
+    status_change_rules: Mapping[OrderStatus, str] = field(default_factory=dict)
+    # An App-side edit (not a status change) of a pushed record: CONFLICT for SAPO-09/KVF-10.
+    app_edit_after_push: StatusChange = StatusChange.PUSH
+    app_edit_rule: str = ""
+    # Fields the POS owns even when the entity syncs both ways, and fields an option gates:
+    # e.g. {"stock": "sync_stock_price"} for NH-03.
+    gated_fields: Mapping[str, str] = field(default_factory=dict)
+    # Fields whose later changes are taken only when an option is on (NH-09 "keep updating").
+    update_fields_option: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def direction(self) -> Direction:
+        pulls, pushes = self.pull is not Mode.NONE, self.push is not Mode.NONE
+        if pulls and pushes:
+            return Direction.BOTH
+        if pulls:
+            return Direction.POS_TO_APP
+        if pushes:
+            return Direction.APP_TO_POS
+        return Direction.NONE
+
+
+# --------------------------------------------------------------------------------------------
+# What the wizard asks for
+# --------------------------------------------------------------------------------------------
+
+class InvalidInput(ValueError):
+    """A value the user typed that cannot be used; carries a message in both languages."""
+
+    def __init__(self, message_vi: str, message_en: str, rule: str = "") -> None:
+        super().__init__(message_en)
+        self.message_vi = message_vi
+        self.message_en = message_en
+        self.rule = rule
+
+
+def _as_is(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One field of the connection form. `validate` returns the cleaned value or raises
+    InvalidInput (e.g. a pasted Sapo address reduced to the shop name, SAPO-11)."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    secret: bool = False
+    required: bool = True
+    help_vi: str = ""
+    help_en: str = ""
+    caveats: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str, str], ...] = ()   # (value, label_vi, label_en)
+    validate: Callable[[str], str] = _as_is
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A toggle or choice of a connection. Locked options show their value and the reason."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    default: Any = False
+    locked: bool = False
+    lock_rule: str = ""                    # rule ID whose caveat explains the lock (KVF-03)
+    caveats: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One of the platform's own steps shown beside the connection fields."""
+
+    text_vi: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Platform:
+    key: str                                # "sapo", "kiotviet-fnb", "nhanh-v3" …
+    name_vi: str
+    name_en: str
+    credential_fields: tuple[CredentialField, ...]
+    options: tuple[OptionSpec, ...]
+    hosts: Mapping[str, str]                # setting name → real default ("api_base": "https://…")
+    entities: Mapping[Entity, EntityCapability]
+    caveats: tuple[str, ...] = ()           # platform-wide caveat rule IDs (SAPO-01, NH-12)
+    setup_steps: tuple[SetupStep, ...] = ()
+    # Builds the connector for a saved profile: (settings, secrets, transport) → Connector.
+    connect: Callable[["ConnectionSettings", Mapping[str, str], "httpx.AsyncBaseTransport | None"],
+                      "Connector"] | None = None
+    # Builds this platform's in-process sandbox (an httpx transport with state).
+    sandbox: Callable[..., Any] | None = None
+    # Field → value a sample-shop profile uses against the sandbox (B-01).
+    sandbox_settings: Mapping[str, str] = field(default_factory=dict)
+    sandbox_secrets: Mapping[str, str] = field(default_factory=dict)
+    deprecated: bool = False                # NH-12: selectable with a warning
+
+    def option_defaults(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}
+
+    def capability(self, entity: Entity) -> EntityCapability:
+        return self.entities.get(entity, EntityCapability(entity))
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Non-secret part of a saved connection profile, as the connector receives it."""
+
+    platform: str
+    fields: Mapping[str, str]
+    options: Mapping[str, Any]
+    hosts: Mapping[str, str]
+
+
+# --------------------------------------------------------------------------------------------
+# Errors a user can meet: one taxonomy, a message in both languages that says what to do
+# --------------------------------------------------------------------------------------------
+
+class ErrorKind(str, Enum):
+    AUTH = "auth"                  # wrong key / secret / expired token
+    PERMISSION = "permission"      # key valid but lacks a permission
+    THROTTLED = "throttled"        # rate limited; retried automatically
+    TRANSIENT = "transient"        # network, timeout, 5xx; retried automatically
+    INVALID = "invalid"            # the POS refused the data (422, validation)
+    SETTING_OFF = "setting_off"    # a POS store setting must be switched on
+    NOT_SUPPORTED = "not_supported"
+    NOT_FOUND = "not_found"        # shop / record does not exist
+
+
+class PosError(Exception):
+    kind: ErrorKind = ErrorKind.TRANSIENT
+
+    def __init__(self, message_vi: str, message_en: str, *, rule: str = "",
+                 retry_after: float | None = None, detail: str = "",
+                 status: int | None = None) -> None:
+        super().__init__(message_en)
+        self.message_vi = message_vi
+        self.message_en = message_en
+        self.rule = rule
+        self.retry_after = retry_after
+        self.detail = detail          # already redacted technical detail for logs
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (ErrorKind.THROTTLED, ErrorKind.TRANSIENT)
+
+
+class AuthError(PosError):
+    kind = ErrorKind.AUTH
+
+
+class PermissionDenied(PosError):
+    kind = ErrorKind.PERMISSION
+
+
+class RateLimited(PosError):
+    kind = ErrorKind.THROTTLED
+
+
+class TransientError(PosError):
+    kind = ErrorKind.TRANSIENT
+
+
+class InvalidData(PosError):
+    kind = ErrorKind.INVALID
+
+
+class SettingOff(PosError):
+    kind = ErrorKind.SETTING_OFF
+
+
+class NotSupported(PosError):
+    kind = ErrorKind.NOT_SUPPORTED
+
+
+class NotFound(PosError):
+    kind = ErrorKind.NOT_FOUND
+
+
+# --------------------------------------------------------------------------------------------
+# The connector protocol
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What a successful connection test tells the user."""
+
+    shop_name: str
+    branches: tuple[Branch, ...] = ()
+    permissions: tuple[str, ...] = ()       # human-readable: what the key may do
+    warnings_vi: tuple[str, ...] = ()
+    warnings_en: tuple[str, ...] = ()
+    token_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of POS records. `resume` is an opaque token: given back to `pull` it continues
+    after this page (the engine stores it only once the page's results are committed)."""
+
+    records: tuple[Record, ...]
+    resume: str | None = None               # None = this was the last page
+    total: int | None = None                # total items of this pull, when the POS says
+    deleted_keys: tuple[str, ...] = ()      # POS ids reported deleted (KiotViet removedIds)
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """Result of writing one App record to the POS."""
+
+    app_key: str
+    pos_key: str = ""
+    record: Record | None = None            # the record as the POS now has it
+    error: PosError | None = None
+
+
+class Connector(Protocol):
+    platform: Platform
+
+    @property
+    def request_count(self) -> int: ...
+
+    async def test_connection(self) -> ConnectionInfo: ...
+
+    def pull(self, entity: Entity, since: datetime | None,
+             resume: str | None = None) -> AsyncIterator[Page]:
+        """Records of `entity` changed since `since` (None = all), largest pages first."""
+        ...
+
+    async def list_keys(self, entity: Entity) -> set[str] | None:
+        """Every POS id of `entity` (deletion detection by id scan); None if not possible."""
+        ...
+
+    async def find(self, entity: Entity, record: Record) -> Record | None:
+        """Look the App record up on the POS by its natural key (SKU, barcode, phone, email,
+        App order id) — used before a create (COM-02) and to resolve an unfinished intent."""
+        ...
+
+    async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
+        """Create App records on the POS in the largest batches the POS allows."""
+        ...
+
+    async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:
+        ...
+
+    async def set_order_status(self, pos_key: str, status: OrderStatus) -> Record | None:
+        ...
+
+    async def aclose(self) -> None: ...
