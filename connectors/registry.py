@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 from connectors.base import Platform
 
@@ -19,17 +20,34 @@ class UnknownPlatform(KeyError):
     pass
 
 
+# Test-only platforms (e.g. a fake POS for command-line tests in a subprocess):
+# SHOPSYNC_EXTRA_PLATFORMS="tests.fakes:FAKE_HTTP,other.module:ATTR". Never set in production.
+EXTRA_ENV = "SHOPSYNC_EXTRA_PLATFORMS"
+
+
+def _extra() -> dict[str, Platform]:
+    found: dict[str, Platform] = {}
+    for spec in filter(None, (s.strip() for s in os.environ.get(EXTRA_ENV, "").split(","))):
+        module, _, attribute = spec.partition(":")
+        platform = getattr(importlib.import_module(module), attribute)
+        found[platform.key] = platform
+    return found
+
+
 def platform_keys() -> tuple[str, ...]:
-    return tuple(_PLATFORMS)
+    return tuple(_PLATFORMS) + tuple(k for k in _extra() if k not in _PLATFORMS)
 
 
 def get_platform(key: str) -> Platform:
     try:
         module, attribute = _PLATFORMS[key]
     except KeyError:
-        raise UnknownPlatform(key) from None
+        extra = _extra().get(key) if os.environ.get(EXTRA_ENV) else None
+        if extra is None:
+            raise UnknownPlatform(key) from None
+        return extra
     return getattr(importlib.import_module(module), attribute)
 
 
 def all_platforms() -> list[Platform]:
-    return [get_platform(key) for key in _PLATFORMS]
+    return [get_platform(key) for key in platform_keys()]

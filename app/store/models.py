@@ -172,5 +172,13 @@ class AppChange(BaseModel):
     at = pw.DateTimeField()
 
 
+class IdSequence(BaseModel):
+    """Last App id number handed out per entity, so ids are never reused after a delete
+    (a reused id would inherit the deleted record's links)."""
+
+    entity = pw.CharField(primary_key=True)
+    last = pw.IntegerField(default=0)
+
+
 ALL_MODELS = (SchemaVersion, Profile, CatalogItem, CatalogKey, Link, Run, ItemResult, Conflict,
-              Checkpoint, WriteIntent, AppChange)
+              Checkpoint, WriteIntent, AppChange, IdSequence)

@@ -1,0 +1,224 @@
+"""The OS keyring, and nothing else, holds secrets (COM-07).
+
+Only backends known to encrypt at rest are accepted: Windows Credential Manager, macOS
+Keychain, Secret Service / libsecret, KWallet. Anything else (plaintext files, the "fail" and
+"null" backends, a chain with no safe member) is refused with a message, unless the user
+explicitly accepted an insecure store — there is no silent fallback. Every keyring failure
+reaches callers as one `SecretsUnavailable` with a title and message in both languages.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Mapping
+
+import keyring
+import keyring.backend
+from keyring.backends import chainer, fail, null
+from jaraco.classes import properties
+
+from app.config import Paths
+from app.settings import load_settings, save_setting
+
+log = logging.getLogger("shopsync.secrets")
+
+SERVICE = "ShopSync"
+KEYRING_ENV = "SHOPSYNC_KEYRING"
+INSECURE_SETTING = "accept_insecure_keyring"
+BACKEND_SETTING = "keyring_backend"
+
+SAFE_BACKENDS = frozenset({
+    "keyring.backends.Windows.WinVaultKeyring",
+    "keyring.backends.macOS.Keyring",
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+})
+
+
+class SecretsUnavailable(Exception):
+    """The keyring cannot be used right now (locked, missing, refused, or it failed)."""
+
+    title_vi = "Không dùng được kho khóa"
+    title_en = "Keyring unavailable"
+
+    def __init__(self, message_vi: str | None = None, message_en: str | None = None,
+                 *, detail: str = "") -> None:
+        self.message_vi = message_vi or (
+            "Không đọc/ghi được khóa bí mật trong kho khóa của hệ điều hành. Hãy mở khóa kho "
+            "khóa (đăng nhập lại Windows nếu cần) rồi thử lại.")
+        self.message_en = message_en or (
+            "The secret could not be read or written in the system keyring. Unlock the "
+            "keyring (sign in to Windows again if needed) and try again.")
+        self.detail = detail        # exception class name only: never the secret or its key
+        super().__init__(self.message_en)
+
+
+class InsecureKeyring(SecretsUnavailable):
+    """Only an unsafe keyring is available. `can_accept` says if the user may choose to use
+    it anyway (plaintext or unknown backend) — a fail/null backend cannot hold anything."""
+
+    title_vi = "Kho khóa không an toàn"
+    title_en = "Insecure keyring"
+
+    def __init__(self, backend_name: str, can_accept: bool) -> None:
+        self.backend_name = backend_name
+        self.can_accept = can_accept
+        if can_accept:
+            vi = (f"Máy này chỉ có kho khóa không mã hoá ({backend_name}): khóa API sẽ được lưu "
+                  f"dạng đọc được. Hãy cài kho khóa an toàn của hệ điều hành, hoặc chủ động "
+                  f"chọn “Vẫn dùng kho khóa không an toàn” trong Cài đặt nếu bạn chấp nhận.")
+            en = (f"This computer only has an unencrypted keyring ({backend_name}): API keys "
+                  f"would be stored readable. Install the system's secure keyring, or choose "
+                  f"“Use the insecure keyring anyway” in Settings if you accept the risk.")
+        else:
+            vi = (f"Máy này không có kho khóa an toàn của hệ điều hành ({backend_name}), nên "
+                  f"không thể lưu khóa API. Trên Windows, hãy bật Trình quản lý thông tin xác "
+                  f"thực (Credential Manager); trên Linux, cài và mở GNOME Keyring hoặc KWallet.")
+            en = (f"This computer has no secure system keyring ({backend_name}), so API keys "
+                  f"cannot be saved. On Windows, make sure Credential Manager is available; on "
+                  f"Linux, install and unlock GNOME Keyring or KWallet.")
+        super().__init__(vi, en, detail=backend_name)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """Secrets held in this process only: for tests and CI (`SHOPSYNC_KEYRING=memory`).
+
+    Never chosen by keyring's own detection (its priority raises), so a real install can
+    never end up silently keeping API keys in memory and losing them on exit.
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("MemoryKeyring is chosen explicitly, never detected")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._values.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+def backend_id(backend: keyring.backend.KeyringBackend) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def default_backend(environ: Mapping[str, str] | None = None,
+                    platform: str | None = None) -> keyring.backend.KeyringBackend:
+    """The keyring to use on this machine.
+
+    Windows and macOS get their native backend explicitly: a frozen app's entry-point
+    discovery can miss it and land on the "fail" backend.
+    """
+    environ = os.environ if environ is None else environ
+    platform = platform or sys.platform
+    if environ.get(KEYRING_ENV, "").lower() == "memory":
+        return MemoryKeyring()
+    if platform == "win32":
+        from keyring.backends.Windows import WinVaultKeyring
+        return WinVaultKeyring()
+    if platform == "darwin":
+        from keyring.backends.macOS import Keyring as MacKeyring
+        return MacKeyring()
+    return keyring.get_keyring()
+
+
+def _choose(backend: keyring.backend.KeyringBackend,
+            allow_insecure: bool) -> keyring.backend.KeyringBackend:
+    """The backend itself if safe, the best safe member of a chain, or a refusal."""
+    if isinstance(backend, MemoryKeyring) or backend_id(backend) in SAFE_BACKENDS:
+        return backend
+    if isinstance(backend, chainer.ChainerBackend):
+        members = list(backend.backends)
+        for member in members:
+            if backend_id(member) in SAFE_BACKENDS:
+                return member
+        usable = [m for m in members if not isinstance(m, (fail.Keyring, null.Keyring))]
+        if usable and allow_insecure:
+            return usable[0]
+        raise InsecureKeyring(", ".join(backend_id(m) for m in members) or backend_id(backend),
+                              can_accept=bool(usable))
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        raise InsecureKeyring(backend_id(backend), can_accept=False)
+    if allow_insecure:
+        log.warning("using insecure keyring %s: accepted by the user", backend_id(backend))
+        return backend
+    raise InsecureKeyring(backend_id(backend), can_accept=True)
+
+
+class SecretStore:
+    """Secrets of saved connections, keyed "{profile}:{field}" under one service name."""
+
+    def __init__(self, service: str = SERVICE,
+                 backend: keyring.backend.KeyringBackend | None = None,
+                 allow_insecure: bool = False) -> None:
+        self.service = service
+        try:
+            candidate = backend if backend is not None else default_backend()
+        except Exception as exc:  # keyring's own detection can raise on broken installs
+            raise SecretsUnavailable(detail=type(exc).__name__) from exc
+        self._backend = _choose(candidate, allow_insecure)
+
+    @classmethod
+    def for_home(cls, paths: Paths, service: str = SERVICE,
+                 backend: keyring.backend.KeyringBackend | None = None) -> "SecretStore":
+        """A store honouring the user's saved choice about an insecure keyring."""
+        settings = load_settings(paths)
+        store = cls(service, backend, allow_insecure=bool(settings.get(INSECURE_SETTING)))
+        if settings.get(BACKEND_SETTING) not in (None, store.backend_name()):
+            # Secrets saved under the previous backend are not visible here: say so in the log
+            # so support can explain "it asks for my API key again".
+            log.warning("keyring backend changed from %s to %s",
+                        settings.get(BACKEND_SETTING), store.backend_name())
+        if settings.get(BACKEND_SETTING) != store.backend_name():
+            save_setting(paths, BACKEND_SETTING, store.backend_name())
+        return store
+
+    @staticmethod
+    def key(profile: str, field: str) -> str:
+        return f"{profile}:{field}"
+
+    def backend_name(self) -> str:
+        return backend_id(self._backend)
+
+    def get(self, profile: str, field: str) -> str | None:
+        try:
+            return self._backend.get_password(self.service, self.key(profile, field))
+        except Exception as exc:
+            raise SecretsUnavailable(detail=type(exc).__name__) from None
+
+    def set(self, profile: str, field: str, value: str) -> None:
+        if not value:
+            self.delete(profile, field)
+            return
+        try:
+            self._backend.set_password(self.service, self.key(profile, field), value)
+        except Exception as exc:
+            raise SecretsUnavailable(detail=type(exc).__name__) from None
+
+    def delete(self, profile: str, field: str) -> None:
+        """Remove a secret; one that is not there is already deleted."""
+        try:
+            if self._backend.get_password(self.service, self.key(profile, field)) is None:
+                return
+            self._backend.delete_password(self.service, self.key(profile, field))
+        except keyring.errors.PasswordDeleteError:
+            return
+        except Exception as exc:
+            raise SecretsUnavailable(detail=type(exc).__name__) from None
+
+
+def accept_insecure_keyring(paths: Paths, accepted: bool = True) -> None:
+    """Remember the user's explicit choice to use an unencrypted keyring (or withdraw it)."""
+    save_setting(paths, INSECURE_SETTING, bool(accepted))

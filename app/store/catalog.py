@@ -1,0 +1,315 @@
+"""The App catalog: the shop's own records, kept as canonical JSON with indexed columns.
+
+The sync engine, the command line and the App data view all go through `Catalog`; nothing
+else writes `CatalogItem`/`CatalogKey` rows, so the natural keys used for matching before a
+create (COM-02) and the search index can never drift from the records.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Iterator
+
+import peewee as pw
+
+from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
+                        Product, Record, RECORD_TYPES, from_plain, now_utc, text, to_plain)
+from app.store.models import CatalogItem, CatalogKey, IdSequence
+
+# Prefix of App ids per entity: P000123 is a product, K000045 a customer (khách hàng).
+ID_PREFIX: dict[Entity, str] = {
+    Entity.BRANCH: "B", Entity.CATEGORY: "C", Entity.PRODUCT: "P",
+    Entity.CUSTOMER: "K", Entity.ORDER: "O", Entity.NEWS: "N",
+}
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+# --------------------------------------------------------------------------------------------
+# Normalising natural keys (COM-02): both sides are compared in this one spelling
+# --------------------------------------------------------------------------------------------
+
+def fold(value: object | None) -> str:
+    """NFC, stripped, casefolded: 'Cà Phê ' and 'cà phê' are the same name."""
+    return text(value).casefold()
+
+
+def normalise_phone(value: object | None) -> str:
+    """Digits only, Vietnamese national form: '+84 912-345-678' → '0912345678'.
+
+    Spreadsheets drop the leading zero ('912345678'); the POS and the App may or may not
+    keep the country code. Without one spelling the same customer would be created twice.
+    """
+    digits = _NON_DIGITS.sub("", text(value))
+    if digits.startswith("0084"):
+        digits = digits[4:]
+        digits = digits if digits.startswith("0") else "0" + digits
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = digits[2:]   # "+84 (0)912…" keeps its 0: never double it
+        digits = digits if digits.startswith("0") else "0" + digits
+    elif len(digits) == 9 and digits[0] in "35789":   # mobile without its leading 0
+        digits = "0" + digits
+    elif len(digits) == 10 and digits[0] == "2":      # landline 02x without its leading 0
+        digits = "0" + digits
+    return digits
+
+
+def category_name_key(name: object, parent_key: str | None = None) -> str:
+    """Matching value of a category: its name under its parent ("parent|name")."""
+    return fold(f"{parent_key or ''}|{text(name)}")
+
+
+def match_value(kind: str, value: object) -> str:
+    """The stored spelling of a natural key of `kind` (what `find` compares against)."""
+    if kind == "phone":
+        return normalise_phone(value)
+    return fold(value)
+
+
+def search_text(value: object | None) -> str:
+    """Casefolded, accents removed ('đ' → 'd'): shop owners often type without accents."""
+    decomposed = unicodedata.normalize("NFD", fold(value).replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def natural_keys(entity: Entity, record: Record) -> set[tuple[str, str]]:
+    """(kind, value) pairs a record can be matched by; empty values are never keys."""
+    keys: set[tuple[str, str]] = set()
+    if isinstance(record, Product):
+        for variant in record.variants:
+            keys.add(("sku", match_value("sku", variant.sku)))
+            keys.add(("barcode", match_value("barcode", variant.barcode)))
+    elif isinstance(record, Customer):
+        keys.add(("phone", match_value("phone", record.phone)))
+        keys.add(("email", match_value("email", record.email)))
+    elif isinstance(record, Category):
+        if text(record.name):
+            keys.add(("name", category_name_key(record.name, record.parent_key)))
+    elif isinstance(record, Order):
+        keys.add(("number", match_value("number", record.number)))
+    elif isinstance(record, Branch):
+        keys.add(("name", match_value("name", record.name)))
+    return {(kind, value) for kind, value in keys if value}
+
+
+def _columns(record: Record) -> tuple[str, str, str]:
+    """(name, code, status) shown and searched in the App data view."""
+    if isinstance(record, Product):
+        code = next((v.sku for v in record.variants if v.sku), "")
+        return record.name, code, "" if record.visible else "hidden"
+    if isinstance(record, Customer):
+        return record.name, normalise_phone(record.phone) or record.email, ""
+    if isinstance(record, Order):
+        return record.customer_name, record.number, record.status.value
+    if isinstance(record, NewsArticle):
+        return record.title, "", "" if record.visible else "hidden"
+    if isinstance(record, Category):
+        return record.name, "", "" if record.visible else "hidden"
+    if isinstance(record, Branch):
+        return record.name, record.phone, "" if record.active else "inactive"
+    raise InvalidValue(f"not a catalog record: {type(record).__name__}")
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """One line of the App data table: enough to show and search without parsing JSON."""
+
+    app_id: str
+    name: str
+    code: str
+    status: str
+    origin: str
+    updated_at: datetime
+
+
+class Catalog:
+    """The App catalog over one database (bound through `database_proxy`)."""
+
+    STREAM_CHUNK = 500
+    WRITE_CHUNK = 100   # rows per INSERT: well under SQLite's bound-variable limit
+
+    def __init__(self, db: pw.Database) -> None:
+        self.db = db
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, entity: Entity, app_id: str) -> Record | None:
+        item = CatalogItem.get_or_none((CatalogItem.entity == Entity(entity).value)
+                                       & (CatalogItem.app_id == app_id))
+        return None if item is None else from_plain(Entity(entity), json.loads(item.data))
+
+    def get_many(self, entity: Entity, app_ids: Iterable[str]) -> dict[str, Record]:
+        """Records by App id for a whole page at once (ids not in the catalog are absent)."""
+        entity = Entity(entity)
+        wanted = list(dict.fromkeys(app_ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), self.STREAM_CHUNK):
+            rows = (CatalogItem.select(CatalogItem.app_id, CatalogItem.data)
+                    .where((CatalogItem.entity == entity.value)
+                           & (CatalogItem.app_id.in_(wanted[start:start + self.STREAM_CHUNK])))
+                    .tuples())
+            found.update((app_id, from_plain(entity, json.loads(data))) for app_id, data in rows)
+        return found
+
+    def origin(self, entity: Entity, app_id: str) -> str | None:
+        """Who created the record: "app", or the platform key it was pulled from."""
+        return (CatalogItem.select(CatalogItem.origin)
+                .where((CatalogItem.entity == Entity(entity).value)
+                       & (CatalogItem.app_id == app_id)).scalar())
+
+    def find(self, entity: Entity, kind: str, value: object) -> list[str]:
+        """App ids of records whose natural key `kind` equals `value` (COM-02)."""
+        wanted = match_value(kind, value)
+        if not wanted:
+            return []
+        query = (CatalogItem.select(CatalogItem.app_id).join(CatalogKey)
+                 .where((CatalogKey.entity == Entity(entity).value) & (CatalogKey.kind == kind)
+                        & (CatalogKey.value == wanted))
+                 .distinct().order_by(CatalogItem.app_id))
+        return [row.app_id for row in query]
+
+    def _query(self, entity: Entity, search: str):
+        query = CatalogItem.select().where(CatalogItem.entity == Entity(entity).value)
+        needle = search_text(search)
+        if needle:
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            hits = pw.SQL("(SELECT rowid FROM catalog_search WHERE body LIKE ? ESCAPE '\\')",
+                          [pattern])
+            query = query.where(CatalogItem.id.in_(hits))
+        return query
+
+    def list(self, entity: Entity, search: str = "", limit: int | None = None,
+             offset: int = 0) -> list[CatalogRow]:
+        """A page of rows ordered by name, filtered by `search` over name and code."""
+        query = (self._query(entity, search)
+                 .select(CatalogItem.app_id, CatalogItem.name, CatalogItem.code,
+                         CatalogItem.status, CatalogItem.origin, CatalogItem.updated_at)
+                 .order_by(CatalogItem.name, CatalogItem.app_id))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset) if limit is not None else query.limit(-1).offset(offset)
+        return [CatalogRow(r.app_id, r.name, r.code, r.status, r.origin, r.updated_at)
+                for r in query]
+
+    def count(self, entity: Entity, search: str = "") -> int:
+        return self._query(entity, search).count()
+
+    def iter_records(self, entity: Entity) -> Iterator[Record]:
+        """Every record of `entity`, read in short chunks so no read transaction stays open
+        while the caller works (a writer thread is never held back)."""
+        entity = Entity(entity)
+        last_id = 0
+        while True:
+            chunk = list(CatalogItem.select(CatalogItem.id, CatalogItem.data)
+                         .where((CatalogItem.entity == entity.value) & (CatalogItem.id > last_id))
+                         .order_by(CatalogItem.id).limit(self.STREAM_CHUNK).tuples())
+            if not chunk:
+                return
+            for item_id, data in chunk:
+                yield from_plain(entity, json.loads(data))
+            last_id = chunk[-1][0]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def new_id(self, entity: Entity) -> str:
+        """Next App id of `entity` ("P000123"); never reused, even after a delete."""
+        entity = Entity(entity)
+        prefix = ID_PREFIX[entity]
+        with self.db.atomic():
+            IdSequence.insert(entity=entity.value, last=0).on_conflict_ignore().execute()
+            while True:
+                IdSequence.update(last=IdSequence.last + 1).where(
+                    IdSequence.entity == entity.value).execute()
+                number = IdSequence.get_by_id(entity.value).last
+                candidate = f"{prefix}{number:06d}"
+                # An id may exist already if it was given explicitly (import, older data).
+                if not CatalogItem.select().where((CatalogItem.entity == entity.value)
+                                                  & (CatalogItem.app_id == candidate)).exists():
+                    return candidate
+
+    def put(self, entity: Entity, record: Record, origin: str = "app") -> Record:
+        """Insert or replace the record with App id `record.key` (a new id when empty).
+
+        `origin` is kept from the first write: a product pulled from the POS and later edited
+        in the App is still a POS product.
+        """
+        return self.put_many(entity, [record], origin)[0]
+
+    def put_many(self, entity: Entity, records: Iterable[Record],
+                 origin: str = "app") -> list[Record]:
+        """`put` for many records in one transaction and a few statements per chunk: a page
+        of a pull commits together, and a 100k first sync is not 100k round trips."""
+        entity = Entity(entity)
+        kind = RECORD_TYPES[entity]
+        stored: list[Record] = []
+        with self.db.atomic():
+            batch: list[Record] = []
+            for record in records:
+                if not isinstance(record, kind):
+                    raise InvalidValue(f"{entity.value}: expected {kind.__name__}, "
+                                       f"got {type(record).__name__}")
+                if not text(record.key):
+                    record = dataclasses.replace(record, key=self.new_id(entity))
+                batch.append(record)
+                if len(batch) == self.WRITE_CHUNK:
+                    stored.extend(self._write_chunk(entity, batch, origin))
+                    batch = []
+            stored.extend(self._write_chunk(entity, batch, origin))
+        return stored
+
+    def _write_chunk(self, entity: Entity, records: list[Record], origin: str) -> list[Record]:
+        if not records:
+            return []
+        # The last spelling wins when a chunk holds the same id twice, as sequential puts would.
+        unique = list({r.key: r for r in records}.values())
+        now = now_utc()
+        rows, search = [], {}
+        for record in unique:
+            name, code, status = _columns(record)
+            rows.append({"entity": entity.value, "app_id": record.key, "name": text(name),
+                         "code": text(code), "status": status, "origin": origin,
+                         "data": json.dumps(to_plain(record), ensure_ascii=False,
+                                            sort_keys=True),
+                         "created_at": now, "updated_at": now})
+            search[record.key] = search_text(f"{name} {code} {record.key}")
+        (CatalogItem.insert_many(rows)
+         .on_conflict(conflict_target=[CatalogItem.entity, CatalogItem.app_id],
+                      update={CatalogItem.name: pw.EXCLUDED.name,
+                              CatalogItem.code: pw.EXCLUDED.code,
+                              CatalogItem.status: pw.EXCLUDED.status,
+                              CatalogItem.data: pw.EXCLUDED.data,
+                              CatalogItem.updated_at: pw.EXCLUDED.updated_at})
+         .execute())
+        ids = dict(CatalogItem.select(CatalogItem.app_id, CatalogItem.id)
+                   .where((CatalogItem.entity == entity.value)
+                          & (CatalogItem.app_id.in_(list(search)))).tuples())
+        CatalogKey.delete().where(CatalogKey.item.in_(list(ids.values()))).execute()
+        keys = [{"item": ids[r.key], "entity": entity.value, "kind": k, "value": v}
+                for r in unique for k, v in sorted(natural_keys(entity, r))]
+        for start in range(0, len(keys), self.WRITE_CHUNK):
+            CatalogKey.insert_many(keys[start:start + self.WRITE_CHUNK]).execute()
+        cursor = self.db.cursor()
+        cursor.executemany("DELETE FROM catalog_search WHERE rowid = ?",
+                           [(item_id,) for item_id in ids.values()])
+        cursor.executemany("INSERT INTO catalog_search (rowid, entity, body) VALUES (?, ?, ?)",
+                           [(ids[key], entity.value, body) for key, body in search.items()])
+        return records
+
+    def delete(self, entity: Entity, app_id: str) -> bool:
+        """Remove a record and its keys; True if it existed."""
+        entity = Entity(entity)
+        with self.db.atomic():
+            item = CatalogItem.get_or_none((CatalogItem.entity == entity.value)
+                                           & (CatalogItem.app_id == app_id))
+            if item is None:
+                return False
+            CatalogKey.delete().where(CatalogKey.item == item.id).execute()
+            self.db.execute_sql("DELETE FROM catalog_search WHERE rowid = ?", (item.id,))
+            item.delete_instance()
+            return True

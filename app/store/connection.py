@@ -1,0 +1,126 @@
+"""Opening the local database: owner-only file, WAL, damage check, migrations.
+
+One `SqliteDatabase` object serves the whole process; peewee gives each thread its own
+connection, so the UI thread reads while a sync worker writes (WAL lets readers see the last
+committed state without waiting). A worker thread calls `db.close()` when it finishes.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import peewee as pw
+
+from app.config import Paths
+from app.store.errors import DamagedDatabase, DatabaseUnavailable
+from app.store.migrations import MIGRATIONS, MigrationRegistry, list_backups, run_migrations
+from app.store.models import database_proxy
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",  # with WAL: durable at checkpoints, never corrupt on power loss
+}
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file readable by its owner only (it holds the shop's customers)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = os.umask(0o077)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    finally:
+        os.umask(old)
+
+
+def _make_private(path: Path) -> None:
+    if os.name == "nt":  # ACLs of the per-user data folder already keep other users out
+        return
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)
+
+
+_DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGE_WORDS = ("not a database", "malformed", "quick_check", "corrupt")
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """True when SQLite says the file itself is broken (not merely busy or unreadable)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlite_errorcode", None) in _DAMAGE_CODES:
+            return True
+        if any(word in str(seen).lower() for word in _DAMAGE_WORDS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def open_store(path: Path | str | Paths, backups: Path | None = None, *,
+               registry: MigrationRegistry = MIGRATIONS,
+               check: bool = True, busy_timeout: float = 5.0) -> pw.SqliteDatabase:
+    """Open (creating if needed) and migrate the database; binds `database_proxy` to it.
+
+    Raises DamagedDatabase when the file is broken, naming the newest backup, and
+    DatabaseUnavailable when it is only locked or not accessible.
+    `backups` defaults to a `backups` folder beside the file. `busy_timeout` (seconds) is how
+    long a writer waits for another one before giving up.
+    """
+    if isinstance(path, Paths):
+        backups = backups or path.backups
+        path = path.database
+    path = Path(path)
+    backups = backups or path.parent / "backups"
+    _create_private(path)
+    _make_private(path)
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two writers (UI and
+    # sync worker) queue for up to busy_timeout instead of failing when a read turns into a
+    # write. Plain reads need no transaction and are never blocked (WAL).
+    pragmas = {**PRAGMAS, "busy_timeout": int(busy_timeout * 1000)}
+    db = pw.SqliteDatabase(str(path), pragmas=pragmas, timeout=busy_timeout,
+                           lock_type="IMMEDIATE")
+    try:
+        db.connect(reuse_if_open=True)
+        if check:
+            verdict = db.execute_sql("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+    except (sqlite3.DatabaseError, pw.DatabaseError) as exc:
+        if not db.is_closed():
+            db.close()
+        if not _is_damage(exc):
+            # Locked or not permitted is not damage: offering a restore here could throw
+            # away good data.
+            raise DatabaseUnavailable(path, str(exc)) from exc
+        newest = next(iter(list_backups(backups, path.stem)), None)
+        raise DamagedDatabase(path, newest, str(exc)) from exc
+    _make_private(path)
+    database_proxy.initialize(db)
+    run_migrations(db, path, backups, registry)
+    return db
+
+
+def restore_backup(paths: Paths, backup: Path) -> Path:
+    """Put `backup` in place of the database; the replaced file is kept beside it.
+
+    Call with the database closed. Returns where the replaced (damaged) file was moved.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = paths.database
+    kept = target.with_name(f"{target.name}.damaged-{stamp}")
+    if target.exists():
+        target.replace(kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)  # they belong to the damaged file
+    _create_private(target)
+    shutil.copyfile(backup, target)
+    _make_private(target)
+    return kept

@@ -1,0 +1,159 @@
+"""Numbered schema migrations, registered with a decorator and run in order.
+
+Each migration runs in one transaction together with its `SchemaVersion` row, so a failure
+leaves the database exactly at the previous version (SQLite DDL is transactional). The file
+is copied to backups/ before an existing database is migrated.
+
+Migration 1 creates the tables of `ALL_MODELS` as they are defined *when it runs*. A later
+migration that adds a column must therefore tolerate a fresh database that already has it:
+use `add_column_if_missing`.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import peewee as pw
+
+from app.store.errors import MigrationFailed, NewerDatabase
+from app.store.models import ALL_MODELS, SchemaVersion
+
+log = logging.getLogger("shopsync.store")
+
+Step = Callable[[pw.SqliteDatabase], None]
+BACKUPS_KEPT = 5
+
+
+@dataclass
+class MigrationRegistry:
+    """Ordered migration steps; tests build their own registry to exercise failures."""
+
+    steps: dict[int, Step] = field(default_factory=dict)
+
+    def register(self, version: int) -> Callable[[Step], Step]:
+        def add(step: Step) -> Step:
+            if version in self.steps:
+                raise ValueError(f"migration {version} registered twice")
+            if version < 1:
+                raise ValueError("migration numbers start at 1")
+            self.steps[version] = step
+            return step
+        return add
+
+    @property
+    def latest(self) -> int:
+        return max(self.steps, default=0)
+
+    def pending(self, current: int) -> list[tuple[int, Step]]:
+        return [(v, self.steps[v]) for v in sorted(self.steps) if v > current]
+
+
+MIGRATIONS = MigrationRegistry()
+migration = MIGRATIONS.register
+
+
+def current_version(db: pw.SqliteDatabase) -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    with db.bind_ctx([SchemaVersion]):
+        return SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar() or 0
+
+
+def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS_KEPT) -> Path:
+    """Consistent copy of `source` (SQLite online backup, safe with WAL) into `backups`.
+
+    Only the newest `keep` copies are kept: enough to step back over a bad upgrade without
+    filling the disk of a shop PC.
+    """
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = backups / f"{source.stem}-{stamp}-{label}.db"
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    try:
+        target.chmod(0o600)
+    except OSError:
+        pass
+    for old in list_backups(backups, source.stem)[keep:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def list_backups(backups: Path, stem: str = "shopsync") -> list[Path]:
+    """Backups of the database named `stem`, newest first (the timestamp sorts)."""
+    if not backups.is_dir():
+        return []
+    return sorted(backups.glob(f"{stem}-*.db"), key=lambda p: p.name, reverse=True)
+
+
+def run_migrations(db: pw.SqliteDatabase, db_file: Path | None, backups: Path | None,
+                   registry: MigrationRegistry = MIGRATIONS) -> int:
+    """Bring `db` to the registry's latest version; returns the version reached."""
+    current = current_version(db)
+    if current > registry.latest:
+        raise NewerDatabase(db_file or Path(db.database), current, registry.latest)
+    pending = registry.pending(current)
+    if not pending:
+        return current
+    backup = None
+    if current > 0 and db_file is not None and backups is not None:
+        backup = backup_database(db_file, backups, f"v{current}")
+        log.info("backed up database before migrating from v%s: %s", current, backup.name)
+    for version, step in pending:
+        try:
+            with db.atomic():
+                step(db)
+                with db.bind_ctx([SchemaVersion]):
+                    db.create_tables([SchemaVersion], safe=True)  # the ledger outlives any step
+                    SchemaVersion.create(version=version,
+                                         applied_at=datetime.now(timezone.utc))
+        except Exception as exc:
+            log.exception("migration %s failed", version)
+            raise MigrationFailed(version, backup, f"{type(exc).__name__}: {exc}") from exc
+        log.info("database migrated to v%s", version)
+        current = version
+    return current
+
+
+def add_column_if_missing(db: pw.SqliteDatabase, table: str, column: str, ddl: str) -> None:
+    """`ALTER TABLE … ADD COLUMN` that is a no-op when migration 1 already created it."""
+    existing = {c.name for c in db.get_columns(table)}
+    if column not in existing:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {ddl}')
+
+
+# --------------------------------------------------------------------------------------------
+# The migrations
+# --------------------------------------------------------------------------------------------
+
+@migration(1)
+def create_tables(db: pw.SqliteDatabase) -> None:
+    with db.bind_ctx(ALL_MODELS):
+        db.create_tables(ALL_MODELS, safe=True)
+
+
+@migration(2)
+def catalog_search(db: pw.SqliteDatabase) -> None:
+    """Search and paging of the App data view over 100k rows.
+
+    A trigram full-text table makes `LIKE '%text%'` an index lookup; it holds the name and code
+    folded (no accents, casefolded) so "ca phe" finds "Cà phê". The composite index serves the
+    table's default order without sorting.
+    """
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_search "
+        "USING fts5(entity UNINDEXED, body, tokenize='trigram')")
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "catalog_item_entity_name_app_id" '
+        'ON "catalog_item" ("entity", "name", "app_id")')

@@ -1,0 +1,59 @@
+"""Conflicts as the conflicts table and the command line show them (COM-04).
+
+Resolution itself is `SyncEngine.resolve_conflict` (it may have to write to the POS); this
+module only reads, so the UI's table model can use it on the main thread.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from app.store import models as m
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    entity: str
+    app_id: str
+    pos_id: str
+    rule: str
+    status: str
+    resolution: str
+    app_data: dict | None
+    pos_data: dict | None
+    differing: tuple[str, ...]       # top-level fields whose values differ
+    created_at: Any
+
+
+def _differing(app: dict | None, pos: dict | None) -> tuple[str, ...]:
+    if not app or not pos:
+        return ()
+    ignored = {"key", "updated_at", "created_at"}
+    return tuple(sorted(name for name in set(app) | set(pos)
+                        if name not in ignored and app.get(name) != pos.get(name)))
+
+
+def view(row: m.Conflict) -> ConflictView:
+    app = json.loads(row.app_data or "null")
+    pos = json.loads(row.pos_data or "null")
+    return ConflictView(row.id, row.entity, row.app_id, row.pos_id, row.rule, row.status,
+                        row.resolution, app, pos, _differing(app, pos), row.created_at)
+
+
+def open_conflicts(profile_id: int) -> list[ConflictView]:
+    query = (m.Conflict.select().where((m.Conflict.profile == profile_id)
+                                       & (m.Conflict.status == "open"))
+             .order_by(m.Conflict.id))
+    return [view(row) for row in query]
+
+
+def count_open(profile_id: int) -> int:
+    return m.Conflict.select().where((m.Conflict.profile == profile_id)
+                                     & (m.Conflict.status == "open")).count()
+
+
+def get_conflict(conflict_id: int) -> ConflictView | None:
+    row = m.Conflict.get_or_none(m.Conflict.id == conflict_id)
+    return None if row is None else view(row)

@@ -1,0 +1,166 @@
+"""The sync bookkeeping in the store: runs, item results, links, checkpoints, write intents,
+conflicts and App-side changes. The engine talks to the tables only through here."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from app.domain import Entity, Record, now_utc, to_plain
+from app.store import models as m
+
+
+def _now() -> datetime:
+    return now_utc()
+
+
+def atomic():
+    """One transaction on the store the models are bound to."""
+    return m.database_proxy.atomic()
+
+
+class Ledger:
+    """Bookkeeping of one profile. `clock` is injected so tests control time."""
+
+    def __init__(self, profile: Any, clock=now_utc) -> None:
+        # A ConnectionProfile or a Profile row: only its id is used.
+        self.profile = profile.id
+        self.clock = clock
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, kind: str, entities: Iterable[Entity], dry_run: bool,
+                  resumed_from: m.Run | None = None) -> m.Run:
+        return m.Run.create(profile=self.profile, kind=kind, dry_run=dry_run,
+                            entities=json.dumps([e.value for e in entities]),
+                            status="running", started_at=self.clock(),
+                            resumed_from=resumed_from)
+
+    def finish_run(self, run: m.Run, status: str, counts: dict, request_count: int,
+                   error: str = "") -> None:
+        run.status, run.counts = status, json.dumps(counts)
+        run.request_count, run.error, run.finished_at = request_count, error, self.clock()
+        run.save()
+
+    def unfinished_run(self, kind: str = "sync") -> m.Run | None:
+        """The last run of this profile that stopped before finishing (killed or interrupted)."""
+        return (m.Run.select().where((m.Run.profile == self.profile) & (m.Run.kind == kind)
+                                     & (m.Run.dry_run == False)  # noqa: E712
+                                     & (m.Run.status.in_(("running", "interrupted",
+                                                          "cancelled"))))
+                .order_by(m.Run.id.desc()).first())
+
+    def last_run(self, kinds: Iterable[str] = ("sync", "push", "retry")) -> m.Run | None:
+        return (m.Run.select().where((m.Run.profile == self.profile)
+                                     & (m.Run.kind.in_(tuple(kinds)))
+                                     & (m.Run.dry_run == False))  # noqa: E712
+                .order_by(m.Run.id.desc()).first())
+
+    # -- results -----------------------------------------------------------------------------
+    def add_result(self, run: m.Run, **values: Any) -> m.ItemResult:
+        return m.ItemResult.create(run=run, at=self.clock(), **values)
+
+    def has_result(self, run_ids: Iterable[int], entity: Entity, direction: str,
+                   app_id: str = "", pos_id: str = "") -> bool:
+        query = m.ItemResult.select().where(m.ItemResult.run.in_(tuple(run_ids))
+                                            & (m.ItemResult.entity == entity.value)
+                                            & (m.ItemResult.direction == direction))
+        if pos_id:
+            query = query.where(m.ItemResult.pos_id == pos_id)
+        else:
+            query = query.where(m.ItemResult.app_id == app_id)
+        return query.exists()
+
+    # -- links -------------------------------------------------------------------------------
+    def _links(self, entity: Entity):
+        return m.Link.select().where((m.Link.profile == self.profile)
+                                     & (m.Link.entity == entity.value))
+
+    def link_by_pos(self, entity: Entity, pos_id: str) -> m.Link | None:
+        return self._links(entity).where(m.Link.pos_id == pos_id).first()
+
+    def link_by_app(self, entity: Entity, app_id: str) -> m.Link | None:
+        return self._links(entity).where(m.Link.app_id == app_id).first()
+
+    def links(self, entity: Entity) -> list[m.Link]:
+        return list(self._links(entity))
+
+    def save_link(self, entity: Entity, app_id: str, pos_id: str, app_fp: str, pos_fp: str,
+                  pushed_status: str | None = None) -> m.Link:
+        link = self.link_by_app(entity, app_id) or self.link_by_pos(entity, pos_id)
+        if link is None:
+            link = m.Link(profile=self.profile, entity=entity.value)
+        link.app_id, link.pos_id = app_id, pos_id
+        link.app_fingerprint, link.pos_fingerprint = app_fp, pos_fp
+        link.synced_at = self.clock()
+        link.pos_deleted_at = None
+        if pushed_status is not None:
+            link.pushed_status = pushed_status
+        link.save()
+        return link
+
+    # KeyMap for app.sync.translate
+    def app_id(self, entity: Entity, pos_id: str) -> str | None:
+        link = self.link_by_pos(entity, pos_id)
+        return link.app_id if link else None
+
+    def pos_id(self, entity: Entity, app_id: str) -> str | None:
+        link = self.link_by_app(entity, app_id)
+        return link.pos_id if link else None
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def checkpoint(self, entity: Entity, direction: str) -> m.Checkpoint | None:
+        return m.Checkpoint.get_or_none(profile=self.profile, entity=entity.value,
+                                        direction=direction)
+
+    def save_checkpoint(self, entity: Entity, direction: str, **values: Any) -> None:
+        point = self.checkpoint(entity, direction) or m.Checkpoint(
+            profile=self.profile, entity=entity.value, direction=direction)
+        for name, value in values.items():
+            setattr(point, name, value)
+        point.updated_at = self.clock()
+        point.save()
+
+    # -- write intents (COM-09) --------------------------------------------------------------
+    def add_intent(self, run: m.Run, entity: Entity, app_id: str) -> None:
+        m.WriteIntent.insert(profile=self.profile, run=run, entity=entity.value, app_id=app_id,
+                             created_at=self.clock()).on_conflict_ignore().execute()
+
+    def drop_intent(self, entity: Entity, app_id: str) -> None:
+        m.WriteIntent.delete().where((m.WriteIntent.profile == self.profile)
+                                     & (m.WriteIntent.entity == entity.value)
+                                     & (m.WriteIntent.app_id == app_id)).execute()
+
+    def intents(self, entity: Entity) -> list[str]:
+        return [row.app_id for row in m.WriteIntent.select().where(
+            (m.WriteIntent.profile == self.profile) & (m.WriteIntent.entity == entity.value))]
+
+    # -- conflicts ---------------------------------------------------------------------------
+    def open_conflict(self, entity: Entity, app_id: str) -> m.Conflict | None:
+        return m.Conflict.select().where((m.Conflict.profile == self.profile)
+                                         & (m.Conflict.entity == entity.value)
+                                         & (m.Conflict.app_id == app_id)
+                                         & (m.Conflict.status == "open")).first()
+
+    def add_conflict(self, run: m.Run, entity: Entity, app_id: str, pos_id: str,
+                     app_record: Record | None, pos_record: Record | None,
+                     rule: str = "COM-04") -> m.Conflict:
+        existing = self.open_conflict(entity, app_id)
+        data = dict(app_data=json.dumps(to_plain(app_record) if app_record else None,
+                                        ensure_ascii=False),
+                    pos_data=json.dumps(to_plain(pos_record) if pos_record else None,
+                                        ensure_ascii=False), rule=rule, run=run)
+        if existing is not None:
+            for name, value in data.items():
+                setattr(existing, name, value)
+            existing.save()
+            return existing
+        return m.Conflict.create(profile=self.profile, entity=entity.value, app_id=app_id,
+                                 pos_id=pos_id, created_at=self.clock(), **data)
+
+    # -- App-side changes (undo, B-02) -------------------------------------------------------
+    def add_change(self, run: m.Run, entity: Entity, app_id: str, before: Record | None,
+                   after: Record | None) -> None:
+        def dump(record):
+            return None if record is None else json.dumps(to_plain(record), ensure_ascii=False)
+        m.AppChange.create(run=run, entity=entity.value, app_id=app_id, before=dump(before),
+                           after=dump(after), at=self.clock())

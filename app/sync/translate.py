@@ -1,0 +1,74 @@
+"""Ids inside records, translated between the App and the POS through links.
+
+A POS product names its categories by POS id; in the App the same product must name them by
+App id, and the other way round when pushing. A reference nobody has linked yet is dropped on
+pull (the merge then keeps what the App had, COM-05) and reported to the caller on push.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol
+
+from app.domain import (Category, Entity, Order, OrderLine, Product, Record, StockLevel,
+                        Variant)
+
+
+class KeyMap(Protocol):
+    def app_id(self, entity: Entity, pos_id: str) -> str | None: ...
+
+    def pos_id(self, entity: Entity, app_id: str) -> str | None: ...
+
+
+@dataclasses.dataclass
+class Translation:
+    record: Record
+    missing: list[tuple[Entity, str]] = dataclasses.field(default_factory=list)
+
+
+def to_app(entity: Entity, record: Record, keys: KeyMap, app_key: str) -> Translation:
+    """The POS record with App ids inside, keyed `app_key`."""
+    return _translate(entity, record, keys.app_id, app_key)
+
+
+def to_pos(entity: Entity, record: Record, keys: KeyMap, pos_key: str = "") -> Translation:
+    """The App record with POS ids inside, keyed `pos_key` ('' for a create)."""
+    return _translate(entity, record, keys.pos_id, pos_key)
+
+
+def _translate(entity: Entity, record: Record, lookup, new_key: str) -> Translation:
+    missing: list[tuple[Entity, str]] = []
+
+    def one(ref_entity: Entity, value: str) -> str:
+        if not value:
+            return ""
+        found = lookup(ref_entity, value)
+        if found is None:
+            missing.append((ref_entity, value))
+            return ""
+        return found
+
+    changes: dict = {"key": new_key}
+    if isinstance(record, Category):
+        changes["parent_key"] = one(Entity.CATEGORY, record.parent_key or "") or None
+    elif isinstance(record, Product):
+        changes["category_keys"] = tuple(k for k in (one(Entity.CATEGORY, c)
+                                                     for c in record.category_keys) if k)
+        changes["variants"] = tuple(_variant(v, one) for v in record.variants)
+    elif isinstance(record, Order):
+        changes["customer_key"] = one(Entity.CUSTOMER, record.customer_key)
+        changes["branch_key"] = one(Entity.BRANCH, record.branch_key)
+        changes["lines"] = tuple(_line(line, one) for line in record.lines)
+    return Translation(dataclasses.replace(record, **changes), missing)
+
+
+def _variant(variant: Variant, one) -> Variant:
+    stock = tuple(StockLevel(key, s.available) for s in variant.stock
+                  if (key := one(Entity.BRANCH, s.branch_key)))
+    return dataclasses.replace(variant, stock=stock)
+
+
+def _line(line: OrderLine, one) -> OrderLine:
+    product = one(Entity.PRODUCT, line.product_key)
+    # Variant ids are not linked one by one: the SKU on the line identifies the variant on
+    # the other side, so a variant id that belongs to one side only is dropped.
+    return dataclasses.replace(line, product_key=product, variant_key="")

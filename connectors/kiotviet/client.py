@@ -1,0 +1,477 @@
+"""The KiotViet connector (FnB and Retail): one class, the account type decides the few
+differences (scope, hosts, order body casing, FnB products read-only)."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+
+import httpx
+
+from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
+                        now_utc, text)
+from connectors.base import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
+                             NotSupported, Page, Platform, PosError, PushOutcome)
+from connectors.http import Clock, PosHttp, Redactor, Sleep
+from connectors.kiotviet import mapping, payload
+from connectors.kiotviet.dates import vietnam_wall_clock
+from connectors.kiotviet.errors import TokenRejected, classify, classify_token
+from connectors.kiotviet.limits import GetBudget, limiter_key
+from connectors.kiotviet.token import TokenKeeper, token_fingerprint
+
+PAGE_SIZE = 100                       # KiotViet's maximum
+OVERLAP = timedelta(minutes=2)        # re-read a little before the watermark; de-dup by id
+ORDER_LOOKBACK = timedelta(days=2)    # how far back `find` looks for a crashed order create
+FNB_ORDER_PATHS = ("/orders", "/orders/create")   # UNVERIFIED which one a store accepts
+KVF04_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
+                            OrderStatus.SHIPPED_OUT, OrderStatus.COMPLETED})
+
+
+def _resume(offset: int, held: Sequence[str] = ()) -> str:
+    return json.dumps({"at": offset, "held": list(held)} if held else {"at": offset})
+
+
+def _read_resume(resume: str | None) -> tuple[int, list[str]]:
+    if not resume:
+        return 0, []
+    try:
+        state = json.loads(resume)
+        return int(state.get("at", 0)), [str(k) for k in state.get("held", [])]
+    except (ValueError, AttributeError, TypeError):
+        return int(resume) if resume.isdigit() else 0, []
+
+
+@dataclass
+class KiotVietConnector:
+    platform: Platform
+    kind: str                                  # "fnb" | "retail"
+    retailer: str
+    branch_id: str
+    api: PosHttp
+    tokens: TokenKeeper
+    options: Mapping[str, Any] = field(default_factory=dict)
+    fnb_order_path: str = "/orders"
+    now: Callable[[], datetime] = now_utc      # the push moment (KVF-07) — injectable
+    # Seen during this connector's life: SKU → KiotViet row id (order lines need row ids) and
+    # row id → family key (invoice lines name rows, App products are families).
+    _product_ids: dict[str, str] = field(default_factory=dict)
+    _families: dict[str, str] = field(default_factory=dict)
+    # Orders already in KiotViet by App order id, read back from their description.
+    _orders_by_app_key: dict[str, Order] = field(default_factory=dict)
+    _orders_since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.api.before_send = self._authorize
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def request_count(self) -> int:
+        return self.api.request_count + self.tokens.http.request_count
+
+    @property
+    def keep_app_product_status(self) -> bool:
+        """KVF-03: always on for FnB (locked); a choice for Retail, which returns isActive."""
+        return self.kind == "fnb" or bool(self.options.get("keep_app_product_status", True))
+
+    async def _authorize(self, request: httpx.Request) -> None:
+        request.headers["Retailer"] = self.retailer
+        request.headers["Authorization"] = f"Bearer {await self.tokens.token()}"
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call; a token KiotViet rejects is renewed once and the call repeated."""
+        try:
+            return await self.api.json(method, path, **kwargs)
+        except TokenRejected as rejected:
+            self.tokens.invalidate(getattr(rejected, "token_fingerprint", ""))
+            return await self.api.json(method, path, **kwargs)
+
+    async def _pages(self, path: str, params: Mapping[str, Any], start: int = 0
+                     ) -> AsyncIterator[tuple[list[Mapping[str, Any]], Any, int, int | None, bool]]:
+        """(rows, body, next offset, total, last) for each page: pageSize 100, `currentItem`
+        offsets until a page is empty or the offset reaches `total`."""
+        offset = start
+        while True:
+            body = await self.call("GET", path, params={**params, "pageSize": PAGE_SIZE,
+                                                        "currentItem": offset})
+            rows = payload.items(body)
+            total = payload.as_int(payload.get(body, "total"))
+            offset += len(rows)
+            last = not rows or (total is not None and offset >= total)
+            yield rows, body, offset, total, last
+            if last:
+                return
+
+    @staticmethod
+    def _since(since: datetime | None) -> dict[str, str]:
+        return {"lastModifiedFrom": vietnam_wall_clock(since - OVERLAP)} if since else {}
+
+    # -- connection test -----------------------------------------------------------------
+    async def test_connection(self) -> ConnectionInfo:
+        branches: list[Branch] = []
+        async for rows, *_ in self._pages("/branches", {}):
+            branches.extend(mapping.branch_from(row) for row in rows)
+        warnings_vi: list[str] = []
+        warnings_en: list[str] = []
+        if not branches:
+            warnings_vi.append("Cửa hàng chưa có chi nhánh nào đang hoạt động trên KiotViet.")
+            warnings_en.append("The KiotViet store has no active branch.")
+        if self.kind == "fnb":
+            warnings_vi.append("API đơn hàng KiotViet FnB chỉ chạy với giao diện FnB cũ; cần "
+                               "liên hệ KiotViet để chuyển về (KVF-09).")
+            warnings_en.append("The KiotViet FnB order API works only with the old FnB "
+                               "interface; ask KiotViet to switch back (KVF-09).")
+        return ConnectionInfo(
+            shop_name=self.retailer, branches=tuple(branches),
+            permissions=("Đọc danh mục, sản phẩm, khách hàng, hoá đơn; tạo khách hàng và đơn "
+                         "hàng",),
+            warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en),
+            token_expires_at=self.tokens.expires_at)
+
+    # -- pull ------------------------------------------------------------------------------
+    async def pull(self, entity: Entity, since: datetime | None,
+                   resume: str | None = None) -> AsyncIterator[Page]:
+        if entity is Entity.PRODUCT:
+            async for page in self._pull_products(since, resume):
+                yield page
+            return
+        endpoints: dict[Entity, tuple[str, dict[str, Any], Callable[[Any], Record]]] = {
+            Entity.BRANCH: ("/branches", {"includeRemoveIds": "true"}, mapping.branch_from),
+            Entity.CATEGORY: ("/categories", {"hierachicalData": "false",
+                                              "orderBy": "categoryId", "orderDirection": "Asc"},
+                              mapping.category_from),
+            Entity.CUSTOMER: ("/customers", {"includeRemoveIds": "true", "orderBy": "id",
+                                             "orderDirection": "Asc"}, mapping.customer_from),
+            # KVF-08: invoices, completed only; KiotViet orders are never pulled.
+            Entity.ORDER: ("/invoices", {"status": mapping.INVOICE_COMPLETED, "orderBy": "id",
+                                         "orderDirection": "Asc"}, mapping.order_from_invoice),
+        }
+        if entity not in endpoints:
+            raise NotSupported(f"KiotViet không có dữ liệu «{entity.value}» để đồng bộ.",
+                               f"KiotViet has no «{entity.value}» to sync.")
+        path, params, build = endpoints[entity]
+        start, _ = _read_resume(resume)
+        seen_deleted: set[str] = set()
+        async for rows, body, offset, total, last in self._pages(
+                path, {**params, **self._since(since)}, start):
+            if entity is Entity.ORDER:
+                rows = [row for row in rows if mapping.invoice_is_completed(row)]
+            deleted = tuple(k for k in payload.removed_ids(body) if k not in seen_deleted)
+            seen_deleted.update(deleted)
+            built = [build(row) for row in rows]
+            if entity is Entity.ORDER:
+                built = [self._lines_on_families(order) for order in built]
+            yield Page(records=tuple(built),
+                       resume=None if last else _resume(offset), total=total,
+                       deleted_keys=deleted)
+
+    def _remember(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        by_id = {text(payload.get(row, "id")): row for row in rows}
+        for row_id, row in by_id.items():
+            self._families[row_id] = mapping.family_key(row, by_id)
+            code = text(payload.get(row, "code"))
+            if code:
+                self._product_ids[code] = row_id
+
+    def _lines_on_families(self, order: Order) -> Order:
+        lines = tuple(dataclasses.replace(line, product_key=self._families.get(
+            line.product_key, line.product_key)) for line in order.lines)
+        return dataclasses.replace(order, lines=lines)
+
+    async def _pull_products(self, since: datetime | None, resume: str | None
+                             ) -> AsyncIterator[Page]:
+        """Rows of one family may sit on different pages (a variant added later has a later
+        id), so families with siblings are held until the last page; an incremental pull
+        only sees the changed rows and re-reads those families whole. Held families travel in
+        the resume token and are re-read after a crash."""
+        start, carried = _read_resume(resume)
+        refetch = set(carried)
+        held: dict[str, list[Mapping[str, Any]]] = {}
+        seen_deleted: set[str] = set()
+        params = {"includeInventory": "true", "orderBy": "id", "orderDirection": "Asc",
+                  **({"includeRemoveIds": "true"} if since else {}), **self._since(since)}
+        keep = self.keep_app_product_status
+        async for rows, body, offset, total, last in self._pages("/products", params, start):
+            records: list[Record] = []
+            self._remember(rows)
+            for root, family in mapping.group_families(rows).items():
+                if root in held or any(mapping.has_family(row) for row in family):
+                    held.setdefault(root, []).extend(family)
+                else:
+                    records.append(mapping.product_from_family(family, keep))
+            deleted = tuple(k for k in payload.removed_ids(body) if k not in seen_deleted)
+            seen_deleted.update(deleted)
+            if last:
+                for root in sorted(set(held) | refetch, key=lambda k: (len(k), k)):
+                    if since is None and root in held and root not in refetch:
+                        records.append(mapping.product_from_family(held[root], keep))
+                    else:
+                        family = await self._family_rows(root)
+                        if family:
+                            records.append(mapping.product_from_family(family, keep))
+            yield Page(records=tuple(records),
+                       resume=None if last else _resume(offset, sorted(set(held) | refetch)),
+                       total=total, deleted_keys=deleted)
+
+    async def _family_rows(self, root: str) -> list[Mapping[str, Any]]:
+        """Every row of one product family. UNVERIFIED: that `masterProductId=<id>` lists the
+        master with its variants and units; the master is fetched alone if it is missing."""
+        rows: list[Mapping[str, Any]] = []
+        async for page, *_ in self._pages("/products", {"masterProductId": root,
+                                                        "includeInventory": "true"}):
+            rows.extend(page)
+        self._remember(rows)
+        if not any(text(payload.get(row, "id")) == root for row in rows):
+            try:
+                master = payload.unwrap(await self.call("GET", f"/products/{root}"))
+            except NotFound:
+                return rows
+            if isinstance(master, Mapping):
+                rows.insert(0, master)
+        return rows
+
+    async def list_keys(self, entity: Entity) -> set[str] | None:
+        """None: KiotViet reports deletions itself (`removedIds`/`removeId` on incremental
+        pulls), and an id scan after every scheduled run would spend the 5,000 GET/hour
+        budget on a big menu (100 GETs per 10,000 products each time)."""
+        return None
+
+    # -- find (COM-02) -------------------------------------------------------------------
+    async def find(self, entity: Entity, record: Record) -> Record | None:
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            row = await self._customer_by_phone(record.phone)
+            return mapping.customer_from(row) if row is not None else None
+        if entity is Entity.PRODUCT and isinstance(record, Product):
+            for variant in record.variants:
+                if variant.sku:
+                    row = await self._product_by_code(variant.sku)
+                    if row is not None:
+                        family = await self._family_rows(mapping.family_key(row))
+                        return mapping.product_from_family(family or [row],
+                                                           self.keep_app_product_status)
+            return None
+        if entity is Entity.CATEGORY and isinstance(record, Category):
+            async for rows, *_ in self._pages("/categories", {"hierachicalData": "false"}):
+                for row in rows:
+                    found = mapping.category_from(row)
+                    if found.name.casefold() == record.name.casefold() and \
+                            (found.parent_key or None) == (record.parent_key or None):
+                        return found
+            return None
+        if entity is Entity.ORDER and isinstance(record, Order):
+            return await self._order_by_marker(record)
+        return None
+
+    async def _customer_by_phone(self, phone: str) -> Mapping[str, Any] | None:
+        """KiotViet filters by `contactNumber` loosely and may leave the number out of the
+        answer: digits are compared here, and a lone answer without a number is accepted only
+        for a full-length phone (as KiotViet's own plugin does)."""
+        wanted = mapping.phone_query(phone)
+        if len(wanted) < 9:
+            return None
+        body = await self.call("GET", "/customers", params={"contactNumber": wanted,
+                                                            "pageSize": PAGE_SIZE,
+                                                            "currentItem": 0})
+        rows = payload.items(body)
+        for row in rows:
+            if mapping.same_phone(payload.get(row, "contactNumber"), wanted):
+                return row
+        unnumbered = [row for row in rows if not text(payload.get(row, "contactNumber"))]
+        if len(rows) == 1 and unnumbered and len(wanted) >= 10:
+            return rows[0]
+        return None
+
+    async def _product_by_code(self, code: str) -> Mapping[str, Any] | None:
+        try:
+            row = payload.unwrap(await self.call("GET", f"/products/code/{code}"))
+        except NotFound:
+            return None
+        return row if isinstance(row, Mapping) and payload.get(row, "id") is not None else None
+
+    async def _order_by_marker(self, order: Order) -> Order | None:
+        """KiotViet cannot search orders by description, so recent orders are read once and
+        indexed by the App id in their description; the engine asks before every order
+        create (COM-02), which must not cost a scan each time."""
+        since = (order.created_at or self.now()) - ORDER_LOOKBACK
+        if self._orders_since is None or since < self._orders_since:
+            index: dict[str, Order] = {}
+            async for rows, *_ in self._pages("/orders", {"lastModifiedFrom":
+                                                          vietnam_wall_clock(since)}):
+                for row in rows:
+                    app_key = mapping.marker_key(payload.get(row, "description"))
+                    if app_key:
+                        index[app_key] = mapping.order_from(row)
+            self._orders_by_app_key.update(index)
+            self._orders_since = since
+        return self._orders_by_app_key.get(order.key)
+
+    # -- push ------------------------------------------------------------------------------
+    async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
+        outcomes = []
+        for record in records:
+            try:
+                outcomes.append(await self._create_one(entity, record))
+            except PosError as error:
+                outcomes.append(PushOutcome(app_key=record.key, error=error))
+        return outcomes
+
+    async def _create_one(self, entity: Entity, record: Record) -> PushOutcome:
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            body = await self.call("POST", "/customers",
+                                   json=mapping.customer_body(record, self.branch_id))
+            created = mapping.customer_from(payload.unwrap(body))
+            return PushOutcome(app_key=record.key, pos_key=created.key, record=created)
+        if entity is Entity.ORDER and isinstance(record, Order):
+            created_order = await self._create_order(record)
+            self._orders_by_app_key[record.key] = created_order
+            return PushOutcome(app_key=record.key, pos_key=created_order.key,
+                               record=created_order)
+        if entity is Entity.PRODUCT and isinstance(record, Product) and self.kind == "retail":
+            product = await self._create_product(record)
+            return PushOutcome(app_key=record.key, pos_key=product.key, record=product)
+        raise self._not_offered(entity)
+
+    def _not_offered(self, entity: Entity) -> NotSupported:
+        if entity is Entity.PRODUCT:
+            return NotSupported(
+                "KiotViet FnB không cho tạo món qua API: hãy tạo món trong KiotViet FnB, món sẽ "
+                "tự về App ở lần đồng bộ sau.",
+                "KiotViet FnB does not allow creating items through its API: create the item "
+                "in KiotViet FnB and it comes to the App on the next sync.", rule="KVF-01")
+        return NotSupported(f"Không đẩy «{entity.value}» từ App sang KiotViet.",
+                            f"«{entity.value}» is not pushed from the App to KiotViet.",
+                            rule="KVF-01")
+
+    async def _line_product_id(self, sku: str, fallback: str, name: str) -> str:
+        """KiotViet needs its own product id per line: looked up by SKU (cached for the run),
+        else the line's key when it already is a KiotViet id."""
+        if sku:
+            if sku not in self._product_ids:
+                row = await self._product_by_code(sku)
+                if row is not None:
+                    self._product_ids[sku] = text(payload.get(row, "id"))
+            if sku in self._product_ids:
+                return self._product_ids[sku]
+        if fallback.isdigit():
+            return fallback
+        raise InvalidData(
+            f"Sản phẩm «{name}» (mã {sku or '—'}) chưa có trên KiotViet nên không đẩy được đơn. "
+            "Hãy tạo sản phẩm cùng mã trong KiotViet rồi đồng bộ lại.",
+            f"Product «{name}» (code {sku or '—'}) is not in KiotViet, so the order cannot be "
+            "pushed. Create it in KiotViet with the same code, then sync again.")
+
+    async def _create_order(self, order: Order) -> Order:
+        if order.status not in KVF04_STATUSES:
+            raise InvalidData(
+                f"Đơn ở trạng thái «{order.status.value}» không được đẩy sang KiotViet (KVF-04).",
+                f"Orders in status «{order.status.value}» are not pushed to KiotViet (KVF-04).",
+                rule="KVF-04")
+        product_ids = [await self._line_product_id(line.sku, line.variant_key or
+                                                   line.product_key, line.name)
+                       for line in order.lines]
+        # The engine hands over POS ids (translated through links); an unlinked customer is
+        # looked up by phone so the KiotViet order still names the right person (COM-02).
+        customer_id = order.customer_key if order.customer_key.isdigit() else ""
+        if not customer_id and order.customer_phone:
+            customer = await self._customer_by_phone(order.customer_phone)
+            customer_id = text(payload.get(customer, "id")) if customer is not None else ""
+        build = mapping.fnb_order_body if self.kind == "fnb" else mapping.retail_order_body
+        body = build(order, branch_id=order.branch_key or self.branch_id,
+                     product_ids=product_ids, customer_id=customer_id, pushed_at=self.now())
+        path = self.fnb_order_path if self.kind == "fnb" else "/orders"
+        answer = await self.call("POST", path, json=body)
+        if isinstance(answer, str):          # /orders/create answers the new order's uuid
+            answer = await self.call("GET", f"/orders/uuid/{answer}")
+        return mapping.order_from(payload.unwrap(answer))
+
+    async def _create_product(self, product: Product) -> Product:
+        category = product.category_keys[0] if product.category_keys else ""
+        bodies = mapping.product_rows_for_push(product, category, self.branch_id)
+        rows: list[Mapping[str, Any]] = []
+        for body in bodies:
+            if rows:
+                body["masterProductId"] = payload.get(rows[0], "id")
+            rows.append(payload.unwrap(await self.call("POST", "/products", json=body)))
+        return mapping.product_from_family(rows, self.keep_app_product_status)
+
+    async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            body = await self.call("PUT", f"/customers/{pos_key}",
+                                   json=mapping.customer_body(record))
+            answer = payload.unwrap(body)
+            if isinstance(answer, Mapping) and payload.get(answer, "id") is not None:
+                return mapping.customer_from(answer)
+            return record
+        if entity is Entity.PRODUCT and isinstance(record, Product) and self.kind == "retail":
+            category = record.category_keys[0] if record.category_keys else ""
+            bodies = mapping.product_rows_for_push(record, category)
+            for variant, body in zip(record.variants, bodies):
+                if variant.key.isdigit():
+                    body.pop("inventories", None)
+                    await self.call("PUT", f"/products/{variant.key}", json=body)
+            family = await self._family_rows(pos_key)
+            return mapping.product_from_family(family, self.keep_app_product_status) \
+                if family else record
+        if entity is Entity.ORDER:
+            raise NotSupported(
+                "Không sửa đơn đã đẩy sang KiotViet từ App: hãy sửa trong KiotViet rồi xuất hoá "
+                "đơn, đơn sẽ tự cập nhật về App.",
+                "Orders already in KiotViet are not edited from the App: edit it in KiotViet "
+                "and issue the invoice; it then syncs back.", rule="KVF-10")
+        raise self._not_offered(entity)
+
+    async def set_order_status(self, pos_key: str, status: OrderStatus) -> Record | None:
+        if status is OrderStatus.CANCELLED:
+            raise NotSupported(
+                f"KiotViet không nhận huỷ đơn qua API: hãy tự huỷ đơn {pos_key} trong KiotViet.",
+                f"KiotViet does not take cancellations by API: cancel order {pos_key} in "
+                "KiotViet yourself.", rule="KVF-05")
+        raise NotSupported(
+            "Trạng thái đơn do KiotViet quản lý; hoá đơn hoàn thành sẽ tự về App.",
+            "KiotViet owns the order status; the completed invoice comes back to the App.",
+            rule="KVF-10")
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+        await self.tokens.http.aclose()
+
+
+def connect(settings: ConnectionSettings, secrets: Mapping[str, str],
+            transport: httpx.AsyncBaseTransport | None = None, *, kind: str,
+            platform: Platform, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep,
+            now: Callable[[], datetime] = now_utc) -> KiotVietConnector:
+    """A connector for a saved profile. Hosts come from the profile (real ones by default) so
+    the same code runs against the sandbox."""
+    fields = settings.fields
+    hosts = {**platform.hosts, **{k: v for k, v in settings.hosts.items() if v}}
+    token_url = text(fields.get("token_url")) or hosts["token_url"]
+    secret = secrets.get("client_secret", "")
+    redact = Redactor([secret, fields.get("client_id", "")])
+    api = PosHttp(base_url=hosts["api_base"], limiter=GetBudget(clock=clock, sleep=sleep),
+                  limiter_key=limiter_key, classify=classify_with_token, transport=transport,
+                  redact=redact, sleep=sleep)
+    token_http = PosHttp(base_url="", classify=classify_token, transport=transport,
+                         redact=redact, sleep=sleep)
+    tokens = TokenKeeper(http=token_http, token_url=token_url, kind=kind,
+                         client_id=text(fields.get("client_id")), client_secret=secret,
+                         clock=clock)
+    order_path = str(settings.options.get("fnb_order_path") or "/orders")
+    return KiotVietConnector(platform=platform, kind=kind,
+                             retailer=text(fields.get("retailer")),
+                             branch_id=text(fields.get("branch")), api=api, tokens=tokens,
+                             options=dict(settings.options),
+                             fnb_order_path=order_path if order_path in FNB_ORDER_PATHS
+                             else "/orders", now=now)
+
+
+def classify_with_token(response: httpx.Response) -> PosError | None:
+    """`classify`, plus which token was refused, so exactly that one is renewed."""
+    error = classify(response)
+    if isinstance(error, TokenRejected):
+        auth = response.request.headers.get("authorization", "")
+        error.token_fingerprint = token_fingerprint(  # type: ignore[attr-defined]
+            auth.removeprefix("Bearer ").strip() or None)
+    return error

@@ -1,0 +1,664 @@
+"""An in-process KiotViet (FnB or Retail) that behaves like the real API, quirks included.
+
+It keeps a Vietnamese café (FnB: "Cà phê sữa đá", "Trà đào cam sả" in sizes M/L, toppings) or a
+small clothes shop (Retail), and reproduces what the connector must survive: client-credentials
+tokens that expire on the sandbox's own clock (`TokenException`), offset-less 7-digit Vietnam
+datetimes, variants and units as separate product rows, the three spellings of removed ids,
+`/surchages` and `hierachicalData`, wrapped and bare write answers, FnB PascalCase vs Retail
+camelCase order bodies, FnB products read-only, invoices with status 1/2/3/5, store settings that
+refuse a call (`Thiết lập "…" đang không được bật`), and 5,000 GET per hour.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+import httpx
+
+from app.domain import VIETNAM
+from connectors.kiotviet.dates import parse_datetime
+from connectors.kiotviet.platform import SANDBOX_CREDENTIALS
+from connectors.sandbox_base import Fault, SandboxBase
+
+Row = dict[str, Any]
+
+ORDERING = "Cho phép đặt hàng"
+DELIVERY = "Sử dụng tính năng giao hàng"
+OUT_OF_STOCK_ORDERING = "Cho phép gọi món khi hết tồn kho"
+GET_LIMIT_PER_HOUR = 5000
+
+# Where each list keeps its deleted ids: the documented spellings differ per entity.
+REMOVED_KEY = {"categories": "removedIds", "branches": "removedIds", "products": "removeId",
+               "customers": "removeId", "users": "removeIds"}
+INVOICE_STATUS = {1: "Hoàn thành", 2: "Đã hủy", 3: "Đang xử lý", 5: "Không giao được"}
+ORDER_STATUS = {1: "Phiếu tạm", 2: "Đang giao hàng", 3: "Hoàn thành", 4: "Đã hủy",
+                5: "Đã xác nhận"}
+
+_FNB_NAMES = ("Cà phê sữa đá", "Cà phê đen đá", "Bạc xỉu", "Trà đào cam sả", "Trà vải",
+              "Trà sen vàng", "Sinh tố bơ", "Nước ép cam", "Cacao đá", "Matcha latte",
+              "Bánh mì thịt", "Bánh flan", "Sữa chua đánh đá", "Trà tắc", "Cà phê muối")
+_RETAIL_NAMES = ("Áo thun cotton", "Quần jean nữ", "Váy hoa nhí", "Áo sơ mi linen", "Nón lá",
+                 "Túi cói", "Khăn lụa tơ tằm", "Dép quai ngang", "Áo khoác dù", "Quần short kaki")
+
+
+def kv_time(stamp: float) -> str:
+    """KiotViet's REST datetime: Vietnam wall clock, 7 fractional digits, no offset."""
+    return datetime.fromtimestamp(stamp, VIETNAM).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
+
+
+def _error(status: int, message: str, code: str = "BadRequest") -> httpx.Response:
+    return httpx.Response(status, json={"responseStatus": {"errorCode": code, "message": message,
+                                                           "errors": []}})
+
+
+def _public(row: Row) -> Row:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+@dataclass
+class KiotVietSandbox(SandboxBase):
+    kind: str = "fnb"
+    product_count: int | None = None       # None = the small hand-written menu
+    token_lifetime: float = 86400.0
+    hide_customer_phones: bool = False     # KiotViet sometimes leaves contactNumber out
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kind not in ("fnb", "retail"):
+            raise ValueError("kind must be 'fnb' or 'retail'")
+        creds = SANDBOX_CREDENTIALS[self.kind]
+        self.retailer, self.client_id = creds["retailer"], creds["client_id"]
+        self.client_secret = creds["client_secret"]
+        self.retailer_id = 925719 if self.kind == "fnb" else 500123
+        self.tokens: dict[str, float] = {}          # token → expiry (sandbox clock)
+        self.token_requests: list[dict[str, str]] = []
+        self.settings = {ORDERING: True, DELIVERY: True, OUT_OF_STOCK_ORDERING: True}
+        self.get_stamps: collections.deque[float] = collections.deque()
+        self.next_id = 1000
+        self.tables: dict[str, dict[int, Row]] = {name: {} for name in (
+            "branches", "categories", "products", "customers", "orders", "invoices", "users",
+            "surchages")}
+        self.removed: dict[str, list[tuple[int, float]]] = collections.defaultdict(list)
+        self.orders_by_uuid: dict[str, int] = {}
+        self._seed()
+
+    # ---------------------------------------------------------------- seeding ---------
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def _stamp(self, row: Row, when: float | None = None) -> Row:
+        when = self.clock() if when is None else when
+        row["_ts"] = when
+        row["modifiedDate"] = kv_time(when)
+        row.setdefault("createdDate", kv_time(when))
+        return row
+
+    def _seed(self) -> None:
+        start = self.clock() - 30 * 86400
+        for bid, name, address in ((1, "Chi nhánh trung tâm", "12 Lý Tự Trọng, Quận 1, TP.HCM"),
+                                   (2, "Chi nhánh Thảo Điền", "45 Xuân Thuỷ, Thủ Đức, TP.HCM")):
+            self.tables["branches"][bid] = self._stamp(
+                {"id": bid, "branchName": name, "branchCode": f"CN{bid}", "address": address,
+                 "contactNumber": f"02838{bid:06d}", "retailerId": self.retailer_id,
+                 "email": ""}, start)
+        cats = ((1, "Cà phê", None), (2, "Trà", None), (3, "Trà trái cây", 2),
+                (4, "Topping", None), (5, "Bánh ngọt", None)) if self.kind == "fnb" else \
+            ((1, "Thời trang nữ", None), (2, "Áo", 1), (3, "Quần", 1), (4, "Phụ kiện", None))
+        for cid, name, parent in cats:
+            self.tables["categories"][cid] = self._stamp(
+                {"categoryId": cid, "parentId": parent, "categoryName": name,
+                 "retailerId": self.retailer_id, "hasChild": any(p == cid for _, _, p in cats)},
+                start)
+        if self.product_count is None:
+            self._seed_menu(start)
+        else:
+            self._seed_many(self.product_count, start)
+        for i, (name, phone) in enumerate((("Nguyễn Thị Lan", "0903123456"),
+                                           ("Trần Văn Minh", "0912345678"),
+                                           ("Lê Hoàng Yến", "0987654321"),
+                                           ("Phạm Quốc Bảo", "0934567890"))):
+            cid = self._id()
+            self.tables["customers"][cid] = self._stamp(
+                {"id": cid, "code": f"KH{cid:06d}", "name": name, "contactNumber": phone,
+                 "gender": i % 2 == 1, "address": f"{10 + i} Nguyễn Huệ", "wardName": "Bến Nghé",
+                 "locationName": "Hồ Chí Minh - Quận 1", "email": "", "comments": "",
+                 "retailerId": self.retailer_id, "debt": 0, "rewardPoint": 0}, start)
+        self.tables["users"][1] = self._stamp({"id": 1, "userName": "thungan",
+                                               "givenName": "Thu Ngân", "mobilePhone": "",
+                                               "retailerId": self.retailer_id}, start)
+        self.tables["surchages"][1] = {"id": 1, "surchargeCode": "THK000001",
+                                       "surchargeName": "Phí giao hàng", "valueRatio": 0,
+                                       "value": 15000}
+        first = next(iter(self.tables["products"].values()))
+        for status in (1, 2, 3, 5):
+            self.add_invoice(status=status, lines=[(first["id"], 2)], when=start + status * 60)
+
+    def _product(self, *, name: str, code: str, price: int, category: int,
+                 attributes: Iterable[tuple[str, str]] = (), master: int | None = None,
+                 unit: str = "", master_unit: int | None = None, conversion: float = 1,
+                 when: float, stock: tuple[int, int] = (50, 20), extra: Row | None = None) -> Row:
+        pid = self._id()
+        attrs = [{"productId": pid, "attributeName": a, "attributeValue": v}
+                 for a, v in attributes]
+        full = name + (" - " + " - ".join(v for _, v in attributes) if attrs else "") + \
+            (f" ({unit})" if unit and master_unit else "")
+        row: Row = {"id": pid, "code": code, "barCode": code if self.kind == "retail" else "",
+                    "retailerId": self.retailer_id, "allowsSale": True, "name": name,
+                    "fullName": full, "categoryId": category,
+                    "categoryName": self.tables["categories"][category]["categoryName"],
+                    "description": "", "hasVariants": bool(attrs), "attributes": attrs,
+                    "unit": unit, "masterUnitId": master_unit, "masterProductId": master,
+                    "conversionValue": conversion, "units": [], "basePrice": price,
+                    "weight": 0, "images": [{"Image": f"https://cdn.kiotviet.vn/{code}.jpg"}],
+                    "inventories": [
+                        {"productId": pid, "productCode": code, "productName": full,
+                         "branchId": bid, "branchName": b["branchName"], "onHand": stock[i],
+                         "cost": price // 2, "onOrder": 0, "reserved": 2 if i == 0 else 0,
+                         "minQuality": 0, "maxQuality": 999}
+                        for i, (bid, b) in enumerate(self.tables["branches"].items())]}
+        if self.kind == "retail":
+            row["isActive"] = True        # FnB: UNVERIFIED whether it is returned at all
+        row.update(extra or {})
+        self.tables["products"][pid] = self._stamp(row, when)
+        if master_unit is not None:
+            base = self.tables["products"][master_unit]
+            base["units"].append({"id": pid, "code": code, "name": name, "unit": unit,
+                                  "conversionValue": conversion, "basePrice": price})
+        return row
+
+    def _family(self, name: str, code: str, prices: dict[str, int], category: int,
+                when: float, option: str = "Size") -> list[Row]:
+        rows: list[Row] = []
+        for i, (value, price) in enumerate(prices.items()):
+            rows.append(self._product(name=name, code=f"{code}-{value}", price=price,
+                                      category=category, attributes=[(option, value)],
+                                      master=rows[0]["id"] if rows else None, when=when + i))
+        return rows
+
+    def _seed_menu(self, start: float) -> None:
+        if self.kind == "fnb":
+            self._family("Cà phê sữa đá", "CPSD", {"M": 29000, "L": 35000}, 1, start)
+            self._product(name="Cà phê đen đá", code="CPDD", price=25000, category=1, when=start)
+            self._product(name="Bạc xỉu", code="BX", price=32000, category=1, when=start)
+            self._family("Trà đào cam sả", "TDCS", {"M": 45000, "L": 55000}, 3, start)
+            self._product(name="Trà vải", code="TV", price=42000, category=3, when=start)
+            for name, code, price in (("Trân châu trắng", "TOP-TC", 8000),
+                                      ("Thạch cà phê", "TOP-TCF", 7000),
+                                      ("Kem cheese", "TOP-KC", 12000)):
+                self._product(name=name, code=code, price=price, category=4, when=start,
+                              extra={"isTopping": True})
+            base = self._product(name="Bánh croissant", code="BCR", price=30000, category=5,
+                                 unit="cái", when=start)
+            self._product(name="Bánh croissant", code="BCR-H4", price=110000, category=5,
+                          unit="hộp 4 cái", master_unit=base["id"], conversion=4, when=start)
+        else:
+            self._family("Áo thun cotton", "ATC", {"S": 149000, "M": 149000, "L": 159000}, 2,
+                         start)
+            self._family("Quần jean nữ", "QJN", {"27": 399000, "28": 399000}, 3, start)
+            self._product(name="Nón lá", code="NL01", price=65000, category=4, when=start)
+            self._product(name="Túi cói", code="TC01", price=185000, category=4, when=start)
+            base = self._product(name="Khăn lụa tơ tằm", code="KLT", price=220000, category=4,
+                                 unit="chiếc", when=start)
+            self._product(name="Khăn lụa tơ tằm", code="KLT-H3", price=600000, category=4,
+                          unit="hộp 3 chiếc", master_unit=base["id"], conversion=3, when=start)
+
+    def _seed_many(self, count: int, start: float) -> None:
+        """`count` product rows: most simple, every fifth family with two sizes."""
+        names = _FNB_NAMES if self.kind == "fnb" else _RETAIL_NAMES
+        categories = list(self.tables["categories"])
+        made = 0
+        while made < count:
+            n = made
+            name = f"{names[n % len(names)]} {n // len(names) + 1}"
+            category = categories[n % len(categories)]
+            if n % 5 == 0 and count - made >= 2:
+                self._family(name, f"SP{n:06d}", {"M": 30000 + n % 50 * 1000,
+                                                  "L": 36000 + n % 50 * 1000}, category, start)
+                made += 2
+            else:
+                self._product(name=name, code=f"SP{n:06d}", price=20000 + n % 80 * 1000,
+                              category=category, when=start, stock=(n % 40, n % 7))
+                made += 1
+
+    # ------------------------------------------------------------ test controls -------
+    def expire_tokens(self) -> None:
+        """Every issued token is now past its expiry (a token dying mid-run)."""
+        for token in self.tokens:
+            self.tokens[token] = self.clock() - 1
+
+    def set_setting(self, name: str, on: bool) -> None:
+        self.settings[name] = on
+
+    def delete(self, table: str, row_id: int) -> None:
+        """Delete in KiotViet: the id shows up in the list's removed ids from now on."""
+        self.tables[table].pop(row_id, None)
+        self.removed[table].append((row_id, self.clock()))
+
+    def touch(self, table: str, row_id: int, **changes: Any) -> Row:
+        row = self.tables[table][row_id]
+        row.update(changes)
+        return self._stamp(row)
+
+    def product_by_code(self, code: str) -> Row | None:
+        return next((r for r in self.tables["products"].values() if r["code"] == code), None)
+
+    def add_invoice(self, *, status: int, lines: list[tuple[int, float]],
+                    order_code: str = "", customer_id: int | None = None,
+                    when: float | None = None) -> Row:
+        iid = self._id()
+        details = []
+        for product_id, qty in lines:
+            product = self.tables["products"][product_id]
+            details.append({"productId": product_id, "productCode": product["code"],
+                            "productName": product["fullName"], "quantity": qty,
+                            "price": product["basePrice"], "discount": 0, "note": ""})
+        customer = self.tables["customers"].get(customer_id or -1)
+        row = {"id": iid, "code": f"HD{iid:06d}", "orderCode": order_code,
+               "purchaseDate": kv_time(when if when is not None else self.clock()),
+               "branchId": 1, "soldById": 1, "customerId": customer_id,
+               "customerCode": customer["code"] if customer else "",
+               "customerName": customer["name"] if customer else "Khách lẻ",
+               "total": sum(d["price"] * d["quantity"] for d in details), "totalPayment": 0,
+               "status": status, "statusValue": INVOICE_STATUS[status], "description": "",
+               "usingCod": False, "payments": [], "invoiceDetails": details}
+        self.tables["invoices"][iid] = self._stamp(row, when)
+        return row
+
+    def complete_order(self, code: str) -> Row:
+        """The cashier issues the invoice of an order (KVF-10's way back to the App)."""
+        order = next(o for o in self.tables["orders"].values() if o["code"] == code)
+        order["status"], order["statusValue"] = 3, ORDER_STATUS[3]
+        self._stamp(order)
+        return self.add_invoice(status=1, order_code=code, customer_id=order.get("customerId"),
+                                lines=[(d["productId"], d["quantity"])
+                                       for d in order["orderDetails"]])
+
+    # -------------------------------------------------------------------- routing ------
+    def fault_response(self, fault: str, request: httpx.Request) -> httpx.Response:
+        if fault == Fault.THROTTLE:
+            response = _error(429, "Vượt quá số lượng request cho phép", "TooManyRequests")
+            response.headers["retry-after"] = "1"
+            return response
+        return super().fault_response(fault, request)
+
+    def route(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.rstrip("/")
+        if path.endswith("/connect/token"):
+            return self._token(request)
+        denied = self._check_auth(request)
+        if denied is not None:
+            return denied
+        if request.method == "GET" and self.rate_limits:
+            limited = self._count_get()
+            if limited is not None:
+                return limited
+        parts = [p for p in path.split("/") if p]
+        params = request.url.params
+        handler = getattr(self, f"_{request.method.lower()}_{parts[0].lower()}", None) \
+            if parts else None
+        if handler is None:
+            return _error(404, f"Không tìm thấy đường dẫn {path}", "NotFound")
+        return handler(request, parts[1:], params)
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs((request.content or b"").decode()).items()}
+        self.token_requests.append(form)
+        scope = form.get("scopes") or form.get("scope")
+        wanted = "PublicApi.Access.FNB" if self.kind == "fnb" else "PublicApi.Access"
+        if form.get("grant_type") != "client_credentials" or scope != wanted:
+            return httpx.Response(400, json={"error": "invalid_scope"})
+        if form.get("client_id") != self.client_id or \
+                form.get("client_secret") != self.client_secret:
+            return httpx.Response(400, json={"error": "invalid_client"})
+        token = f"kvtoken-{uuidlib.UUID(int=self.rng.getrandbits(128)).hex}"
+        self.tokens[token] = self.clock() + self.token_lifetime
+        return httpx.Response(200, json={"access_token": token,
+                                         "expires_in": int(self.token_lifetime),
+                                         "token_type": "Bearer"})
+
+    def _check_auth(self, request: httpx.Request) -> httpx.Response | None:
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip()
+        expiry = self.tokens.get(token)
+        if not auth.startswith("Bearer ") or expiry is None or expiry <= self.clock():
+            return _error(401, "Token không hợp lệ hoặc đã hết hạn", "TokenException")
+        if request.headers.get("retailer", "") != self.retailer:
+            return _error(401, "Không tìm thấy gian hàng (Retailer)", "RetailerNotFound")
+        return None
+
+    def _count_get(self) -> httpx.Response | None:
+        now = self.clock()
+        while self.get_stamps and self.get_stamps[0] <= now - 3600:
+            self.get_stamps.popleft()
+        if len(self.get_stamps) >= GET_LIMIT_PER_HOUR:
+            response = _error(429, "Vượt quá 5000 request/1h", "TooManyRequests")
+            response.headers["retry-after"] = str(int(self.get_stamps[0] + 3600 - now) + 1)
+            return response
+        self.get_stamps.append(now)
+        return None
+
+    # ---------------------------------------------------------------- lists ------------
+    def _since(self, params: httpx.QueryParams) -> float | None:
+        raw = params.get("lastModifiedFrom")
+        moment = parse_datetime(raw) if raw else None
+        return moment.timestamp() if moment else None
+
+    def _list(self, table: str, rows: list[Row], params: httpx.QueryParams, *,
+              removed: bool = False, render: Callable[[Row], Row] = _public) -> httpx.Response:
+        since = self._since(params)
+        if since is not None:
+            rows = [r for r in rows if r["_ts"] >= since]
+        order = params.get("orderBy")
+        if order:
+            rows = sorted(rows, key=lambda r: r.get(order) or 0,
+                          reverse=(params.get("orderDirection", "Asc").lower() == "desc"))
+        size = min(max(int(params.get("pageSize", 20)), 1), 100)
+        offset = max(int(params.get("currentItem", 0)), 0)
+        body: Row = {"total": len(rows), "pageSize": size,
+                     "data": [render(r) for r in rows[offset:offset + size]],
+                     "timestamp": datetime.fromtimestamp(self.clock(), VIETNAM).isoformat()}
+        if removed and since is not None:
+            body[REMOVED_KEY[table]] = [rid for rid, when in self.removed[table] if when >= since]
+        return httpx.Response(200, json=body)
+
+    def _get_branches(self, request, rest, params):
+        return self._list("branches", list(self.tables["branches"].values()), params,
+                          removed=params.get("includeRemoveIds") == "true")
+
+    def _get_users(self, request, rest, params):
+        return self._list("users", list(self.tables["users"].values()), params,
+                          removed=params.get("includeRemoveIds") == "true")
+
+    def _get_surchages(self, request, rest, params):
+        rows = list(self.tables["surchages"].values())
+        return httpx.Response(200, json={"total": len(rows), "pageSize": 100, "data": rows})
+
+    def _get_settings(self, request, rest, params):
+        return httpx.Response(200, json={"ManagerCustomerByBranch": False,
+                                         "AllowOrderWhenOutStock": True,
+                                         "AllowSellWhenOrderOutStock": True,
+                                         "AllowSellWhenOutStock": True})
+
+    def _get_categories(self, request, rest, params):
+        rows = list(self.tables["categories"].values())
+        if rest:
+            row = self.tables["categories"].get(int(rest[0]))
+            return httpx.Response(200, json={"data": _public(row)}) if row else \
+                _error(404, "Không tìm thấy nhóm hàng", "NotFound")
+        if params.get("hierachicalData") == "true":      # tree; lastModifiedFrom ignored
+            def tree(parent):
+                return [{**_public(r), "children": tree(r["categoryId"])}
+                        for r in rows if r["parentId"] == parent]
+            return httpx.Response(200, json={"total": len(rows), "pageSize": 100,
+                                             "data": tree(None)})
+        return self._list("categories", rows, params, removed=True)
+
+    # ------------------------------------------------------------- products ------------
+    def _family_root(self, row: Row) -> int:
+        if row.get("masterProductId"):
+            return row["masterProductId"]
+        if row.get("masterUnitId"):
+            base = self.tables["products"].get(row["masterUnitId"])
+            return self._family_root(base) if base else row["masterUnitId"]
+        return row["id"]
+
+    def _render_product(self, include_inventory: bool) -> Callable[[Row], Row]:
+        def render(row: Row) -> Row:
+            out = _public(row)
+            if not include_inventory:
+                out.pop("inventories", None)
+            return out
+        return render
+
+    def _get_products(self, request, rest, params):
+        products = self.tables["products"]
+        if rest and rest[0] == "code" and len(rest) > 1:
+            row = next((r for r in products.values() if r["code"] == rest[1]), None)
+            return httpx.Response(200, json=_public(row)) if row else \
+                _error(404, "Không tìm thấy hàng hóa", "NotFound")
+        if rest:
+            row = products.get(int(rest[0])) if rest[0].isdigit() else None
+            if row is None:
+                return _error(404, "Không tìm thấy hàng hóa", "NotFound")
+            # FnB wraps the detail in `data` (FNBSDK); Retail answers it bare.
+            return httpx.Response(200, json={"data": _public(row)} if self.kind == "fnb"
+                                  else _public(row))
+        rows = list(products.values())
+        if params.get("masterProductId"):
+            root = int(params["masterProductId"])
+            rows = [r for r in rows if self._family_root(r) == root]
+        if params.get("masterUnitId"):
+            rows = [r for r in rows if r.get("masterUnitId") == int(params["masterUnitId"])]
+        if params.get("categoryId"):
+            rows = [r for r in rows if r["categoryId"] == int(params["categoryId"])]
+        return self._list("products", rows, params,
+                          removed=params.get("includeRemoveIds") == "true",
+                          render=self._render_product(params.get("includeInventory") == "true"))
+
+    def _post_products(self, request, rest, params):
+        if self.kind == "fnb":
+            return _error(405, "KiotViet FnB không hỗ trợ tạo hàng hóa qua API", "NotSupported")
+        body = self.body(request) or {}
+        if not str(body.get("name", "")).strip():
+            return _error(400, "Tên hàng hóa không được để trống")
+        if body.get("code") and self.product_by_code(body["code"]) is not None:
+            return _error(400, f"Mã hàng {body['code']} đã tồn tại")
+        if len(str(body.get("barCode") or "")) > 16:
+            return _error(400, "Mã vạch không được quá 16 ký tự")
+        category = int(body.get("categoryId") or next(iter(self.tables["categories"])))
+        if category not in self.tables["categories"]:
+            return _error(400, "Nhóm hàng không tồn tại")
+        attributes = [(a["attributeName"], a["attributeValue"])
+                      for a in body.get("attributes") or ()]
+        row = self._product(name=body["name"], code=body.get("code") or f"SP{self.next_id + 1:06d}",
+                            price=body.get("basePrice", 0), category=category,
+                            attributes=attributes, master=body.get("masterProductId"),
+                            unit=body.get("unit", ""), when=self.clock(), stock=(0, 0),
+                            extra={"description": body.get("description", ""),
+                                   "barCode": body.get("barCode", ""),
+                                   "images": list(body.get("images") or [])})
+        for inventory in body.get("inventories") or ():
+            for level in row["inventories"]:
+                if level["branchId"] == inventory.get("branchId"):
+                    level["onHand"] = inventory.get("onHand", 0)
+        return httpx.Response(200, json=_public(row))
+
+    def _put_products(self, request, rest, params):
+        if self.kind == "fnb":
+            return _error(405, "KiotViet FnB không hỗ trợ sửa hàng hóa qua API", "NotSupported")
+        row = self.tables["products"].get(int(rest[0])) if rest and rest[0].isdigit() else None
+        if row is None:
+            return _error(404, "Không tìm thấy hàng hóa", "NotFound")
+        body = self.body(request) or {}
+        for key in ("name", "basePrice", "description", "isActive", "categoryId", "barCode",
+                    "unit", "images"):
+            if key in body:
+                row[key] = body[key]
+        return httpx.Response(200, json=_public(self._stamp(row)))
+
+    def _delete_products(self, request, rest, params):
+        if self.kind == "fnb" or not rest or int(rest[0]) not in self.tables["products"]:
+            return _error(404, "Không tìm thấy hàng hóa", "NotFound")
+        self.delete("products", int(rest[0]))
+        return httpx.Response(200, json={"message": "Xóa dữ liệu thành công"})
+
+    # ------------------------------------------------------------ customers ------------
+    def _get_customers(self, request, rest, params):
+        rows = list(self.tables["customers"].values())
+        if rest and rest[0] == "code" and len(rest) > 1:
+            row = next((r for r in rows if r["code"] == rest[1]), None)
+            return httpx.Response(200, json=_public(row)) if row else \
+                _error(404, "Không tìm thấy khách hàng", "NotFound")
+        if params.get("contactNumber"):
+            wanted = "".join(ch for ch in params["contactNumber"] if ch.isdigit())
+            rows = [r for r in rows if wanted and wanted in
+                    "".join(ch for ch in r.get("contactNumber") or "" if ch.isdigit())]
+
+        def render(row: Row) -> Row:
+            out = _public(row)
+            if self.hide_customer_phones:
+                out.pop("contactNumber", None)
+            return out
+        return self._list("customers", rows, params,
+                          removed=params.get("includeRemoveIds") == "true", render=render)
+
+    def _post_customers(self, request, rest, params):
+        body = self.body(request) or {}
+        if not str(body.get("name", "")).strip():
+            return _error(400, "Tên khách hàng không được để trống")
+        phone = body.get("contactNumber") or ""
+        if phone and any(r.get("contactNumber") == phone
+                         for r in self.tables["customers"].values()):
+            return _error(400, f"Số điện thoại {phone} đã tồn tại")
+        cid = self._id()
+        row = {"id": cid, "code": body.get("code") or f"KH{cid:06d}", "name": body["name"],
+               "contactNumber": phone, "gender": body.get("gender"),
+               "birthDate": body.get("birthDate"), "address": body.get("address", ""),
+               "email": body.get("email", ""), "comments": body.get("comments", ""),
+               "retailerId": self.retailer_id, "branchId": body.get("branchId")}
+        self.tables["customers"][cid] = self._stamp(row)
+        return httpx.Response(200, json={"message": "Tạo khách hàng thành công",
+                                         "data": _public(row)})
+
+    def _put_customers(self, request, rest, params):
+        row = self.tables["customers"].get(int(rest[0])) if rest and rest[0].isdigit() else None
+        if row is None:
+            return _error(404, "Không tìm thấy khách hàng", "NotFound")
+        row.update({k: v for k, v in (self.body(request) or {}).items()
+                    if k in ("name", "contactNumber", "email", "address", "gender",
+                             "birthDate", "comments")})
+        return httpx.Response(200, json={"message": "Cập nhật thành công",
+                                         "data": _public(self._stamp(row))})
+
+    # --------------------------------------------------------------- orders ------------
+    def _get_orders(self, request, rest, params):
+        if len(rest) == 2 and rest[0] == "uuid":
+            oid = self.orders_by_uuid.get(rest[1])
+            return httpx.Response(200, json=_public(self.tables["orders"][oid])) \
+                if oid else _error(404, "Không tìm thấy đơn hàng", "NotFound")
+        if rest:
+            row = self.tables["orders"].get(int(rest[0])) if rest[0].isdigit() else None
+            return httpx.Response(200, json=_public(row)) if row else \
+                _error(404, "Không tìm thấy đơn hàng", "NotFound")
+        return self._list("orders", list(self.tables["orders"].values()), params)
+
+    def _post_orders(self, request, rest, params):
+        if rest and not (self.kind == "fnb" and rest == ["create"]):
+            return _error(404, "Không tìm thấy đường dẫn", "NotFound")
+        if not self.settings[ORDERING]:
+            return _error(400, f'Thiết lập "{ORDERING}" đang không được bật')
+        body = self.body(request) or {}
+        parsed = self._read_fnb_order(body) if self.kind == "fnb" else \
+            self._read_retail_order(body)
+        if isinstance(parsed, httpx.Response):
+            return parsed
+        branch, customer_id, lines, delivery, description = parsed
+        if delivery and not self.settings[DELIVERY]:
+            return _error(400, f'Thiết lập "{DELIVERY}" đang không được bật')
+        details = []
+        for product_id, qty, price, note in lines:
+            product = self.tables["products"].get(product_id)
+            if product is None:
+                return _error(400, f"Hàng hóa {product_id} không tồn tại")
+            stock = next((i["onHand"] for i in product["inventories"] if i["branchId"] == branch),
+                         0)
+            if self.kind == "fnb" and stock < qty and not self.settings[OUT_OF_STOCK_ORDERING]:
+                return _error(400, f'Thiết lập "{OUT_OF_STOCK_ORDERING}" đang không được bật')
+            details.append({"productId": product_id, "productCode": product["code"],
+                            "productName": product["fullName"], "quantity": qty,
+                            "price": price, "discount": 0, "note": note,
+                            "uuid": str(uuidlib.UUID(int=self.rng.getrandbits(128)))})
+        oid = self._id()
+        customer = self.tables["customers"].get(customer_id or -1)
+        row = {"id": oid, "code": f"DH{oid:06d}", "purchaseDate": kv_time(self.clock()),
+               "branchId": branch, "customerId": customer_id,
+               "customerName": customer["name"] if customer else
+               (delivery or {}).get("receiver", ""),
+               "total": sum(d["price"] * d["quantity"] for d in details), "discount": 0,
+               "status": 1, "statusValue": ORDER_STATUS[1], "description": description,
+               "orderDetails": details, "orderDelivery": delivery or None}
+        self.tables["orders"][oid] = self._stamp(row)
+        if rest == ["create"]:
+            key = str(uuidlib.UUID(int=self.rng.getrandbits(128)))
+            self.orders_by_uuid[key] = oid
+            return httpx.Response(200, json=key)
+        return httpx.Response(200, json=_public(row))
+
+    def _branch_or_error(self, value: Any) -> int | httpx.Response:
+        if not isinstance(value, int) or value not in self.tables["branches"]:
+            return _error(400, "Chi nhánh không tồn tại")
+        return value
+
+    def _read_fnb_order(self, body: Row):
+        """FnB order bodies are PascalCase (FNBPDF); a camelCase body is refused."""
+        if "BranchId" not in body or "OrderDetails" not in body:
+            return _error(400, "BranchId và OrderDetails là bắt buộc")
+        branch = self._branch_or_error(body["BranchId"])
+        if isinstance(branch, httpx.Response):
+            return branch
+        lines = []
+        for detail in body["OrderDetails"] or ():
+            if "ProductId" not in detail or "Quantity" not in detail:
+                return _error(400, "OrderDetails cần ProductId và Quantity")
+            lines.append((detail["ProductId"], detail["Quantity"], detail.get("Price", 0),
+                          detail.get("Note") or ""))
+        if not lines:
+            return _error(400, "Đơn hàng phải có ít nhất một món")
+        raw = body.get("DeliveryDetail") or {}
+        delivery = {"receiver": raw.get("Receiver", ""), "contactNumber":
+                    raw.get("ContactNumber", ""), "address": raw.get("Address", ""),
+                    "expectedDelivery": raw.get("ExpectedDelivery"),
+                    "status": raw.get("Status")} if raw else {}
+        if raw.get("ExpectedDelivery"):
+            try:
+                parse_datetime(raw["ExpectedDelivery"])
+            except ValueError:
+                return _error(400, "ExpectedDelivery không đúng định dạng")
+        return branch, body.get("CustomerId"), lines, delivery, body.get("Description") or ""
+
+    def _read_retail_order(self, body: Row):
+        """Retail order bodies are camelCase (KVDOC); a PascalCase body is refused."""
+        if "branchId" not in body or "orderDetails" not in body:
+            return _error(400, "branchId và orderDetails là bắt buộc")
+        branch = self._branch_or_error(body["branchId"])
+        if isinstance(branch, httpx.Response):
+            return branch
+        lines = []
+        for detail in body["orderDetails"] or ():
+            if "productId" not in detail or "quantity" not in detail:
+                return _error(400, "orderDetails cần productId và quantity")
+            lines.append((detail["productId"], detail["quantity"], detail.get("price", 0),
+                          detail.get("note") or ""))
+        if not lines:
+            return _error(400, "Đơn hàng phải có ít nhất một hàng hóa")
+        customer_id = body.get("customerId") or (body.get("customer") or {}).get("id")
+        delivery = dict(body.get("orderDelivery") or {})
+        return branch, customer_id, lines, delivery, body.get("description") or ""
+
+    # ------------------------------------------------------------- invoices ------------
+    def _get_invoices(self, request, rest, params):
+        rows = list(self.tables["invoices"].values())
+        if rest:
+            row = self.tables["invoices"].get(int(rest[0])) if rest[0].isdigit() else None
+            return httpx.Response(200, json=_public(row)) if row else \
+                _error(404, "Không tìm thấy hóa đơn", "NotFound")
+        statuses = {int(s) for value in params.get_list("status") for s in value.split(",")
+                    if s.strip().isdigit()}
+        if statuses:
+            rows = [r for r in rows if r["status"] in statuses]
+        return self._list("invoices", rows, params)
+
+
+def kiotviet_sandbox(kind: str = "fnb", seed: int = 1, products: int | None = None,
+                     clock: Callable[[], float] = time.time, rate_limits: bool = True,
+                     **kwargs: Any) -> KiotVietSandbox:
+    """A sample KiotViet shop (B-01). `products=N` builds N product rows (up to 10,000+)."""
+    return KiotVietSandbox(seed=seed, clock=clock, rate_limits=rate_limits, kind=kind,
+                           product_count=products, **kwargs)

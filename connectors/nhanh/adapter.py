@@ -1,0 +1,99 @@
+"""What a Nhanh API version must provide: the operations the connector uses, in the common
+record shape of mapping.py. Everything that differs between v3 and v2 (URLs, auth, encoding,
+paging, dates, status names, response shapes) lives in v3.py / v2.py behind this interface.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
+from typing import Any, Iterator
+
+from connectors.nhanh.client import NhanhClient
+
+# A cursor is the adapter's own JSON-able paging state (v3: the `next` object verbatim;
+# v2: the page number). None = first page.
+Cursor = Any
+
+
+class NhanhApi(ABC):
+    version: str                   # "3" | "2"
+    order_window: timedelta        # longest order/list date window Nhanh accepts
+    product_batch: int             # product/add items per request
+    customer_batch: int            # customer/add items per request
+
+    def __init__(self, client: NhanhClient, *, app_id: str, business_id: str,
+                 access_token: str) -> None:
+        self.client = client
+        self.app_id, self.business_id, self.access_token = app_id, business_id, access_token
+
+    @abstractmethod
+    async def call(self, endpoint: str, body: Any) -> dict:
+        """POST one endpoint ("product/list") and return the success envelope."""
+
+    # -- reads ----------------------------------------------------------------------------
+    @abstractmethod
+    async def depots(self) -> list[dict]: ...
+
+    @abstractmethod
+    async def categories(self) -> list[dict]:
+        """All categories, the tree flattened (parents before children)."""
+
+    @abstractmethod
+    async def products_page(self, cursor: Cursor, since: datetime | None
+                            ) -> tuple[list[dict], Cursor]: ...
+
+    @abstractmethod
+    async def product_family(self, parent_id: str) -> list[dict]:
+        """The parent product and all its children (variants)."""
+
+    @abstractmethod
+    async def products_by_code(self, code: str) -> list[dict]:
+        """Products whose name, code or barcode matches (Nhanh's `name` filter)."""
+
+    @abstractmethod
+    async def customers_page(self, cursor: Cursor, since: datetime | None
+                             ) -> tuple[list[dict], Cursor]: ...
+
+    @abstractmethod
+    async def customers_by_mobile(self, mobile: str) -> list[dict]: ...
+
+    @abstractmethod
+    async def orders_page(self, start: datetime, end: datetime, cursor: Cursor
+                          ) -> tuple[list[dict], Cursor]:
+        """Orders created in [start, end); the window must be one of `order_windows`."""
+
+    @abstractmethod
+    async def orders_by_ids(self, ids: list[str]) -> list[dict]: ...
+
+    @abstractmethod
+    async def deleted_order_ids(self, since: datetime, until: datetime) -> list[str] | None:
+        """Orders deleted on Nhanh since then; None when the version cannot tell."""
+
+    @abstractmethod
+    async def token_status(self) -> dict | None:
+        """{expiresAt, depotIds, permissions} of the current token; None if not checkable."""
+
+    def order_windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """[start, end) cut into windows Nhanh accepts, oldest first."""
+        cursor = start
+        while cursor < end:
+            stop = min(cursor + self.order_window, end)
+            yield cursor, stop
+            cursor = stop
+
+    # -- writes ---------------------------------------------------------------------------
+    @abstractmethod
+    async def add_order(self, order: dict) -> str:
+        """Create one order (common shape, see mapping.new_order); returns the Nhanh id."""
+
+    @abstractmethod
+    async def set_order_status(self, order_id: str, status: int) -> None: ...
+
+    @abstractmethod
+    async def add_products(self, batch: list[dict]) -> dict[str, str]:
+        """≤ product_batch items {appId, name, code, barcode, price, categoryId};
+        returns App id → Nhanh id."""
+
+    @abstractmethod
+    async def add_customers(self, batch: list[dict]) -> dict[str, str]:
+        """≤ customer_batch items {name, mobile, email, address}; returns mobile → Nhanh id."""

@@ -1,0 +1,469 @@
+"""NhanhConnector: the Connector protocol over either Nhanh API version.
+
+The version adapter (v3.py / v2.py) does the talking; this module decides what to ask for and
+turns the answers into canonical records (mapping.py), the same way for both versions.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+
+import httpx
+
+from app.domain import (Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
+                        text)
+from connectors.base import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
+                             InvalidData, NotFound, NotSupported, Page, Platform, PosError,
+                             PushOutcome)
+from connectors.http import Clock, Sleep
+from connectors.nhanh import mapping
+from connectors.nhanh.adapter import NhanhApi
+from connectors.nhanh.client import API_BASE, NhanhClient
+from connectors.nhanh.v2 import V2Api
+from connectors.nhanh.v3 import V3Api
+
+# find() looks for an order pushed before a crash among the orders Nhanh created this recently:
+# Nhanh cannot filter by our App order id, so the look-up scans a window (limit, see below).
+FIND_ORDER_LOOKBACK = timedelta(days=3)
+FIND_ORDER_MAX_SPAN = timedelta(days=62)
+
+# Errors that stop the whole run rather than one item: every next item would meet them too.
+_RUN_STOPPING = (ErrorKind.AUTH, ErrorKind.SETTING_OFF, ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
+
+
+def is_on(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "on", "true", "yes", "bật", "có"}
+    return bool(value)
+
+
+def _not_logged_in() -> AuthError:
+    return AuthError(
+        "Chưa đăng nhập Nhanh.vn (thiếu mã đăng nhập hoặc mã doanh nghiệp). Hãy bấm "
+        "\"Đăng nhập Nhanh.vn\" trong phần kết nối.",
+        "Not logged in to Nhanh.vn (no access token or business id). Click \"Log in to "
+        "Nhanh.vn\" in the connection settings.", rule="NH-13")
+
+
+class NhanhConnector:
+    def __init__(self, platform: Platform, settings: ConnectionSettings,
+                 secrets: Mapping[str, str], transport: httpx.AsyncBaseTransport | None = None,
+                 *, version: str, clock: Clock = time.monotonic, wall_clock: Clock = time.time,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        self.platform = platform
+        self.options = dict(settings.options)
+        fields = settings.fields
+        app_id = text(fields.get("app_id"))
+        business_id = text(fields.get("business_id"))
+        token = text(secrets.get("access_token"))
+        if not (app_id and business_id and token):
+            raise _not_logged_in()
+        self.wall_clock = wall_clock
+        self.token_expires_at = _parse_time(fields.get("token_expires_at"))
+        self.client = NhanhClient(
+            api_base=settings.hosts.get("api_base") or API_BASE, transport=transport,
+            clock=clock, wall_clock=wall_clock, sleep=sleep,
+            secrets=(token, text(secrets.get("secret_key")),
+                     text(secrets.get("webhook_verify_token"))))
+        api_class = V3Api if version == "3" else V2Api
+        self.api: NhanhApi = api_class(self.client, app_id=app_id, business_id=business_id,
+                                       access_token=token)
+        self.business_id = business_id
+        # Session caches: orders seen on Nhanh by App order id (find), Nhanh ids by SKU.
+        self._orders_by_app_id: dict[str, dict] = {}
+        self._orders_since: datetime | None = None
+        self._ids_by_sku: dict[str, str] = {}
+
+    @property
+    def request_count(self) -> int:
+        return self.client.request_count
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.wall_clock(), tz=timezone.utc)
+
+    # -- connection test ------------------------------------------------------------------
+    async def test_connection(self) -> ConnectionInfo:
+        from connectors.nhanh.login import token_warning
+        depots = await self.api.depots()
+        warnings_vi: list[str] = []
+        warnings_en: list[str] = []
+        if self.api.version == "2":
+            warnings_vi.append("Nhanh.vn ngừng hỗ trợ API v2 sau ngày 30/11/2026. Hãy tạo kết "
+                               "nối mới với Nhanh.vn (API v3).")
+            warnings_en.append("Nhanh.vn ends API v2 support after 2026-11-30. Create a new "
+                               "Nhanh.vn (API v3) connection.")
+        warning = token_warning(self.token_expires_at, self._now())
+        if warning is not None:
+            warnings_vi.append(warning.message_vi)
+            warnings_en.append(warning.message_en)
+        return ConnectionInfo(
+            shop_name=f"Nhanh.vn – doanh nghiệp {self.business_id}",
+            branches=tuple(mapping.branch(d) for d in depots),
+            permissions=("Đọc chi nhánh, danh mục, sản phẩm, khách hàng; tạo và cập nhật đơn "
+                         "hàng (theo quyền đã cấp khi đăng nhập)",),
+            warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en),
+            token_expires_at=self.token_expires_at)
+
+    # -- reads ----------------------------------------------------------------------------
+    def pull(self, entity: Entity, since: datetime | None,
+             resume: str | None = None) -> AsyncIterator[Page]:
+        if entity is Entity.BRANCH:
+            return self._one_page(self._branches)
+        if entity is Entity.CATEGORY:
+            return self._one_page(self._categories)
+        if entity is Entity.PRODUCT:
+            # Nhanh's product updatedAt ignores stock moves: keeping stock updated (NH-09)
+            # needs the full list every run.
+            if is_on(self.options.get("keep_stock_price_updated")):
+                since = None
+            return self._pull_products(since, resume)
+        if entity is Entity.CUSTOMER:
+            return self._pull_customers(since, resume)
+        raise _not_supported(entity, "pull")
+
+    async def _one_page(self, load: Callable[[], Any]) -> AsyncIterator[Page]:
+        yield Page(records=tuple(await load()))
+
+    async def _branches(self) -> list[Record]:
+        return [mapping.branch(d) for d in await self.api.depots()]
+
+    async def _categories(self) -> list[Record]:
+        return [mapping.category(c) for c in await self.api.categories()]
+
+    async def _pull_customers(self, since: datetime | None,
+                              resume: str | None) -> AsyncIterator[Page]:
+        cursor = json.loads(resume)["cursor"] if resume else None
+        while True:
+            items, following = await self.api.customers_page(cursor, since)
+            yield Page(records=tuple(mapping.customer(c) for c in items),
+                       resume=json.dumps({"cursor": following}) if following else None)
+            if following is None:
+                return
+            cursor = following
+
+    async def _pull_products(self, since: datetime | None,
+                             resume: str | None) -> AsyncIterator[Page]:
+        """Pages of whole products: Nhanh lists parents and their children (variants) as
+        separate rows, so a family cut by a page end is held back to the next page, and a
+        child whose parent is elsewhere is completed with one family look-up."""
+        state = json.loads(resume) if resume else {"cursor": None, "held": []}
+        cursor = state.get("cursor")
+        held: dict[str, _Family] = {}
+        for parent_id in state.get("held") or ():
+            held[parent_id] = _Family.of(await self.api.product_family(parent_id))
+        emitted: set[str] = set()
+        while True:
+            items, following = await self.api.products_page(cursor, since)
+            families, held = held, {}
+            for item in items:
+                family_id = item["parentId"] if mapping.is_variant(item) else item["id"]
+                families.setdefault(family_id, _Family()).add(item)
+            if following is not None and items:
+                last = items[-1]
+                last_id = last["parentId"] if mapping.is_variant(last) else last["id"]
+                held[last_id] = families.pop(last_id)
+            records = []
+            for family_id, family in families.items():
+                if family_id in emitted:
+                    continue
+                if family.parent is None:
+                    family = _Family.of(await self.api.product_family(family_id))
+                    if family.parent is None:
+                        continue  # parent gone on Nhanh since the child was listed
+                records.append(mapping.product(family.parent, family.children.values()))
+                emitted.add(family_id)
+            token = json.dumps({"cursor": following, "held": list(held)}) if following else None
+            yield Page(records=tuple(records), resume=token)
+            if following is None:
+                return
+            cursor = following
+
+    async def list_keys(self, entity: Entity) -> set[str] | None:
+        if entity is Entity.BRANCH:
+            return {d["id"] for d in await self.api.depots()}
+        if entity is Entity.CATEGORY:
+            return {c["id"] for c in await self.api.categories()}
+        if entity is Entity.PRODUCT:
+            keys: set[str] = set()
+            cursor = None
+            while True:
+                items, cursor = await self.api.products_page(cursor, None)
+                keys.update(i["parentId"] if mapping.is_variant(i) else i["id"] for i in items)
+                if cursor is None:
+                    return keys
+        if entity is Entity.CUSTOMER:
+            keys = set()
+            cursor = None
+            while True:
+                items, cursor = await self.api.customers_page(cursor, None)
+                keys.update(c["id"] for c in items)
+                if cursor is None:
+                    return keys
+        return None
+
+    async def deleted_order_keys(self, since: datetime) -> tuple[str, ...] | None:
+        """Nhanh ids of orders deleted on Nhanh since then (v3 order/deleted); None on v2."""
+        found = await self.api.deleted_order_ids(since, self._now() + timedelta(seconds=1))
+        return None if found is None else tuple(found)
+
+    async def find(self, entity: Entity, record: Record) -> Record | None:
+        if entity is Entity.PRODUCT and isinstance(record, Product):
+            return await self._find_product(record)
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            phone = text(record.phone)
+            if not phone:
+                return None
+            for item in await self.api.customers_by_mobile(phone):
+                if text(item.get("mobile")) == phone:
+                    return mapping.customer(item)
+            return None
+        if entity is Entity.CATEGORY:
+            for item in await self.api.categories():
+                category = mapping.category(item)
+                if category.name == text(record.name) and \
+                        category.parent_key == getattr(record, "parent_key", None):
+                    return category
+            return None
+        if entity is Entity.BRANCH:
+            for item in await self.api.depots():
+                if text(item.get("name")) == text(record.name):
+                    return mapping.branch(item)
+            return None
+        if entity is Entity.ORDER and isinstance(record, Order):
+            return await self._find_order(record)
+        return None
+
+    async def _find_product(self, record: Product) -> Product | None:
+        for kind in ("sku", "barcode"):
+            for variant in record.variants:
+                value = text(getattr(variant, kind))
+                if not value:
+                    continue
+                field = "code" if kind == "sku" else "barcode"
+                for item in await self.api.products_by_code(value):
+                    if text(item.get(field)) == value:
+                        family_id = item["parentId"] if mapping.is_variant(item) else item["id"]
+                        family = _Family.of(await self.api.product_family(family_id))
+                        if family.parent is not None:
+                            return mapping.product(family.parent, family.children.values())
+        return None
+
+    async def _find_order(self, record: Order) -> Order | None:
+        """The Nhanh order carrying this App order id (v3 channel.appOrderId, v2 shopOrderId).
+
+        Limit: Nhanh cannot filter orders by it, so the orders Nhanh created recently are read
+        once per session into an index (the last 3 days, reaching back to the App order's
+        creation, at most 62 days) and extended only backwards when an older App order asks.
+        An order pushed earlier than that is not found. v3 also deduplicates order/add on
+        appOrderId, so a repeated create there is harmless anyway; v2 does not (UNVERIFIED)."""
+        now = self._now()
+        start = now - FIND_ORDER_LOOKBACK
+        if record.created_at is not None:
+            start = max(min(start, record.created_at - timedelta(hours=1)),
+                        now - FIND_ORDER_MAX_SPAN)
+        if self._orders_since is None:
+            await self._index_orders(start, now + timedelta(seconds=1))
+        elif start < self._orders_since:
+            await self._index_orders(start, self._orders_since)
+        found = self._orders_by_app_id.get(text(record.key))
+        return mapping.order(found) if found is not None else None
+
+    async def _index_orders(self, start: datetime, end: datetime) -> None:
+        for window_start, window_end in self.api.order_windows(start, end):
+            cursor = None
+            while True:
+                items, cursor = await self.api.orders_page(window_start, window_end, cursor)
+                for item in items:
+                    if item.get("appOrderId"):
+                        self._orders_by_app_id[item["appOrderId"]] = item
+                if cursor is None:
+                    break
+        self._orders_since = start if self._orders_since is None else \
+            min(start, self._orders_since)
+
+    # -- writes ---------------------------------------------------------------------------
+    async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
+        if entity is Entity.ORDER:
+            return [await self._create_order(r) for r in records]  # type: ignore[arg-type]
+        if entity is Entity.PRODUCT:
+            return await self._create_batches(records, self.api.product_batch,
+                                              self._product_row, self.api.add_products,
+                                              key_of=lambda r: r.key)
+        if entity is Entity.CUSTOMER:
+            return await self._create_batches(records, self.api.customer_batch,
+                                              self._customer_row, self.api.add_customers,
+                                              key_of=lambda r: text(r.phone))
+        raise _not_supported(entity, "push")
+
+    async def _create_order(self, record: Order) -> PushOutcome:
+        try:
+            ids = {index: await self._nhanh_product_id(line)
+                   for index, line in enumerate(record.lines)}
+            payload = mapping.new_order(record, ids)
+            order_id = await self.api.add_order(payload)
+        except InvalidValue as exc:
+            return PushOutcome(app_key=record.key, error=InvalidData(
+                f"Đơn hàng chưa gửi được sang Nhanh.vn: {_vi_reason(str(exc))}. Hãy bổ sung "
+                "trong App rồi đồng bộ lại.",
+                f"The order could not be sent to Nhanh.vn: {exc}. Complete it in the App and "
+                "sync again.", rule="NH-04"))
+        except PosError as exc:
+            if exc.kind in _RUN_STOPPING:
+                raise
+            return PushOutcome(app_key=record.key, error=exc)
+        if self._orders_since is not None:
+            self._orders_by_app_id[payload["appOrderId"]] = {**payload, "id": order_id}
+        return PushOutcome(app_key=record.key, pos_key=order_id)
+
+    async def _nhanh_product_id(self, line: Any) -> str:
+        """The Nhanh id of what a line sells. The SKU comes first: the engine gives lines the
+        linked *product* key, which for a product with variants is the Nhanh parent, and
+        Nhanh sells the child. Without a SKU, a numeric product key is used as is."""
+        if text(line.variant_key).isdigit():
+            return text(line.variant_key)
+        sku = text(line.sku)
+        if sku:
+            if sku not in self._ids_by_sku:
+                for item in await self.api.products_by_code(sku):
+                    if text(item.get("code")) == sku:
+                        self._ids_by_sku[sku] = item["id"]
+                        break
+            if sku in self._ids_by_sku:
+                return self._ids_by_sku[sku]
+        if text(line.product_key).isdigit():
+            return text(line.product_key)
+        raise InvalidValue(f"product {sku or line.name!r} is not on Nhanh")
+
+    @staticmethod
+    def _product_row(record: Product) -> dict:
+        if len(record.variants) != 1:
+            raise InvalidValue("a product with several variants cannot be added through the API")
+        variant = record.variants[0]
+        return {"appId": record.key, "name": record.name, "code": variant.sku,
+                "barcode": variant.barcode, "price": variant.price,
+                "categoryId": record.category_keys[0] if record.category_keys else ""}
+
+    @staticmethod
+    def _customer_row(record: Customer) -> dict:
+        if not text(record.phone) or not text(record.name):
+            raise InvalidValue("customer needs a name and a mobile")
+        return {"name": record.name, "mobile": text(record.phone), "email": record.email,
+                "address": record.address}
+
+    async def _create_batches(self, records: Sequence[Any], size: int, row: Callable,
+                              send: Callable, key_of: Callable) -> list[PushOutcome]:
+        outcomes: dict[str, PushOutcome] = {}
+        ready: list[tuple[Any, dict]] = []
+        for record in records:
+            try:
+                ready.append((record, row(record)))
+            except InvalidValue as exc:
+                outcomes[record.key] = PushOutcome(app_key=record.key, error=InvalidData(
+                    f"Chưa gửi được sang Nhanh.vn: {_vi_reason(str(exc))}.",
+                    f"Could not be sent to Nhanh.vn: {exc}."))
+        for start in range(0, len(ready), size):
+            chunk = ready[start:start + size]
+            try:
+                ids = await send([payload for _, payload in chunk])
+            except PosError as exc:
+                if exc.kind in _RUN_STOPPING:
+                    raise
+                for record, _ in chunk:
+                    outcomes[record.key] = PushOutcome(app_key=record.key, error=exc)
+                continue
+            for record, _ in chunk:
+                pos_key = ids.get(text(key_of(record)), "")
+                outcomes[record.key] = PushOutcome(app_key=record.key, pos_key=pos_key)
+        return [outcomes[r.key] for r in records]
+
+    async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:
+        raise _not_supported(entity, "update")
+
+    async def set_order_status(self, pos_key: str, status: OrderStatus) -> Record | None:
+        code = mapping.PUSHED_STATUS.get(status)
+        if code is None:
+            raise NotSupported(
+                "Trạng thái này không được gửi sang Nhanh.vn: chỉ \"Đã đối soát\" và \"Đã huỷ\" "
+                "được gửi (NH-04).",
+                "This status is not sent to Nhanh.vn: only \"reconciled\" and \"cancelled\" "
+                "are (NH-04).", rule="NH-04")
+        try:
+            await self.api.set_order_status(pos_key, code)
+        except (InvalidData, NotFound) as exc:
+            if status is OrderStatus.CANCELLED:
+                raise InvalidData(
+                    "Nhanh.vn không cho huỷ đơn này qua API: đơn đã qua bước xác nhận (đang "
+                    "đóng gói, giao hàng hoặc đã xong). Hãy huỷ hoặc xử lý hoàn đơn trực tiếp "
+                    "trên Nhanh.vn.",
+                    "Nhanh.vn refuses to cancel this order through the API: it is past "
+                    "confirmation (packing, shipping or done). Cancel or return it on Nhanh.vn "
+                    "directly.", rule="NH-04", detail=exc.detail, status=exc.status) from exc
+            raise InvalidData(
+                "Nhanh.vn không nhận trạng thái \"Thành công\" cho đơn này (ví dụ đơn đã huỷ "
+                "hoặc đã hoàn). Hãy kiểm tra đơn trên Nhanh.vn.",
+                "Nhanh.vn refused to mark this order successful (e.g. it was cancelled or "
+                "returned). Check the order on Nhanh.vn.", rule="NH-04", detail=exc.detail,
+                status=exc.status) from exc
+        return None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class _Family:
+    """A Nhanh parent product and its children, children kept once by id."""
+
+    def __init__(self) -> None:
+        self.parent: dict | None = None
+        self.children: dict[str, dict] = {}
+
+    def add(self, item: dict) -> None:
+        if mapping.is_variant(item):
+            self.children[item["id"]] = item
+        else:
+            self.parent = item
+
+    @classmethod
+    def of(cls, items: list[dict]) -> "_Family":
+        family = cls()
+        for item in items:
+            family.add(item)
+        return family
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+_REASONS_VI = {
+    "order needs the customer's name and mobile": "đơn cần tên và số điện thoại khách",
+    "order has no lines": "đơn chưa có sản phẩm",
+    "customer needs a name and a mobile": "khách hàng cần tên và số điện thoại",
+    "a product with several variants cannot be added through the API":
+        "sản phẩm nhiều phiên bản không thêm được qua API",
+}
+
+
+def _vi_reason(reason: str) -> str:
+    if reason.startswith("product ") and reason.endswith(" is not on Nhanh"):
+        return f"sản phẩm {reason[8:-16]} chưa có trên Nhanh.vn (hãy đồng bộ sản phẩm trước)"
+    return _REASONS_VI.get(reason, reason)
+
+
+def _not_supported(entity: Entity, action: str) -> NotSupported:
+    rules = {Entity.PRODUCT: "NH-08", Entity.CATEGORY: "NH-08", Entity.CUSTOMER: "NH-06",
+             Entity.BRANCH: "NH-05", Entity.ORDER: "NH-04"}
+    return NotSupported(
+        f"Nhanh.vn không hỗ trợ thao tác này cho {entity.value} (xem quy tắc "
+        f"{rules.get(entity, 'NH')}).",
+        f"Nhanh.vn does not support {action} for {entity.value} (see rule "
+        f"{rules.get(entity, 'NH')}).", rule=rules.get(entity, ""))

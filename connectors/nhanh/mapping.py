@@ -1,0 +1,174 @@
+"""Nhanh records (in the adapters' common shape) ↔ canonical records.
+
+The v3 and v2 adapters both hand over the same plain dicts (v3 names, numeric v3 statuses,
+aware UTC datetimes, ids as strings), so nothing here knows which API version spoke:
+
+- depot    {id, name, mobile, address}
+- category {id, parentId, name, code, order, status}
+- product  {id, parentId, code, barcode, name, status, categoryId, prices{retail, old},
+            images[], depots[{id, available}], updatedAt, unit, description, attributes[]}
+- customer {id, name, mobile, email, address, gender, birthday, updatedAt}
+- order    {id, appOrderId, status, depotId, createdAt, updatedAt, name, mobile, address,
+            description, products[{id, quantity, price}]}
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from app.domain import (Branch, Category, Customer, InvalidValue, Order, OrderLine, OrderStatus,
+                        Product, StockLevel, Variant, money, quantity, text)
+
+# v3 order statuses (DOC /v3/modelconstant); v2's text names are mapped in v2.py.
+NEW, CONFIRMING, CONFIRMED = 54, 55, 56
+SUCCESS, CANCELED_BY_CUSTOMER, ABORTED = 60, 63, 64
+CANCELLABLE = frozenset({NEW, CONFIRMING, CONFIRMED})
+
+# The App statuses Nhanh hears about (NH-04). "Đã đối soát" is no Nhanh status: the App's
+# reconciled order is marked Thành công 60 (product decision, UNVERIFIED in platforms/nhanh.md).
+PUSHED_STATUS: Mapping[OrderStatus, int] = {
+    OrderStatus.RECONCILED: SUCCESS,
+    OrderStatus.CANCELLED: CANCELED_BY_CUSTOMER,
+}
+# The status a new App order is created with on Nhanh (order/add accepts 54/55/56 only).
+CREATE_STATUS: Mapping[OrderStatus, int] = {
+    OrderStatus.PLACED: NEW,
+    OrderStatus.APPROVED: CONFIRMED,
+}
+APP_STATUS: Mapping[int, OrderStatus] = {
+    NEW: OrderStatus.PLACED, CONFIRMING: OrderStatus.PLACED, CONFIRMED: OrderStatus.APPROVED,
+    42: OrderStatus.PACKED, 40: OrderStatus.PACKED, 43: OrderStatus.SHIPPED_OUT,
+    59: OrderStatus.SHIPPED_OUT, SUCCESS: OrderStatus.COMPLETED,
+    CANCELED_BY_CUSTOMER: OrderStatus.CANCELLED, ABORTED: OrderStatus.CANCELLED,
+    58: OrderStatus.CANCELLED, 61: OrderStatus.CANCELLED, 68: OrderStatus.CANCELLED,
+}
+
+HIDDEN_PRODUCT_STATUS = 3  # Ngừng bán
+
+
+def _key(value: object) -> str:
+    return text(value) if value not in (None, "", 0, "0") else ""
+
+
+def branch(depot: Mapping) -> Branch:
+    return Branch(key=_key(depot.get("id")), name=text(depot.get("name")),
+                  address=text(depot.get("address")), phone=text(depot.get("mobile")))
+
+
+def category(item: Mapping) -> Category:
+    parent = _key(item.get("parentId"))
+    return Category(key=_key(item.get("id")), name=text(item.get("name")),
+                    parent_key=parent if parent and not parent.startswith("-") else None,
+                    visible=int(item.get("status") or 1) == 1,
+                    position=int(item.get("order") or 0))
+
+
+def is_variant(item: Mapping) -> bool:
+    """Nhanh children carry their parent's id; parents and single products carry none (or a
+    negative marker)."""
+    parent = _key(item.get("parentId"))
+    return bool(parent) and not parent.startswith("-")
+
+
+def _stock(item: Mapping) -> tuple[StockLevel, ...]:
+    return tuple(StockLevel(branch_key=_key(depot.get("id")),
+                            available=quantity(depot.get("available")))
+                 for depot in item.get("depots") or () if _key(depot.get("id")))
+
+
+def _variant(item: Mapping, options: tuple[str, ...] = ()) -> Variant:
+    prices = item.get("prices") or {}
+    old = money(prices.get("old"))
+    return Variant(key=_key(item.get("id")), sku=text(item.get("code")),
+                   barcode=text(item.get("barcode")), price=money(prices.get("retail")),
+                   compare_at_price=old if old > 0 else None, options=options,
+                   stock=_stock(item), unit=text(item.get("unit")))
+
+
+def _options(parent_name: str, child: Mapping) -> tuple[str, ...]:
+    """A child's option values: its attributes when Nhanh sends them, else the part of its
+    name after the parent's ("Áo thun cotton - Trắng - M" → ("Trắng", "M"))."""
+    attributes = child.get("attributes") or ()
+    values = tuple(text(a.get("value")) for a in attributes
+                   if isinstance(a, Mapping) and text(a.get("value")))
+    if values:
+        return values
+    name = text(child.get("name"))
+    rest = name[len(parent_name):] if parent_name and name.startswith(parent_name) else name
+    return tuple(part for part in (text(p) for p in rest.split(" - ")) if part)
+
+
+def product(parent: Mapping, children: Iterable[Mapping] = ()) -> Product:
+    """One canonical product: a single Nhanh product is its own only variant; a parent's
+    children become its variants."""
+    children = sorted(children, key=lambda c: int(_key(c.get("id")) or 0))
+    name = text(parent.get("name"))
+    if children:
+        variants = tuple(_variant(child, _options(name, child)) for child in children)
+    else:
+        variants = (_variant(parent),)
+    names = tuple(text(a.get("name")) for a in (children[0].get("attributes") or ())
+                  if isinstance(a, Mapping) and text(a.get("name"))) if children else ()
+    category_key = _key(parent.get("categoryId"))
+    updated = [t for t in [parent.get("updatedAt"), *(c.get("updatedAt") for c in children)] if t]
+    return Product(key=_key(parent.get("id")), name=name,
+                   description=text(parent.get("description")),
+                   category_keys=(category_key,) if category_key else (),
+                   option_names=names, variants=variants,
+                   images=tuple(text(i) for i in parent.get("images") or () if text(i)),
+                   visible=int(parent.get("status") or 2) != HIDDEN_PRODUCT_STATUS,
+                   updated_at=max(updated) if updated else None)
+
+
+def customer(item: Mapping) -> Customer:
+    gender = {1: "male", 2: "female"}.get(int(item.get("gender") or 0), "")
+    birthday = None
+    raw = text(item.get("birthday"))
+    if raw:
+        try:
+            birthday = date.fromisoformat(raw[:10])
+        except ValueError:
+            birthday = None  # Nhanh keeps free-form birthdays; a bad one is not worth a failure
+    return Customer(key=_key(item.get("id")), name=text(item.get("name")),
+                    phone=text(item.get("mobile")), email=text(item.get("email")),
+                    address=text(item.get("address")), birthday=birthday, gender=gender,
+                    updated_at=item.get("updatedAt"))
+
+
+def order(item: Mapping) -> Order:
+    lines = tuple(OrderLine(sku=text(line.get("code")), name=text(line.get("name")),
+                            quantity=quantity(line.get("quantity")),
+                            price=money(line.get("price")), variant_key=_key(line.get("id")))
+                  for line in item.get("products") or ())
+    total = sum((line.price * line.quantity for line in lines), Decimal("0"))
+    return Order(key=_key(item.get("id")), number=text(item.get("appOrderId")),
+                 status=APP_STATUS.get(int(item.get("status") or NEW), OrderStatus.PLACED),
+                 lines=lines, customer_name=text(item.get("name")),
+                 customer_phone=text(item.get("mobile")),
+                 shipping_address=text(item.get("address")), branch_key=_key(item.get("depotId")),
+                 note=text(item.get("description")), total=money(total),
+                 created_at=item.get("createdAt"), updated_at=item.get("updatedAt"))
+
+
+def new_order(record: Order, product_ids: Mapping[int, str]) -> dict:
+    """The common-shape order/add body of an App order; `product_ids[i]` is the Nhanh id of
+    line i. Raises InvalidValue with the reason when Nhanh would refuse it."""
+    if not text(record.customer_name) or not text(record.customer_phone):
+        raise InvalidValue("order needs the customer's name and mobile")
+    if not record.lines:
+        raise InvalidValue("order has no lines")
+    status = CREATE_STATUS.get(record.status, NEW)
+    return {
+        "appOrderId": text(record.key),
+        "status": status,
+        "depotId": _key(record.branch_key),
+        "name": text(record.customer_name),
+        "mobile": text(record.customer_phone),
+        "address": text(record.shipping_address),
+        "description": text(record.note),
+        "products": [{"id": product_ids[index], "price": line.price,
+                      "quantity": line.quantity, "name": text(line.name),
+                      "code": text(line.sku)}
+                     for index, line in enumerate(record.lines)],
+    }

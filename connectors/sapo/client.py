@@ -1,0 +1,514 @@
+"""SapoConnector: the Sapo Web / Omni Admin REST API behind the Connector protocol.
+
+Every call goes to `https://{shop}.mysapo.net/admin/{resource}.json` with the private app's key
+and secret as HTTP Basic, paced by Sapo's 40-call bucket (leak 2/s) so a normal run never meets
+a 429. Sapo quirks live here and in mapping.py, nowhere else.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from datetime import datetime
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+
+import httpx
+
+from app.domain import (Customer, Entity, NewsArticle, Order, OrderStatus, Product, Record,
+                        StockLevel, now_utc, quantity, text)
+from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
+                             PermissionDenied, Platform, PosError, PushOutcome)
+from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
+from connectors.sapo import mapping
+from connectors.sapo.errors import classify, permission_group
+
+LIMIT = 250                      # Sapo's maximum page size
+BUCKET_SIZE, LEAK_PER_SECOND = 40, 2.0
+CALL_LIMIT_HEADER = "X-Sapo-Api-Call-Limit"
+# UNVERIFIED: how many inventory_item_ids one inventory_levels call accepts; the only client
+# seen sends 40, so we do too (one setting to raise once a real store confirms more).
+INVENTORY_IDS_PER_REQUEST = 40
+ORDER_STATUSES = ("open", "closed", "cancelled")   # never status=any: Sapo answers []
+# Per-product collect look-ups beat a whole collects scan only for a handful of products.
+FEW_PRODUCTS = 3
+
+# What the connection test reads to tell the owner which permissions the key has.
+_PROBES: tuple[tuple[str, str], ...] = (
+    ("/admin/custom_collections.json", "custom_collections"),
+    ("/admin/products.json", "products"),
+    ("/admin/customers.json", "customers"),
+    ("/admin/orders.json", "orders"),
+    ("/admin/blogs.json", "blogs"),
+    ("/admin/locations.json", "locations"),
+)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class SapoConnector:
+    def __init__(self, platform: Platform, *, shop: str, api_key: str, api_secret: str,
+                 base_url: str, options: Mapping[str, Any] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep,
+                 now: Callable[[], datetime] = now_utc, headroom: int = 0) -> None:
+        self.platform = platform
+        self.shop = shop
+        self.options = {**platform.option_defaults(), **(options or {})}
+        self.limiter = LeakyBucket(BUCKET_SIZE, LEAK_PER_SECOND, header=CALL_LIMIT_HEADER,
+                                   clock=clock, sleep=sleep, headroom=headroom)
+        self.http = PosHttp(
+            base_url=base_url, limiter=self.limiter, classify=classify,
+            auth=httpx.BasicAuth(api_key, api_secret), transport=transport,
+            headers={"Accept": "application/json"},
+            redact=Redactor([api_key, api_secret, f"{api_key}:{api_secret}"]),
+            sleep=sleep, retry=RetryPolicy(default_throttle_wait=1.5))
+        self._now = now
+        self._locations: list[dict] | None = None
+
+    @property
+    def request_count(self) -> int:
+        return self.http.request_count
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- plumbing --------------------------------------------------------------------------
+    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
+        return await self.http.json("GET", path, params=dict(params or {}))
+
+    async def _send(self, method: str, path: str, body: Any) -> dict:
+        response = await self.http.request(method, path, json=body)
+        if not response.content:
+            return {}
+        return response.json()
+
+    async def _count(self, path: str, params: Mapping[str, Any]) -> int:
+        data = await self._get(path.removesuffix(".json") + "/count.json", params)
+        return int(data.get("count") or 0)
+
+    async def _scan(self, path: str, root: str, params: Mapping[str, Any]) -> list[dict]:
+        """Every row of a list endpoint (small resources: collections, blogs, collects)."""
+        rows: list[dict] = []
+        page = 1
+        while True:
+            items = (await self._get(path, {**params, "limit": LIMIT, "page": page})).get(root) or []
+            rows.extend(items)
+            if len(items) < LIMIT:
+                return rows
+            page += 1
+
+    async def active_locations(self) -> list[dict]:
+        if self._locations is None:
+            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
+            self._locations = [row for row in rows if row.get("active", True) is not False]
+        return self._locations
+
+    async def _single_branch(self) -> str | None:
+        """With one location the variant's own quantity is that branch's stock: no
+        inventory_levels calls are needed at all."""
+        locations = await self.active_locations()
+        return str(locations[0]["id"]) if len(locations) == 1 else None
+
+    # -- connection test --------------------------------------------------------------------
+    async def test_connection(self) -> ConnectionInfo:
+        """Reads store.json (403 on some stores even with every permission, so a collection
+        read is the fallback), then reads one row of each resource to list what the key may do."""
+        shop_name = self.shop
+        try:
+            data = await self._get("/admin/store.json")
+            store = data.get("store") or data.get("shop") or {}
+            shop_name = text(store.get("name")) or self.shop
+        except PermissionDenied:
+            await self._get("/admin/custom_collections.json", {"limit": 1})
+        permissions, warnings_vi, warnings_en = [], [], []
+        checked: set[str] = set()
+        for path, resource in _PROBES:
+            vi, en = permission_group(path)
+            if vi in checked:   # one permission group covers several resources
+                continue
+            checked.add(vi)
+            try:
+                await self._get(path, {"limit": 1})
+                permissions.append(f"{vi} / {en}: ✓")
+            except PermissionDenied:
+                permissions.append(f"{vi} / {en}: ✗")
+                warnings_vi.append(f"Thiếu quyền “{vi}”: trong Sapo → Ứng dụng riêng, chọn “Đọc và ghi”.")
+                warnings_en.append(f"Missing the “{en}” permission: in Sapo → Private apps, set "
+                                   "“Read and write”.")
+        warnings_vi.append("ShopSync chỉ kiểm tra được quyền đọc; hãy chắc chắn các quyền trên là "
+                           "“Đọc và ghi”.")
+        warnings_en.append("ShopSync can only check read access; make sure the permissions above "
+                           "are “Read and write”.")
+        branches: tuple = ()
+        try:
+            branches = tuple(mapping.branch_from_sapo(row) for row in await self.active_locations())
+        except PermissionDenied:
+            pass
+        return ConnectionInfo(shop_name=shop_name, branches=branches, permissions=tuple(permissions),
+                              warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en))
+
+    # -- pulling ----------------------------------------------------------------------------
+    def _since(self, since: datetime | None) -> dict[str, str]:
+        return {"modified_on_min": mapping.sapo_time(since)} if since is not None else {}
+
+    async def pull(self, entity: Entity, since: datetime | None,
+                   resume: str | None = None) -> AsyncIterator[Page]:
+        state = json.loads(resume) if resume else {}
+        if entity is Entity.BRANCH:
+            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
+            self._locations = [row for row in rows if row.get("active", True) is not False]
+            yield Page(tuple(mapping.branch_from_sapo(r) for r in rows), None, len(rows))
+            return
+        if entity is Entity.CATEGORY:
+            phases = [("", "/admin/custom_collections.json", "custom_collections", self._since(since),
+                       self._convert_rows(mapping.category_from_sapo))]
+        elif entity is Entity.PRODUCT:
+            cache: dict[str, Any] = {}
+
+            async def products(rows: list[dict]) -> tuple[Record, ...]:
+                return await self._products(rows, since, cache)
+            phases = [("", "/admin/products.json", "products", self._since(since), products)]
+        elif entity is Entity.CUSTOMER:
+            phases = [("", "/admin/customers.json", "customers", self._since(since),
+                       self._convert_rows(mapping.customer_from_sapo))]
+        elif entity is Entity.ORDER:
+            phases = [(status, "/admin/orders.json", "orders", {"status": status, **self._since(since)},
+                       self._convert_rows(mapping.order_from_sapo)) for status in ORDER_STATUSES]
+        elif entity is Entity.NEWS:
+            # A blog's modified_on does not move when its articles change: always list blogs,
+            # then read each blog's articles with the date filter.
+            blogs = await self._scan("/admin/blogs.json", "blogs", {})
+            phases = [(str(blog["id"]), f"/admin/blogs/{blog['id']}/articles.json", "articles",
+                       self._since(since), self._convert_rows(
+                           lambda row, blog=blog: mapping.article_from_sapo(row, blog)))
+                      for blog in blogs]
+        else:
+            raise NotSupported("Sapo không có mục này.", "Sapo has no such entity.")
+        async for page in self._pull_phases(phases, state):
+            yield page
+
+    @staticmethod
+    def _convert_rows(convert: Callable[[dict], Record]) -> Callable[[list[dict]], Awaitable[tuple]]:
+        async def run(rows: list[dict]) -> tuple[Record, ...]:
+            return tuple(convert(row) for row in rows)
+        return run
+
+    async def _pull_phases(self, phases: list, state: Mapping[str, Any]) -> AsyncIterator[Page]:
+        """Page through each phase (order status, blog) in turn. The resume token names the
+        phase and page to read next, so an interrupted run continues there (COM-09)."""
+        names = [phase[0] for phase in phases]
+        start = names.index(state["phase"]) if state.get("phase") in names else 0
+        known_total = 0
+        for index in range(start, len(phases)):
+            name, path, root, params, convert = phases[index]
+            page = int(state.get("page", 1)) if index == start and state.get("phase", "") == name else 1
+            total: int | None = None
+            while True:
+                rows = (await self._get(path, {**params, "limit": LIMIT, "page": page})).get(root) or []
+                if total is None:
+                    total = (len(rows) if page == 1 and len(rows) < LIMIT
+                             else await self._count(path, params))
+                    known_total += total
+                records = await convert(rows)
+                last_of_phase = len(rows) < LIMIT or page * LIMIT >= total
+                if not last_of_phase:
+                    resume: str | None = json.dumps({"phase": name, "page": page + 1})
+                elif index + 1 < len(phases):
+                    resume = json.dumps({"phase": phases[index + 1][0], "page": 1})
+                else:
+                    resume = None
+                if records or resume is None:
+                    yield Page(records, resume, known_total)
+                if last_of_phase:
+                    break
+                page += 1
+
+    async def _products(self, rows: list[dict], since: datetime | None,
+                        cache: dict[str, Any]) -> tuple[Record, ...]:
+        if not rows:
+            return ()
+        categories = await self._product_categories(rows, since, cache)
+        single = await self._single_branch()
+        stock = None if single is not None or not await self.active_locations() \
+            else await self._stock_levels(rows)
+        return tuple(mapping.product_from_sapo(row, categories.get(str(row["id"]), ()), stock, single)
+                     for row in rows)
+
+    async def _product_categories(self, rows: list[dict], since: datetime | None,
+                                  cache: dict[str, Any]) -> dict[str, list[str]]:
+        """Product → collection ids from collects: one scan of all collects for a full pull,
+        per-product look-ups when an incremental page holds fewer products than that scan
+        has pages."""
+        if "all" not in cache and since is not None:
+            if "collect_pages" not in cache and len(rows) > FEW_PRODUCTS:
+                cache["collect_pages"] = math.ceil(
+                    await self._count("/admin/collects.json", {}) / LIMIT)
+            if len(rows) <= max(FEW_PRODUCTS, cache.get("collect_pages", 0)):
+                result: dict[str, list[str]] = {}
+                for row in rows:
+                    collects = (await self._get("/admin/collects.json",
+                                                {"product_id": row["id"], "limit": LIMIT})
+                                ).get("collects") or []
+                    result[str(row["id"])] = [str(c["collection_id"]) for c in collects]
+                return result
+        if "all" not in cache:
+            mapping_: dict[str, list[str]] = {}
+            for collect in await self._scan("/admin/collects.json", "collects", {}):
+                mapping_.setdefault(str(collect["product_id"]), []).append(str(collect["collection_id"]))
+            cache["all"] = mapping_
+        return cache["all"]
+
+    async def _stock_levels(self, rows: list[dict]) -> dict[str, tuple[StockLevel, ...]]:
+        items = [str(v["inventory_item_id"]) for row in rows for v in row.get("variants") or []
+                 if v.get("inventory_item_id")]
+        levels: dict[str, list[StockLevel]] = {}
+        for location in await self.active_locations():
+            for batch in _chunks(items, INVENTORY_IDS_PER_REQUEST):
+                page = 1
+                while True:
+                    found = (await self._get("/admin/inventory_levels.json", {
+                        "location_id": location["id"], "inventory_item_ids": ",".join(batch),
+                        "limit": LIMIT, "page": page})).get("inventory_levels") or []
+                    for level in found:
+                        levels.setdefault(str(level["inventory_item_id"]), []).append(
+                            StockLevel(str(location["id"]), quantity(level.get("available"))))
+                    if len(found) < LIMIT:
+                        break
+                    page += 1
+        return {item: tuple(found) for item, found in levels.items()}
+
+    # -- deletion detection -----------------------------------------------------------------
+    async def list_keys(self, entity: Entity) -> set[str] | None:
+        """Every Sapo id of `entity`. Sapo keeps no tombstones, so deletions are found by
+        comparing this set with the links (SAPO-07, COM-01). A scan during which the count
+        changed is repeated: a deletion mid-scan shifts pages and would hide a live id."""
+        if entity is Entity.BRANCH:
+            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
+            return {str(r["id"]) for r in rows}
+        if entity is Entity.NEWS:
+            keys: set[str] = set()
+            for blog in await self._scan("/admin/blogs.json", "blogs", {}):
+                keys |= await self._stable_ids(f"/admin/blogs/{blog['id']}/articles.json", "articles", {})
+            return keys
+        if entity is Entity.ORDER:
+            keys = set()
+            for status in ORDER_STATUSES:
+                keys |= await self._stable_ids("/admin/orders.json", "orders", {"status": status})
+            return keys
+        path, root = {Entity.CATEGORY: ("/admin/custom_collections.json", "custom_collections"),
+                      Entity.PRODUCT: ("/admin/products.json", "products"),
+                      Entity.CUSTOMER: ("/admin/customers.json", "customers")}[entity]
+        return await self._stable_ids(path, root, {})
+
+    async def _stable_ids(self, path: str, root: str, params: Mapping[str, Any]) -> set[str]:
+        for _ in range(3):
+            before = await self._count(path, params)
+            ids = {str(row["id"]) for row in await self._scan(path, root, {**params, "fields": "id"})}
+            if len(ids) == before and await self._count(path, params) == before:
+                return ids
+        return ids
+
+    # -- finding (COM-02) -------------------------------------------------------------------
+    async def find(self, entity: Entity, record: Record) -> Record | None:
+        if entity is Entity.PRODUCT and isinstance(record, Product):
+            return await self._find_product(record)
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            return await self._find_customer(record)
+        if entity is Entity.ORDER and isinstance(record, Order):
+            return await self._find_order(record.key)
+        if entity is Entity.CATEGORY:
+            name = text(getattr(record, "name", "")).casefold()
+            for row in await self._scan("/admin/custom_collections.json", "custom_collections", {}):
+                if text(row.get("name")).casefold() == name:
+                    return mapping.category_from_sapo(row)
+        return None
+
+    async def _find_product(self, record: Product) -> Product | None:
+        for attribute in ("sku", "barcode"):
+            for value in dict.fromkeys(getattr(v, attribute) for v in record.variants):
+                if not value:
+                    continue
+                rows = (await self._get("/admin/products.json", {"query": value, "limit": LIMIT})
+                        ).get("products") or []
+                for row in rows:   # the search is fuzzy: compare exactly here
+                    if any(text(v.get(attribute)) == value for v in row.get("variants") or []):
+                        return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
+        return None
+
+    async def _collects_of(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
+        collects = (await self._get("/admin/collects.json", {"product_id": row["id"], "limit": LIMIT})
+                    ).get("collects") or []
+        return {str(row["id"]): [str(c["collection_id"]) for c in collects]}
+
+    async def _find_customer(self, record: Customer) -> Customer | None:
+        wanted = mapping.phone_digits(record.phone)
+        if wanted:
+            rows = (await self._get("/admin/customers.json",
+                                    {"query": mapping.phone_query(record.phone), "limit": LIMIT})
+                    ).get("customers") or []
+            for row in rows:   # Sapo stores +84… and 0…, and its search is a substring match
+                if mapping.phone_digits(row.get("phone")) == wanted:
+                    return mapping.customer_from_sapo(row)
+        if record.email:
+            rows = (await self._get("/admin/customers.json", {"query": record.email, "limit": LIMIT})
+                    ).get("customers") or []
+            for row in rows:
+                if text(row.get("email")).casefold() == record.email.casefold():
+                    return mapping.customer_from_sapo(row)
+        return None
+
+    async def _find_order(self, app_key: str) -> Order | None:
+        """A Sapo order ShopSync created for this App order: found by the exact tag (`tags=`
+        is ignored by Sapo, `tag=` works), confirmed by the note attribute."""
+        for status in ORDER_STATUSES:
+            rows = (await self._get("/admin/orders.json", {"status": status,
+                                                           "tag": mapping.app_order_tag(app_key),
+                                                           "limit": LIMIT})).get("orders") or []
+            for row in rows:
+                if mapping.app_order_key(row) == app_key:
+                    return mapping.order_from_sapo(row)
+        return None
+
+    # -- writing ----------------------------------------------------------------------------
+    async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
+        """Sapo creates one record per call. An item Sapo refuses (or SAPO-08 blocks before any
+        request) gets its error in the outcome; auth/permission/network errors stop the batch."""
+        outcomes = []
+        for record in records:
+            try:
+                validate_create(entity, record)
+                outcomes.append(await self._create_one(entity, record))
+            except (InvalidData, NotFound, NotSupported) as error:
+                outcomes.append(PushOutcome(app_key=record.key, error=error))
+        return outcomes
+
+    async def _create_one(self, entity: Entity, record: Record) -> PushOutcome:
+        if entity is Entity.PRODUCT and isinstance(record, Product):
+            return await self._create_product(record)
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            data = await self._send("POST", "/admin/customers.json",
+                                    {"customer": mapping.customer_to_sapo(record)})
+            created = mapping.customer_from_sapo(data["customer"])
+            return PushOutcome(record.key, created.key, created)
+        if entity is Entity.ORDER and isinstance(record, Order):
+            body = mapping.order_to_sapo(record, inventory_behaviour=str(
+                self.options.get("inventory_behaviour") or "decrement_obeying_policy"))
+            data = await self._send("POST", "/admin/orders.json", {"order": body})
+            created = mapping.order_from_sapo(data["order"])
+            return PushOutcome(record.key, created.key, created)
+        raise NotSupported("ShopSync không tạo mục này trên Sapo (chỉ lấy từ Sapo về).",
+                           "ShopSync does not create this on Sapo (it only comes from Sapo).",
+                           rule={Entity.CATEGORY: "SAPO-02", Entity.NEWS: "SAPO-06"}.get(entity, ""))
+
+    async def _create_product(self, record: Product) -> PushOutcome:
+        single = await self._single_branch()
+        body = mapping.product_to_sapo(record, published_on=mapping.sapo_time(self._now()),
+                                       initial_stock_branch=single)
+        created = (await self._send("POST", "/admin/products.json", {"product": body}))["product"]
+        pos_key = str(created["id"])
+        category = record.category_keys[0]
+        stock: dict[str, tuple[StockLevel, ...]] | None = None
+        try:
+            await self._send("POST", "/admin/collects.json",
+                             {"collect": {"product_id": created["id"], "collection_id": int(category)}})
+            if single is None:
+                stock = await self._set_initial_stock(record, created)
+        except (InvalidData, NotFound) as error:
+            # The product exists on Sapo now: report its id so it is linked, never re-created.
+            return PushOutcome(record.key, pos_key,
+                               mapping.product_from_sapo(created, (), stock, single), error)
+        return PushOutcome(record.key, pos_key,
+                           mapping.product_from_sapo(created, (category,), stock, single))
+
+    async def _set_initial_stock(self, record: Product, created: Mapping[str, Any]
+                                 ) -> dict[str, tuple[StockLevel, ...]]:
+        """Several branches: each level is written with the wrapped PUT set.json, the one stock
+        write Sapo accepts (POST → 405, PUT by id → 403)."""
+        branches = {str(loc["id"]) for loc in await self.active_locations()}
+        stock: dict[str, tuple[StockLevel, ...]] = {}
+        for variant, sapo_variant in zip(record.variants, created.get("variants") or []):
+            item = sapo_variant.get("inventory_item_id")
+            levels = tuple(level for level in variant.stock if level.branch_key in branches)
+            for level in levels:
+                await self._send("PUT", "/admin/inventory_levels/set.json", {"inventory_level": {
+                    "location_id": int(level.branch_key), "inventory_item_id": item,
+                    "available": mapping.number(level.available)}})
+            if item is not None:
+                stock[str(item)] = levels
+        return stock
+
+    async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:
+        if entity is Entity.PRODUCT and isinstance(record, Product):
+            return await self._update_product(pos_key, record)
+        if entity is Entity.CUSTOMER and isinstance(record, Customer):
+            current = (await self._get(f"/admin/customers/{pos_key}.json"))["customer"]
+            body = mapping.customer_to_sapo(record, mapping.customer_from_sapo(current))
+            data = await self._send("PUT", f"/admin/customers/{pos_key}.json",
+                                    {"customer": {"id": int(pos_key), **body}})
+            return mapping.customer_from_sapo(data["customer"])
+        if entity is Entity.ORDER:
+            raise InvalidData("Đơn đã đồng bộ sang Sapo không được sửa từ App; hãy xử lý đơn trong Sapo.",
+                              "An order already synced to Sapo must not be edited from the App; "
+                              "process it in Sapo.", rule="SAPO-09")
+        raise NotSupported("ShopSync không sửa mục này trên Sapo (chỉ lấy từ Sapo về).",
+                           "ShopSync does not edit this on Sapo (it only comes from Sapo).",
+                           rule={Entity.CATEGORY: "SAPO-02", Entity.NEWS: "SAPO-06"}.get(entity, ""))
+
+    async def _update_product(self, pos_key: str, record: Product) -> Product:
+        """Name, description, visibility, options, variants and prices go to Sapo. Stock is
+        not: after creation Sapo owns it (its sales move it), and an App value read before
+        those sales would overwrite them."""
+        current = (await self._get(f"/admin/products/{pos_key}.json"))["product"]
+        body = mapping.product_to_sapo(record, existing=current,
+                                       published_on=mapping.sapo_time(self._now()))
+        updated = (await self._send("PUT", f"/admin/products/{pos_key}.json",
+                                    {"product": {"id": int(pos_key), **body}}))["product"]
+        collects = (await self._get("/admin/collects.json", {"product_id": pos_key, "limit": LIMIT})
+                    ).get("collects") or []
+        keys = [str(c["collection_id"]) for c in collects]
+        wanted = [k for k in record.category_keys if k.isdigit()]
+        if wanted:   # an App product without categories never empties Sapo's (COM-05)
+            for key in wanted:
+                if key not in keys:
+                    await self._send("POST", "/admin/collects.json",
+                                     {"collect": {"product_id": int(pos_key), "collection_id": int(key)}})
+            for collect in collects:
+                if str(collect["collection_id"]) not in wanted:
+                    await self.http.request("DELETE", f"/admin/collects/{collect['id']}.json")
+            keys = wanted
+        return (await self._products([updated], None, {"all": {pos_key: keys}}))[0]
+
+    async def set_order_status(self, pos_key: str, status: OrderStatus) -> Record | None:
+        """Close (archive, SAPO-10), cancel (body wrapped in `order_cancel`, else 400) or
+        reopen a Sapo order; other statuses are worked in Sapo itself (SAPO-04)."""
+        path = f"/admin/orders/{pos_key}"
+        if status in (OrderStatus.ARCHIVED, OrderStatus.COMPLETED):
+            await self._send("POST", f"{path}/close.json", {})
+        elif status is OrderStatus.CANCELLED:
+            await self._send("POST", f"{path}/cancel.json",
+                             {"order_cancel": {"reason": "other", "note": "ShopSync"}})
+        elif status is OrderStatus.PLACED:
+            await self._send("POST", f"{path}/open.json", {})
+        else:
+            raise NotSupported("Trạng thái này được xử lý trong Sapo, không gửi từ App.",
+                               "This status is worked in Sapo, not sent from the App.",
+                               rule="SAPO-04")
+        data = await self._get(f"{path}.json")
+        return mapping.order_from_sapo(data["order"])
+
+
+def validate_create(entity: Entity, record: Record) -> None:
+    """Checks before any request: SAPO-08 and Sapo's limits, plus the category must already be
+    a Sapo collection (categories come from Sapo, SAPO-02)."""
+    mapping.validate_push(entity, record)
+    if entity is Entity.PRODUCT and isinstance(record, Product) \
+            and not record.category_keys[0].isdigit():
+        raise InvalidData(
+            "Danh mục của sản phẩm chưa có trên Sapo. Danh mục được lấy từ Sapo về: hãy chọn một "
+            "danh mục đã đồng bộ từ Sapo.",
+            "The product's category is not on Sapo. Categories come from Sapo: pick one that was "
+            "synced from Sapo.", rule="SAPO-02")

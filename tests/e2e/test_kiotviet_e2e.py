@@ -1,0 +1,181 @@
+"""KiotViet FnB end to end: the real engine and store over the in-process KiotViet sandbox.
+
+One café, one profile; each test walks a shop owner's story from the seed (001, KVF) through
+`SyncEngine`, checking both the App catalog and what KiotViet received.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from app.domain import Entity, Order, OrderLine, OrderStatus
+from app.store import models as m
+from app.store.profiles import create_profile
+from app.sync.engine import SyncEngine
+from app.sync.events import ItemResult, RunFinished
+from connectors.kiotviet.platform import KIOTVIET_FNB
+from connectors.kiotviet.sandbox import kiotviet_sandbox
+from tests.connectors.kiotviet.conftest import FakeClock, build_connector
+
+KVF04 = (OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
+         OrderStatus.SHIPPED_OUT, OrderStatus.COMPLETED)
+
+
+class Cafe:
+    """A café on KiotViet FnB synced into the App catalog, on one fake clock."""
+
+    def __init__(self, catalog, *, expire_tokens_after: int | None = None) -> None:
+        self.clock = FakeClock()
+        self.sandbox = kiotviet_sandbox(kind="fnb", clock=self.clock)
+        self.catalog = catalog
+        self.profile = create_profile("Cà phê Mộc", KIOTVIET_FNB.key,
+                                      fields=dict(KIOTVIET_FNB.sandbox_settings))
+        self.events: list = []
+        self.expire_after = expire_tokens_after
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    def transport(self) -> httpx.MockTransport:
+        sent = 0
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            nonlocal sent
+            sent += 1
+            if self.expire_after is not None and sent == self.expire_after:
+                self.sandbox.expire_tokens()      # the token dies in the middle of the run
+            return self.sandbox.handle(request)
+        return httpx.MockTransport(handle)
+
+    def sync(self, entities=None) -> RunFinished:
+        connector = build_connector("fnb", self.transport(), clock=self.clock, now=self.now)
+        engine = SyncEngine(self.catalog, self.profile, connector, self.events.append,
+                            clock=self.now, monotonic=self.clock)
+
+        async def go():
+            try:
+                return await engine.run(entities)
+            finally:
+                await connector.aclose()
+        finished = asyncio.run(go())
+        self.clock.advance(600)
+        return finished
+
+    def items(self, **match) -> list[ItemResult]:
+        return [e for e in self.events if isinstance(e, ItemResult)
+                and all(getattr(e, k) == v for k, v in match.items())]
+
+    def app_product(self, name: str):
+        return next(p for p in self.catalog.iter_records(Entity.PRODUCT) if p.name == name)
+
+    def app_order(self, status: OrderStatus, note: str = "Ít đá", delivery_at=None) -> Order:
+        coffee = self.app_product("Cà phê sữa đá")
+        line = OrderLine(sku=coffee.variants[1].sku, name="Cà phê sữa đá L",
+                         quantity=Decimal(2), price=Decimal(35000), product_key=coffee.key)
+        return self.catalog.put(Entity.ORDER, Order(
+            key="", status=status, lines=(line,), customer_name="Nguyễn Thị Lan",
+            customer_phone="0903123456", shipping_address="10 Nguyễn Huệ, Quận 1", note=note,
+            delivery_at=delivery_at, created_at=self.now()))
+
+
+@pytest.fixture
+def cafe(catalog):
+    return Cafe(catalog)
+
+
+def test_first_sync_brings_the_cafe_into_the_app(cafe):
+    finished = cafe.sync()
+    assert finished.status == "done"
+    assert cafe.catalog.count(Entity.BRANCH) == 2
+    assert cafe.catalog.count(Entity.CATEGORY) == 5
+    assert cafe.catalog.count(Entity.CUSTOMER) == 4
+    coffee = cafe.app_product("Cà phê sữa đá")
+    assert [v.options for v in coffee.variants] == [("M",), ("L",)] and coffee.visible  # KVF-03
+    # KVF-08: of the four invoices (status 1, 2, 3, 5) only the completed one is an App order
+    orders = list(cafe.catalog.iter_records(Entity.ORDER))
+    assert len(orders) == 1 and orders[0].status is OrderStatus.COMPLETED
+    assert not cafe.items(outcome="failed")
+
+
+def test_kvf04_only_orders_in_the_five_statuses_are_pushed_with_kvf06_note_and_kvf07_time(cafe):
+    cafe.sync()
+    later = cafe.now() + timedelta(hours=3)
+    pushed = {status: cafe.app_order(status, delivery_at=later if status is
+                                     OrderStatus.PLACED else None) for status in KVF04}
+    held = [cafe.app_order(status) for status in (OrderStatus.CANCELLED,
+                                                  OrderStatus.ARCHIVED,
+                                                  OrderStatus.RECONCILED)]
+    push_moment = cafe.now()
+    cafe.sync([Entity.ORDER])
+    kiotviet = list(cafe.sandbox.tables["orders"].values())
+    assert len(kiotviet) == 5
+    assert {o["description"] for o in kiotviet} == {f"ShopSync #{o.key}" for o in
+                                                    pushed.values()}
+    assert all(o["orderDetails"][0]["note"] == "Ít đá" for o in kiotviet)          # KVF-06
+    by_app = {o["description"].split("#")[1]: o for o in kiotviet}
+    placed = by_app[pushed[OrderStatus.PLACED].key]["orderDelivery"]["expectedDelivery"]
+    approved = by_app[pushed[OrderStatus.APPROVED].key]["orderDelivery"]["expectedDelivery"]
+    vn = timezone(timedelta(hours=7))
+    assert placed == later.astimezone(vn).strftime("%Y-%m-%dT%H:%M:%S")             # KVF-07
+    assert approved == (push_moment + timedelta(hours=1)).astimezone(vn).strftime(
+        "%Y-%m-%dT%H:%M:%S")
+    skipped = {i.app_id for i in cafe.items(entity="order", action="skip")}
+    assert {o.key for o in held} <= skipped
+    assert all(m.Link.get_or_none(m.Link.app_id == o.key) is None for o in held)
+
+
+def test_kvf05_cancel_after_push_becomes_a_do_it_yourself_item(cafe):
+    cafe.sync()
+    order = cafe.app_order(OrderStatus.APPROVED)
+    cafe.sync([Entity.ORDER])
+    cafe.catalog.put(Entity.ORDER, Order(**{**order.__dict__, "status": OrderStatus.CANCELLED}))
+    cafe.sync([Entity.ORDER])
+    [manual] = cafe.items(app_id=order.key, action="manual")
+    assert manual.rule == "KVF-05" and manual.outcome == "skipped"
+    assert [o["status"] for o in cafe.sandbox.tables["orders"].values()] == [1]
+
+
+def test_kvf10_invoice_of_a_pushed_order_completes_that_app_order(cafe):
+    cafe.sync()
+    order = cafe.app_order(OrderStatus.PLACED)
+    cafe.sync([Entity.ORDER])
+    code = next(iter(cafe.sandbox.tables["orders"].values()))["code"]
+    cafe.sandbox.complete_order(code)
+    before = cafe.catalog.count(Entity.ORDER)
+    cafe.sync([Entity.ORDER])
+    assert cafe.catalog.count(Entity.ORDER) == before
+    assert cafe.catalog.get(Entity.ORDER, order.key).status is OrderStatus.COMPLETED
+
+
+def test_kvf08_completed_invoice_arrives_and_unfinished_one_does_not(cafe):
+    cafe.sync()
+    first = next(iter(cafe.sandbox.tables["products"]))
+    done = cafe.sandbox.add_invoice(status=1, lines=[(first, 1)])
+    cafe.sandbox.add_invoice(status=3, lines=[(first, 4)])
+    before = cafe.catalog.count(Entity.ORDER)
+    cafe.sync([Entity.ORDER])
+    numbers = {o.number for o in cafe.catalog.iter_records(Entity.ORDER)}
+    assert cafe.catalog.count(Entity.ORDER) == before + 1 and done["code"] in numbers
+
+
+def test_kvf12_product_deleted_in_kiotviet_is_flagged_not_deleted_com01(cafe):
+    cafe.sync()
+    tea = cafe.app_product("Trà vải")
+    link = m.Link.get(m.Link.app_id == tea.key)
+    cafe.sandbox.delete("products", int(link.pos_id))
+    cafe.sync([Entity.PRODUCT])
+    [flag] = cafe.items(action="deleted_on_pos")
+    assert flag.app_id == tea.key and flag.rule == "COM-01"
+    assert cafe.catalog.get(Entity.PRODUCT, tea.key) is not None
+
+
+def test_token_expiring_mid_run_costs_no_failed_item(catalog):
+    cafe = Cafe(catalog, expire_tokens_after=4)
+    finished = cafe.sync()
+    assert finished.status == "done" and not cafe.items(outcome="failed")
+    assert len(cafe.sandbox.token_requests) == 2
+    assert cafe.catalog.count(Entity.CUSTOMER) == 4

@@ -1,0 +1,105 @@
+"""Numbered migrations: in order, atomic with their version, backup before migrating."""
+from __future__ import annotations
+
+import pytest
+
+from app.store.connection import open_store
+from app.store.errors import MigrationFailed, NewerDatabase
+from app.store.migrations import (BACKUPS_KEPT, MIGRATIONS, MigrationRegistry, current_version,
+                                  list_backups)
+
+
+def registry_with(*extra):
+    """The real migrations plus test steps after them."""
+    registry = MigrationRegistry(dict(MIGRATIONS.steps))
+    for number, step in extra:
+        registry.register(number)(step)
+    return registry
+
+
+def test_fresh_database_reaches_the_latest_version_without_a_backup(home):
+    db = open_store(home)
+    assert current_version(db) == MIGRATIONS.latest >= 2
+    assert list_backups(home.backups) == []
+    db.close()
+
+
+def test_migrations_run_in_number_order(home):
+    ran = []
+    registry = MigrationRegistry()
+    registry.register(2)(lambda db: ran.append(2))
+    registry.register(1)(lambda db: ran.append(1))
+    registry.register(3)(lambda db: ran.append(3))
+    db = open_store(home, registry=registry)
+    assert ran == [1, 2, 3] and current_version(db) == 3
+    db.close()
+
+
+def test_existing_database_is_backed_up_before_migrating(home):
+    open_store(home).close()
+    step = lambda db: db.execute_sql("CREATE TABLE extra (x INTEGER)")  # noqa: E731
+    db = open_store(home, registry=registry_with((MIGRATIONS.latest + 1, step)))
+    db.close()
+    backups = list_backups(home.backups)
+    assert len(backups) == 1 and f"-v{MIGRATIONS.latest}" in backups[0].name
+
+
+def test_a_failing_migration_leaves_the_database_at_the_previous_version(home):
+    open_store(home).close()
+    before = MIGRATIONS.latest
+
+    def half_done(db):
+        db.execute_sql("CREATE TABLE half (x INTEGER)")
+        db.execute_sql("INSERT INTO half VALUES (1)")
+        raise RuntimeError("boom")
+
+    with pytest.raises(MigrationFailed) as caught:
+        open_store(home, registry=registry_with((before + 1, half_done)))
+    assert caught.value.version == before + 1
+    assert caught.value.backup is not None and caught.value.backup.exists()
+    assert caught.value.message_vi and caught.value.message_en
+    db = open_store(home)
+    assert current_version(db) == before
+    assert not db.table_exists("half")       # the step's DDL rolled back with it
+    db.close()
+
+
+def test_a_later_step_failing_keeps_the_earlier_steps_of_the_same_open(home):
+    open_store(home).close()
+    base = MIGRATIONS.latest
+    ok = lambda db: db.execute_sql("CREATE TABLE step_ok (x INTEGER)")  # noqa: E731
+
+    def bad(db):
+        raise RuntimeError("boom")
+
+    with pytest.raises(MigrationFailed):
+        open_store(home, registry=registry_with((base + 1, ok), (base + 2, bad)))
+    db = open_store(home, registry=registry_with((base + 1, ok)))
+    assert current_version(db) == base + 1 and db.table_exists("step_ok")
+    db.close()
+
+
+def test_only_the_last_five_backups_are_kept(home):
+    open_store(home).close()
+    registry = registry_with()
+    for n in range(BACKUPS_KEPT + 2):
+        registry.register(MIGRATIONS.latest + n + 1)(lambda db: None)
+        open_store(home, registry=registry).close()
+    backups = list_backups(home.backups)
+    assert len(backups) == BACKUPS_KEPT
+    assert f"-v{MIGRATIONS.latest + BACKUPS_KEPT + 1}" in backups[0].name  # newest first
+
+
+def test_a_database_from_a_newer_version_is_refused(home):
+    registry = registry_with((MIGRATIONS.latest + 1, lambda db: None))
+    open_store(home, registry=registry).close()
+    with pytest.raises(NewerDatabase) as caught:
+        open_store(home)
+    assert "ShopSync" in caught.value.message_en and caught.value.message_vi
+
+
+def test_registering_a_number_twice_is_a_programming_error():
+    registry = MigrationRegistry()
+    registry.register(1)(lambda db: None)
+    with pytest.raises(ValueError):
+        registry.register(1)(lambda db: None)

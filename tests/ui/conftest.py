@@ -1,0 +1,30 @@
+"""UI test fixtures: offscreen Qt, in-memory keyring, a fresh data home, sample shops with the
+sandboxes' rate limits off so runs finish at once."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from ui.controllers.shop import ShopServices
+from ui.i18n import set_language
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    set_language("vi")
+    yield
+    set_language("vi")
+
+
+@pytest.fixture
+def services(home, store, secrets) -> ShopServices:
+    return ShopServices(home, store, secrets, sandbox_options={"rate_limits": False})
+
+
+@pytest.fixture
+def fresh_services(services):
+    """Services whose worker threads' DB connections are closed at teardown."""
+    yield services

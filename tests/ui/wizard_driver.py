@@ -1,0 +1,58 @@
+"""Drives the connection wizard like a keyboard user would, for the UI tests."""
+from __future__ import annotations
+
+from ui.wizard import setup_wizard as W
+
+TIMEOUT = 30_000
+
+
+def start_sample(qtbot, services, platform_key: str, *, sample: bool = True):
+    wizard = W.SetupWizard(services)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    welcome = wizard.pages[W.WELCOME]
+    (welcome.sample if sample else welcome.real).setChecked(True)
+    wizard.next()
+    assert wizard.currentId() == W.PLATFORM
+    wizard.pages[W.PLATFORM].select(platform_key)
+    wizard.next()
+    assert wizard.currentId() == W.CONNECTION
+    return wizard
+
+
+def run_connection_test(qtbot, wizard, page_id: int) -> None:
+    page = wizard.pages[page_id]
+    panel = page.test_panel
+    with qtbot.waitSignal(panel.tested, timeout=TIMEOUT):
+        panel.button.click()
+
+
+def pass_connection(qtbot, wizard) -> None:
+    """Test the connection (Nhanh: through the login page) and go on to the branch page."""
+    if wizard.pages[W.CONNECTION].test_panel is not None:
+        run_connection_test(qtbot, wizard, W.CONNECTION)
+        assert wizard.state.info is not None, wizard.pages[W.CONNECTION].test_panel.status.text()
+        wizard.next()
+    else:
+        wizard.next()
+        assert wizard.currentId() == W.NHANH_LOGIN
+        run_connection_test(qtbot, wizard, W.NHANH_LOGIN)
+        assert wizard.state.info is not None, wizard.pages[W.NHANH_LOGIN].test_panel.status.text()
+        wizard.next()
+    assert wizard.currentId() == W.BRANCH
+
+
+def to_preview(qtbot, wizard) -> None:
+    wizard.next()                  # branch → options
+    assert wizard.currentId() == W.OPTIONS
+    wizard.next()                  # options → schedule
+    assert wizard.currentId() == W.SCHEDULE
+    wizard.next()
+    assert wizard.currentId() == W.PREVIEW
+
+
+def run_preview(qtbot, wizard) -> dict:
+    page = wizard.pages[W.PREVIEW]
+    page.button.click()
+    qtbot.waitUntil(lambda: not page.running, timeout=TIMEOUT)
+    return wizard.state.preview_counts

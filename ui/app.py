@@ -1,0 +1,159 @@
+"""Start the desktop app: language, database, keyring, main window, first-start wizard.
+
+`run_app(paths)` is what `shopsync gui` calls. The Qt event loop runs under qasync so short
+async work can be scheduled on the main thread; long work (sync runs, connection tests) runs in
+worker threads (ui/controllers) and never blocks the window.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.caveats import resources_dir
+from app.config import Paths
+from ui.i18n import install_qt_translator, pick, set_language, tr
+from ui.settings import UiSettings
+
+log = logging.getLogger(__name__)
+
+
+def app_icon() -> QIcon:
+    path = resources_dir() / "icons" / "shopsync.png"
+    if path.is_file():
+        return QIcon(str(path))
+    return QIcon(draw_icon(256))
+
+
+def draw_icon(size: int) -> QPixmap:
+    """The app mark: two arrows in a rounded square (also used to write the icon file)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor("#1565c0"))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(0, 0, size, size, size * 0.2, size * 0.2)
+    painter.setPen(QColor("white"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(size * 0.55))
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "⇄")
+    painter.end()
+    return pixmap
+
+
+def _error_box(title: str, text: str) -> None:
+    QMessageBox.critical(None, title, text)
+
+
+def open_services(paths: Paths, ask=None):
+    """Database, keyring and services; returns None (after telling the user) if one of them
+    cannot be used. `ask(text) -> bool` answers the insecure-keyring question."""
+    from app.secrets import InsecureKeyring, SecretsUnavailable, SecretStore, accept_insecure_keyring
+    from app.store.connection import open_store
+    from app.store.errors import DamagedDatabase
+    from ui.controllers.shop import ShopServices
+
+    try:
+        db = open_store(paths)
+    except DamagedDatabase as exc:
+        _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
+                                                   getattr(exc, "message_en", str(exc))))
+        return None
+    try:
+        secrets = SecretStore.for_home(paths)
+    except InsecureKeyring as exc:
+        backend = getattr(exc, "backend_name", "") or str(exc)
+        question = tr("keyring.insecure", backend=backend) + "\n\n" + pick(
+            getattr(exc, "message_vi", ""), getattr(exc, "message_en", ""))
+        if not getattr(exc, "can_accept", True) or ask is None or not ask(question):
+            _error_box(tr("common.error_title"), question)
+            return None
+        accept_insecure_keyring(paths)
+        secrets = SecretStore.for_home(paths)
+    except SecretsUnavailable as exc:
+        _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
+                                                   getattr(exc, "message_en", str(exc))))
+        return None
+    return ShopServices(paths, db, secrets)
+
+
+class DesktopApp:
+    """Owns the window across language changes (the window is rebuilt in the new language)."""
+
+    def __init__(self, qt_app: QApplication, paths: Paths, services) -> None:
+        self.qt_app, self.paths, self.services = qt_app, paths, services
+        self.settings = UiSettings(paths)
+        self.translators = []
+        self.window = None
+        self.icon = app_icon()
+        qt_app.setWindowIcon(self.icon)
+        self.apply_language(self.settings.language)
+
+    def apply_language(self, lang: str) -> None:
+        set_language(lang)
+        for translator in self.translators:
+            self.qt_app.removeTranslator(translator)
+        self.translators = install_qt_translator(self.qt_app, lang)
+
+    def show(self):
+        from ui.main_window import MainWindow
+        window = MainWindow(self.services, self.icon)
+        window.language_change_requested.connect(self.change_language)
+        self.window = window
+        window.show()
+        if not self.services.list_profiles():
+            window.open_wizard()             # first start: the wizard, sample shop offered
+        return window
+
+    def change_language(self, lang: str) -> None:
+        """B-04: save, then rebuild the window so every string is in the new language."""
+        old = self.window
+        if old is not None and old.controller.is_running():
+            old.show_message(tr("sync.busy"))
+            return
+        self.settings.language = lang
+        self.apply_language(lang)
+        geometry = old.saveGeometry() if old is not None else None
+        self.show()
+        if geometry is not None:
+            self.window.restoreGeometry(geometry)
+        if old is not None:
+            old.autosync.stop()
+            old.hide()
+            old.deleteLater()
+
+
+def run_app(paths: Paths) -> int:
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("ShopSync")
+    qt_app.setOrganizationName("ShopSync")
+    set_language(UiSettings(paths).language)
+
+    def ask(text: str) -> bool:
+        return QMessageBox.question(None, tr("app.title"), text) == QMessageBox.StandardButton.Yes
+
+    services = open_services(paths, ask)
+    if services is None:
+        return 1
+    desktop = DesktopApp(qt_app, paths, services)
+    desktop.show()
+    try:
+        import qasync
+    except ImportError:  # still a working app, only without main-thread coroutines
+        return qt_app.exec()
+    loop = qasync.QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    qt_app.aboutToQuit.connect(closed.set)
+    qt_app.setQuitOnLastWindowClosed(True)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    services.db.close()
+    return 0

@@ -1,0 +1,119 @@
+"""Open conflicts of a profile (COM-04), and the side-by-side field comparison of one."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from app.store import models as m
+from ui.i18n import entity_name, tr
+
+
+@dataclass(frozen=True)
+class ConflictLine:
+    id: int
+    entity: str
+    app_id: str
+    pos_id: str
+    name: str
+    rule: str
+    created_at: object
+    app_data: dict
+    pos_data: dict
+
+
+def _name(data: dict) -> str:
+    for key in ("name", "title", "number", "customer_name"):
+        if data.get(key):
+            return str(data[key])
+    return ""
+
+
+def _flatten(value, prefix: str = "") -> dict[str, str]:
+    """Nested record JSON → {"variants[0].price": "150000", …} for a field-by-field view."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out.update(_flatten(inner, f"{prefix}.{key}" if prefix else key))
+    elif isinstance(value, list):
+        if not value:
+            out[prefix] = ""
+        for index, inner in enumerate(value):
+            out.update(_flatten(inner, f"{prefix}[{index}]"))
+    else:
+        out[prefix] = "" if value is None else str(value)
+    return out
+
+
+IGNORED = {"key", "updated_at", "created_at"}
+
+
+def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
+    """(field, App value, POS value, differs) for every field of either side."""
+    app, pos = _flatten(app_data or {}), _flatten(pos_data or {})
+    rows = []
+    for name in list(dict.fromkeys([*app, *pos])):
+        if name.split(".")[-1].split("[")[0] in IGNORED:
+            continue
+        a, p = app.get(name, ""), pos.get(name, "")
+        rows.append((name, a, p, a != p))
+    return rows
+
+
+class ConflictsModel(QAbstractTableModel):
+    COLUMNS = ("entity", "name", "rule", "created_at")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.profile_id: int | None = None
+        self._rows: list[ConflictLine] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        if self.profile_id is not None:
+            query = (m.Conflict.select()
+                     .where((m.Conflict.profile == self.profile_id)
+                            & (m.Conflict.status == "open"))
+                     .order_by(m.Conflict.id))
+            for row in query:
+                app_data = json.loads(row.app_data or "null") or {}
+                pos_data = json.loads(row.pos_data or "null") or {}
+                self._rows.append(ConflictLine(row.id, row.entity, row.app_id, row.pos_id,
+                                               _name(app_data) or _name(pos_data), row.rule,
+                                               row.created_at, app_data, pos_data))
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return tr(f"conflicts.col.{ {'created_at': 'when'}.get(self.COLUMNS[section], self.COLUMNS[section]) }")
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        line = self._rows[index.row()]
+        key = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "entity":
+                return entity_name(line.entity)
+            if key == "created_at":
+                value = line.created_at
+                return value.strftime("%d/%m %H:%M") if hasattr(value, "strftime") else str(value)
+            return str(getattr(line, key))
+        if role == Qt.ItemDataRole.UserRole:
+            return line
+        return None
+
+    def line(self, row: int) -> ConflictLine:
+        return self._rows[row]
+
+    def lines(self) -> list[ConflictLine]:
+        return list(self._rows)

@@ -1,0 +1,392 @@
+"""The App's own catalog: products (create/edit, push to the POS), orders (status changes,
+synced orders locked), customers, news, categories, branches."""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from app.domain import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant, money
+from app.store import models as m
+from connectors.base import StatusChange
+from ui.i18n import pick, tr
+from ui.models.catalog_model import CatalogModel
+from ui.wizard.caveat_notes import caveat_note, caveat_title
+
+ONE_CATEGORY_RULE = "SAPO-08"
+
+
+def needs_one_category(platform) -> bool:
+    """Platforms whose product push requires exactly one category (SAPO-08)."""
+    cap = platform.capability(Entity.PRODUCT)
+    return ONE_CATEGORY_RULE in cap.caveats
+
+
+def push_problem(platform, record: Product) -> str:
+    """Why this App product cannot be pushed, in the current language, or ''."""
+    cap = platform.capability(Entity.PRODUCT)
+    if cap.validate_push is not None:
+        error = cap.validate_push(record)
+        if error is not None:
+            return pick(error.message_vi, error.message_en)
+    if needs_one_category(platform) and len(record.category_keys) != 1:
+        return tr("product.one_category")
+    return ""
+
+
+class ProductDialog(QDialog):
+    """Create or edit an App product. For Sapo the category is a single choice (SAPO-08)."""
+
+    def __init__(self, catalog, platform, record: Product | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.catalog, self.platform, self.record = catalog, platform, record
+        self.one_category = platform is not None and needs_one_category(platform)
+        self.setWindowTitle(tr("product.title_edit" if record else "product.title_new"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.name = QLineEdit(record.name if record else "")
+        self.name.setObjectName("productName")
+        variant = record.variants[0] if record and record.variants else Variant(key="")
+        self.sku = QLineEdit(variant.sku)
+        self.sku.setObjectName("productSku")
+        self.barcode = QLineEdit(variant.barcode)
+        self.price = QLineEdit(format(variant.price, "f") if record else "")
+        self.price.setObjectName("productPrice")
+        categories = [(row.app_id, row.name) for row in catalog.list(Entity.CATEGORY, limit=2000)]
+        chosen = set(record.category_keys) if record else set()
+        if self.one_category:
+            self.categories = QComboBox()
+            self.categories.addItem("—", "")
+            for app_id, name in categories:
+                self.categories.addItem(name, app_id)
+            if len(chosen) == 1:
+                self.categories.setCurrentIndex(max(self.categories.findData(next(iter(chosen))), 0))
+        else:
+            self.categories = QListWidget()
+            self.categories.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+            self.categories.setMaximumHeight(120)
+            for app_id, name in categories:
+                item = QListWidgetItem(name)
+                item.setData(Qt.ItemDataRole.UserRole, app_id)
+                self.categories.addItem(item)
+                item.setSelected(app_id in chosen)
+        self.categories.setObjectName("productCategories")
+        self.description = QPlainTextEdit(record.description if record else "")
+        self.description.setMaximumHeight(90)
+        self.visible = QCheckBox(tr("product.visible"))
+        self.visible.setChecked(record.visible if record else True)
+        for key, widget in (("product.name", self.name), ("product.sku", self.sku),
+                            ("product.barcode", self.barcode), ("product.price", self.price),
+                            ("product.categories", self.categories),
+                            ("product.description", self.description)):
+            label = QLabel(tr(key))
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("", self.visible)
+        layout.addLayout(form)
+        if self.one_category:
+            layout.addWidget(caveat_note(ONE_CATEGORY_RULE))
+        self.error = QLabel("")
+        self.error.setObjectName("productError")
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.saved: Product | None = None
+
+    def chosen_categories(self) -> tuple[str, ...]:
+        if isinstance(self.categories, QComboBox):
+            value = self.categories.currentData()
+            return (value,) if value else ()
+        return tuple(item.data(Qt.ItemDataRole.UserRole)
+                     for item in self.categories.selectedItems())
+
+    def build(self) -> Product | None:
+        name = self.name.text().strip()
+        if not name:
+            self.error.setText(tr("product.need_name"))
+            return None
+        try:
+            price = money(self.price.text().strip() or "0")
+        except (InvalidOperation, ValueError):
+            self.error.setText(tr("product.bad_price"))
+            return None
+        categories = self.chosen_categories()
+        if self.one_category and len(categories) != 1:
+            self.error.setText(tr("product.one_category"))
+            return None
+        base = self.record or Product(key="", name=name)
+        first = base.variants[0] if base.variants else Variant(key="")
+        variant = dataclasses.replace(first, sku=self.sku.text().strip(),
+                                      barcode=self.barcode.text().strip(), price=price)
+        return dataclasses.replace(base, name=name, description=self.description.toPlainText(),
+                                   category_keys=categories,
+                                   variants=(variant,) + tuple(base.variants[1:]),
+                                   visible=self.visible.isChecked())
+
+    def accept(self) -> None:
+        product = self.build()
+        if product is None:
+            return
+        origin = "app" if self.record is None else (self.catalog.origin(Entity.PRODUCT,
+                                                                        product.key) or "app")
+        self.saved = self.catalog.put(Entity.PRODUCT, product, origin=origin)
+        super().accept()
+
+
+class PushDialog(QDialog):
+    """Preview of a manual push: what will go, what is blocked and why (SAPO-08)."""
+
+    def __init__(self, platform, ready: list[Product], blocked: list[tuple[Product, str]],
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("appdata.push"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        name = pick(platform.name_vi, platform.name_en)
+        if ready:
+            layout.addWidget(QLabel(tr("appdata.push_preview", n=len(ready), platform=name)))
+            ready_list = QListWidget()
+            ready_list.setObjectName("pushReady")
+            for product in ready:
+                ready_list.addItem(f"{product.name} ({product.key})")
+            layout.addWidget(ready_list)
+        else:
+            layout.addWidget(QLabel(tr("appdata.push_nothing")))
+        if blocked:
+            title = QLabel(tr("appdata.push_blocked", n=len(blocked)))
+            title.setStyleSheet("color: #c62828; font-weight: bold;")
+            layout.addWidget(title)
+            blocked_list = QListWidget()
+            blocked_list.setObjectName("pushBlocked")
+            for product, reason in blocked:
+                blocked_list.addItem(f"{product.name} ({product.key}): {reason}")
+            layout.addWidget(blocked_list)
+            layout.addWidget(caveat_note(ONE_CATEGORY_RULE))
+        buttons = QDialogButtonBox()
+        self.go = buttons.addButton(tr("appdata.push_go", n=len(ready)),
+                                    QDialogButtonBox.ButtonRole.AcceptRole)
+        self.go.setEnabled(bool(ready))
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.ready = ready
+
+
+class OrderStatusDialog(QDialog):
+    def __init__(self, current: OrderStatus, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("appdata.order_status"))
+        layout = QVBoxLayout(self)
+        self.combo = QComboBox()
+        for status in OrderStatus:
+            self.combo.addItem(pick(ORDER_STATUS_VI[status], status.value.replace("_", " ")),
+                               status.value)
+        self.combo.setCurrentIndex(self.combo.findData(current.value))
+        layout.addWidget(self.combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def status(self) -> OrderStatus:
+        return OrderStatus(self.combo.currentData())
+
+
+class EntityTab(QWidget):
+    def __init__(self, catalog, entity: str, parent=None) -> None:
+        super().__init__(parent)
+        self.entity = entity
+        self.model = CatalogModel(catalog, entity, self)
+        layout = QVBoxLayout(self)
+        self.toolbar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("appdata.search"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setObjectName(f"search_{entity}")
+        self.toolbar.addWidget(self.search, 1)
+        layout.addLayout(self.toolbar)
+        self.table = QTableView()
+        self.table.setObjectName(f"table_{entity}")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 280)
+        for column in range(1, 5):
+            self.table.setColumnWidth(column, 120)
+        layout.addWidget(self.table, 1)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setObjectName(f"note_{entity}")
+        layout.addWidget(self.note)
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(250)
+        timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: timer.start())
+
+    def reload(self) -> None:
+        self.model.search = self.search.text().strip()
+        self.model.reload()
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.line(row).app_id for row in rows]
+
+
+class AppDataPage(QWidget):
+    push_requested = Signal(list)              # App product ids
+    message = Signal(str)
+
+    ENTITIES = (("product", "appdata.products"), ("category", "appdata.categories"),
+                ("order", "appdata.orders"), ("customer", "appdata.customers"),
+                ("news", "appdata.news"), ("branch", "appdata.branches"))
+
+    def __init__(self, services, parent=None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.catalog = services.catalog()
+        self.profile = None
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("appDataTabs")
+        self.entity_tabs: dict[str, EntityTab] = {}
+        for entity, key in self.ENTITIES:
+            tab = EntityTab(self.catalog, entity)
+            self.entity_tabs[entity] = tab
+            self.tabs.addTab(tab, tr(key))
+        layout.addWidget(self.tabs)
+        products = self.entity_tabs["product"]
+        self.new_button = QPushButton(tr("appdata.new_product"))
+        self.new_button.setObjectName("newProduct")
+        self.edit_button = QPushButton(tr("appdata.edit"))
+        self.push_button = QPushButton(tr("appdata.push"))
+        self.push_button.setObjectName("pushProducts")
+        self.new_button.clicked.connect(lambda: self.open_product(None))
+        self.edit_button.clicked.connect(self._edit_selected)
+        self.push_button.clicked.connect(self.prepare_push)
+        products.table.doubleClicked.connect(lambda _i: self._edit_selected())
+        for button in (self.new_button, self.edit_button, self.push_button):
+            products.toolbar.addWidget(button)
+        orders = self.entity_tabs["order"]
+        self.status_button = QPushButton(tr("appdata.order_status"))
+        self.status_button.setObjectName("orderStatus")
+        self.status_button.clicked.connect(self.change_order_status)
+        orders.toolbar.addWidget(self.status_button)
+        self.tabs.currentChanged.connect(lambda _i: self.current_tab().reload())
+
+    def current_tab(self) -> EntityTab:
+        return self.tabs.currentWidget()
+
+    def set_profile(self, profile) -> None:
+        self.profile = profile
+        platform = self.services.platform(profile.platform) if profile else None
+        for tab in self.entity_tabs.values():
+            tab.model.profile_id = profile.id if profile else None
+        self.push_button.setEnabled(platform is not None and
+                                    platform.capability(Entity.PRODUCT).push.value != "none")
+        orders = self.entity_tabs["order"]
+        rule = self._order_lock_rule(platform)
+        orders.note.setText(f"🔒 {caveat_title(rule)} ({rule})" if rule else "")
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.current_tab().reload()
+
+    def _platform(self):
+        return self.services.platform(self.profile.platform) if self.profile else None
+
+    # -- products -------------------------------------------------------------------------------
+    def open_product(self, app_id: str | None) -> ProductDialog:
+        record = self.catalog.get(Entity.PRODUCT, app_id) if app_id else None
+        dialog = ProductDialog(self.catalog, self._platform(), record, self)
+        dialog.finished.connect(lambda result: result and self.entity_tabs["product"].reload())
+        dialog.open()
+        return dialog
+
+    def _edit_selected(self) -> None:
+        ids = self.entity_tabs["product"].selected_ids()
+        if ids:
+            self.open_product(ids[0])
+
+    def push_plan(self, app_ids: list[str]) -> tuple[list[Product], list[tuple[Product, str]]]:
+        """Split the chosen products into ready and blocked (with the reason), before any
+        request (the engine checks again when pushing)."""
+        platform = self._platform()
+        ready, blocked = [], []
+        for app_id in app_ids:
+            record = self.catalog.get(Entity.PRODUCT, app_id)
+            if record is None:
+                continue
+            problem = push_problem(platform, record)
+            if problem:
+                blocked.append((record, problem))
+            else:
+                ready.append(record)
+        return ready, blocked
+
+    def prepare_push(self) -> PushDialog | None:
+        ids = self.entity_tabs["product"].selected_ids()
+        if not ids:
+            self.message.emit(tr("appdata.select_first"))
+            return None
+        ready, blocked = self.push_plan(ids)
+        dialog = PushDialog(self._platform(), ready, blocked, self)
+        dialog.accepted.connect(lambda: self.push_requested.emit([p.key for p in dialog.ready]))
+        dialog.open()
+        return dialog
+
+    # -- orders ---------------------------------------------------------------------------------
+    @staticmethod
+    def _order_lock_rule(platform) -> str:
+        if platform is None:
+            return ""
+        cap = platform.capability(Entity.ORDER)
+        if cap.app_edit_after_push is StatusChange.CONFLICT:
+            return cap.app_edit_rule
+        return ""
+
+    def order_lock(self, app_id: str) -> str:
+        """The rule that locks this order (SAPO-09, KVF-10) when it is on the POS, or ''."""
+        rule = self._order_lock_rule(self._platform())
+        if not rule or self.profile is None:
+            return ""
+        linked = m.Link.select().where((m.Link.profile == self.profile.id)
+                                       & (m.Link.entity == "order")
+                                       & (m.Link.app_id == app_id)).exists()
+        return rule if linked else ""
+
+    def change_order_status(self) -> OrderStatusDialog | None:
+        ids = self.entity_tabs["order"].selected_ids()
+        if not ids:
+            return None
+        rule = self.order_lock(ids[0])
+        if rule:
+            self.message.emit(tr("appdata.order_locked", reason=f"{caveat_title(rule)} ({rule})"))
+            return None
+        record = self.catalog.get(Entity.ORDER, ids[0])
+        dialog = OrderStatusDialog(record.status, self)
+
+        def apply() -> None:
+            self.catalog.put(Entity.ORDER, dataclasses.replace(record, status=dialog.status()),
+                             origin=self.catalog.origin(Entity.ORDER, record.key) or "app")
+            self.entity_tabs["order"].reload()
+        dialog.accepted.connect(apply)
+        dialog.open()
+        return dialog

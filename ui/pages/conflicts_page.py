@@ -1,0 +1,151 @@
+"""Conflicts (COM-04): the list, the App and POS values side by side with differences
+highlighted, and keep App / keep POS / skip for one or many at once."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSplitter, QTableView, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ui.i18n import tr
+from ui.models.conflicts_model import ConflictsModel, compare
+from ui.wizard.caveat_notes import caveat_note
+
+DIFF = QColor("#fff1c2")
+
+
+class ConflictsPage(QWidget):
+    resolve_requested = Signal(list, str)     # [conflict ids], "app" | "pos" | "skip"
+    message = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = ConflictsModel(self)
+        layout = QVBoxLayout(self)
+        header = QLabel(tr("conflicts.header"))
+        header.setWordWrap(True)
+        layout.addWidget(header)
+        self.empty = QLabel(tr("conflicts.none"))
+        self.empty.setObjectName("conflictsEmpty")
+        layout.addWidget(self.empty)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableView()
+        self.table.setObjectName("conflictsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.detail = QTableWidget(0, 3)
+        self.detail.setObjectName("conflictDetail")
+        self.detail.setHorizontalHeaderLabels([tr("conflicts.field"), tr("conflicts.app"),
+                                               tr("conflicts.pos")])
+        self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.detail.verticalHeader().setVisible(False)
+        self.detail.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([200, 300])
+        layout.addWidget(splitter, 1)
+        self.rule_note_holder = QVBoxLayout()
+        layout.addLayout(self.rule_note_holder)
+        buttons = QHBoxLayout()
+        self.keep_app = QPushButton(tr("conflicts.keep_app"))
+        self.keep_app.setObjectName("keepApp")
+        self.keep_pos = QPushButton(tr("conflicts.keep_pos"))
+        self.keep_pos.setObjectName("keepPos")
+        self.skip = QPushButton(tr("conflicts.skip"))
+        self.skip.setObjectName("skipConflict")
+        self.export_button = QPushButton(tr("conflicts.export"))
+        self.keep_app.clicked.connect(lambda: self._resolve("app"))
+        self.keep_pos.clicked.connect(lambda: self._resolve("pos"))
+        self.skip.clicked.connect(lambda: self._resolve("skip"))
+        self.export_button.clicked.connect(self._export)
+        for button in (self.keep_app, self.keep_pos, self.skip):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
+        self._update_state()
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.model.profile_id = profile_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self._show_detail()
+        self._update_state()
+
+    def _update_state(self) -> None:
+        has = self.model.rowCount() > 0
+        self.empty.setVisible(not has)
+        self.table.setVisible(has)
+        self.detail.setVisible(has)
+        for button in (self.keep_app, self.keep_pos, self.skip, self.export_button):
+            button.setEnabled(has)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.line(row).id for row in rows]
+
+    def _show_detail(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        while self.rule_note_holder.count():
+            item = self.rule_note_holder.takeAt(0)
+            if item.widget() is not None:
+                item.widget().setParent(None)
+        if not rows:
+            self.detail.setRowCount(0)
+            return
+        line = self.model.line(rows[0])
+        fields = compare(line.app_data, line.pos_data)
+        self.detail.setRowCount(len(fields))
+        for row, (name, app_value, pos_value, differs) in enumerate(fields):
+            for column, value in enumerate((name, app_value, pos_value)):
+                item = QTableWidgetItem(value)
+                if differs:
+                    item.setBackground(QBrush(DIFF))
+                    if column == 0:
+                        font = item.font()
+                        font.setBold(True)
+                        item.setFont(font)
+                self.detail.setItem(row, column, item)
+        if line.rule:
+            self.rule_note_holder.addWidget(caveat_note(line.rule))
+
+    def differing_fields(self) -> list[str]:
+        return [self.detail.item(r, 0).text() for r in range(self.detail.rowCount())
+                if self.detail.item(r, 0).font().bold()]
+
+    def _resolve(self, keep: str) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.resolve_requested.emit(ids, keep)
+
+    def _export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("conflicts.export"), "xung-dot.csv",
+                                              "CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> int:
+        lines = self.model.lines()
+        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["id", "entity", "app_id", "pos_id", "name", "rule", "field",
+                             "app_value", "pos_value"])
+            for line in lines:
+                for name, app_value, pos_value, differs in compare(line.app_data, line.pos_data):
+                    if differs:
+                        writer.writerow([line.id, line.entity, line.app_id, line.pos_id,
+                                         line.name, line.rule, name, app_value, pos_value])
+        self.message.emit(tr("results.exported", n=len(lines), path=str(path)))
+        return len(lines)

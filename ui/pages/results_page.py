@@ -1,0 +1,163 @@
+"""Per-item results (COM-06): filters, search, retry failed items, CSV export (B-03), and the
+one-click "delete in App" for items deleted on the POS (COM-01)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
+                               QVBoxLayout, QWidget)
+
+from app.store import models as m
+from ui.i18n import ACTION_NAMES, OUTCOME_NAMES, action_name, entity_name, outcome_name, tr
+from ui.models.lazy_query import SqlSortProxy
+from ui.models.results_model import ResultsModel
+
+
+class ResultsPage(QWidget):
+    retry_requested = Signal(list)              # [ResultRow] failed rows to retry
+    delete_in_app_requested = Signal(list)      # [ResultRow] deleted_on_pos rows
+    message = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = ResultsModel(self)
+        self.proxy = SqlSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        filters = QHBoxLayout()
+        self.run_filter = self._combo("runFilter")
+        self.entity_filter = self._combo("entityFilter")
+        self.action_filter = self._combo("actionFilter")
+        self.outcome_filter = self._combo("outcomeFilter")
+        self.rule_filter = self._combo("ruleFilter")
+        for label, combo in ((tr("results.filter.run"), self.run_filter),
+                             (tr("results.filter.entity"), self.entity_filter),
+                             (tr("results.filter.action"), self.action_filter),
+                             (tr("results.filter.outcome"), self.outcome_filter),
+                             (tr("results.filter.rule"), self.rule_filter)):
+            caption = QLabel(label)
+            caption.setBuddy(combo)
+            filters.addWidget(caption)
+            filters.addWidget(combo)
+        self.search = QLineEdit()
+        self.search.setObjectName("resultsSearch")
+        self.search.setPlaceholderText(tr("results.search"))
+        self.search.setClearButtonEnabled(True)
+        filters.addWidget(self.search, 1)
+        layout.addLayout(filters)
+        self.table = QTableView()
+        self.table.setObjectName("resultsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for column, width in enumerate((50, 110, 90, 200, 80, 80, 100, 90, 80, 360, 110)):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        bottom = QHBoxLayout()
+        self.count = QLabel("")
+        self.count.setObjectName("resultsCount")
+        self.retry_button = QPushButton(tr("results.retry"))
+        self.delete_button = QPushButton(tr("results.delete_in_app"))
+        self.export_button = QPushButton(tr("results.export"))
+        self.retry_button.clicked.connect(self._retry)
+        self.delete_button.clicked.connect(self._delete_in_app)
+        self.export_button.clicked.connect(self._export)
+        bottom.addWidget(self.count, 1)
+        for button in (self.retry_button, self.delete_button, self.export_button):
+            bottom.addWidget(button)
+        layout.addLayout(bottom)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        for combo in (self.run_filter, self.entity_filter, self.action_filter,
+                      self.outcome_filter, self.rule_filter):
+            combo.activated.connect(lambda _i: self._apply_filters())
+        self.profile_id = None
+
+    @staticmethod
+    def _combo(name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return combo
+
+    def _fill(self, combo: QComboBox, items: list[tuple[str, object]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(tr("common.all"), None)
+        for label, value in items:
+            combo.addItem(label, value)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.profile_id = profile_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        runs = []
+        if self.profile_id is not None:
+            runs = list(m.Run.select(m.Run.id, m.Run.kind, m.Run.dry_run)
+                        .where(m.Run.profile == self.profile_id)
+                        .order_by(m.Run.id.desc()).limit(200))
+        self._fill(self.run_filter, [(f"#{r.id} {r.kind}{' (xem trước)' if r.dry_run else ''}",
+                                      r.id) for r in runs])
+        self._fill(self.entity_filter, [(entity_name(e), e) for e in self.model.distinct("entity")])
+        self._fill(self.action_filter, [(action_name(a), a) for a in ACTION_NAMES])
+        self._fill(self.outcome_filter, [(outcome_name(o), o) for o in OUTCOME_NAMES])
+        self._fill(self.rule_filter, [(r, r) for r in self.model.distinct("rule")])
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        self.model.set_filter(
+            profile_id=self.profile_id if self.profile_id is not None else -1,
+            run_id=self.run_filter.currentData(), entity=self.entity_filter.currentData() or "",
+            action=self.action_filter.currentData() or "",
+            outcome=self.outcome_filter.currentData() or "",
+            rule=self.rule_filter.currentData() or "", search=self.search.text().strip())
+        self.count.setText(tr("results.count", shown=self.model.total()))
+
+    def show_run(self, run_id: int) -> None:
+        self.refresh()
+        index = self.run_filter.findData(run_id)
+        if index >= 0:
+            self.run_filter.setCurrentIndex(index)
+            self._apply_filters()
+
+    def selected_rows(self) -> list:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return [self.proxy.row_object(row) for row in sorted(rows)]
+
+    def _retry(self) -> None:
+        failed = [row for row in self.selected_rows() if row.outcome == "failed"]
+        if failed:
+            self.retry_requested.emit(failed)
+
+    def _delete_in_app(self) -> None:
+        gone = [row for row in self.selected_rows() if row.action == "deleted_on_pos"]
+        if gone:
+            self.delete_in_app_requested.emit(gone)
+
+    def _export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("results.export"),
+                                              "ket-qua-dong-bo.csv", "CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> int:
+        count = self.model.export_csv(path)
+        self.message.emit(tr("results.exported", n=count, path=str(path)))
+        return count

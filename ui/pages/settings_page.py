@@ -1,0 +1,103 @@
+"""Language (B-04), the current connection's schedule (COM-10), keyring backend, data folder
+and the support bundle (B-03)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from ui.i18n import LANGUAGES, language, tr
+
+
+class SettingsPage(QWidget):
+    language_changed = Signal(str)
+    schedule_changed = Signal(int)
+    message = Signal(str)
+
+    def __init__(self, services, parent=None) -> None:
+        super().__init__(parent)
+        self.services = services
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES:
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(language()))
+        self.language.activated.connect(
+            lambda _i: self.language_changed.emit(self.language.currentData()))
+        language_label = QLabel(tr("settings.language"))
+        language_label.setBuddy(self.language)
+        note = QLabel(tr("settings.language_note"))
+        note.setStyleSheet("color: #666;")
+        form.addRow(language_label, self.language)
+        form.addRow("", note)
+        self.schedule = QSpinBox()
+        self.schedule.setObjectName("schedule")
+        self.schedule.setRange(0, 1440)
+        self.schedule.setSpecialValueText(tr("schedule.off"))
+        self.schedule.setSuffix(" " + tr("wizard.schedule.minutes"))
+        self.schedule.editingFinished.connect(
+            lambda: self.schedule_changed.emit(self.schedule.value()))
+        schedule_label = QLabel(tr("settings.schedule"))
+        schedule_label.setBuddy(self.schedule)
+        form.addRow(schedule_label, self.schedule)
+        self.keyring = QLabel(self._keyring_text())
+        self.keyring.setObjectName("keyringBackend")
+        self.keyring.setWordWrap(True)
+        form.addRow(tr("settings.keyring"), self.keyring)
+        folder = QHBoxLayout()
+        self.folder = QLabel(str(services.paths.home))
+        self.folder.setObjectName("dataFolder")
+        self.folder.setWordWrap(True)
+        open_button = QPushButton(tr("settings.open_folder"))
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(
+            QUrl.fromLocalFile(str(services.paths.home))))
+        folder.addWidget(self.folder, 1)
+        folder.addWidget(open_button)
+        form.addRow(tr("settings.data_folder"), folder)
+        self.diagnostics = QPushButton(tr("settings.diagnostics"))
+        self.diagnostics.setObjectName("diagnostics")
+        self.diagnostics.clicked.connect(self._ask_diagnostics)
+        form.addRow("", self.diagnostics)
+        form.addRow(tr("settings.version"), QLabel(_version()))
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def _keyring_text(self) -> str:
+        try:
+            return self.services.secrets.backend_name()
+        except Exception:  # noqa: BLE001 - a broken keyring is shown, not raised
+            return tr("settings.keyring_unknown")
+
+    def set_profile(self, profile) -> None:
+        self.schedule.setEnabled(profile is not None)
+        self.schedule.setValue(profile.schedule_minutes if profile else 0)
+
+    def _ask_diagnostics(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("settings.diagnostics"),
+                                              str(self.services.paths.exports /
+                                                  "shopsync-chan-doan.zip"), "ZIP (*.zip)")
+        if path:
+            self.export_diagnostics(Path(path))
+
+    def export_diagnostics(self, path: Path) -> bool:
+        try:
+            from app.diagnostics import export_diagnostics
+        except ImportError:
+            self.message.emit(tr("settings.diagnostics_missing"))
+            return False
+        export_diagnostics(self.services.paths, path)
+        self.message.emit(tr("settings.diagnostics_done", path=str(path)))
+        return True
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("shopsync")
+    except Exception:  # noqa: BLE001 - not installed as a package (source checkout)
+        return "dev"

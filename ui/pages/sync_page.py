@@ -1,0 +1,161 @@
+"""Sync: one button per entity with its direction (NH-11, COM-10), progress with done/total and
+time left (KVF-15), Stop, last and next run. The page only asks; MainWindow starts runs."""
+from __future__ import annotations
+
+import time
+from datetime import timezone
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from app.domain import SYNC_ORDER
+from connectors.base import Direction
+from ui.i18n import direction_arrow, entity_name, format_duration, run_status_name, tr
+from ui.wizard.caveat_notes import caveat_note
+
+
+class SyncPage(QWidget):
+    sync_requested = Signal(object, bool)     # entities (None = all enabled), dry_run
+    cancel_requested = Signal()
+    retry_requested = Signal()
+    undo_requested = Signal()
+
+    def __init__(self, services, parent=None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.entity_buttons: dict[str, QPushButton] = {}
+        layout = QVBoxLayout(self)
+        self.entities_box = QGroupBox(tr("sync.header"))
+        self.grid = QGridLayout(self.entities_box)
+        layout.addWidget(self.entities_box)
+        actions = QHBoxLayout()
+        self.all_button = QPushButton(tr("sync.all"))
+        self.all_button.setObjectName("syncAll")
+        self.preview_button = QPushButton(tr("sync.preview"))
+        self.cancel_button = QPushButton(tr("sync.cancel"))
+        self.cancel_button.setObjectName("cancelSync")
+        self.retry_button = QPushButton(tr("sync.retry_failed"))
+        self.undo_button = QPushButton(tr("sync.undo"))
+        self.all_button.clicked.connect(lambda: self.sync_requested.emit(None, False))
+        self.preview_button.clicked.connect(lambda: self.sync_requested.emit(None, True))
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.undo_button.clicked.connect(self.undo_requested)
+        for button in (self.all_button, self.preview_button, self.cancel_button,
+                       self.retry_button, self.undo_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
+        self.progress.setFormat("%v / %m")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.status = QLabel(tr("sync.idle"))
+        self.status.setObjectName("syncStatus")
+        self.status.setWordWrap(True)
+        self.time_left = QLabel("")
+        self.time_left.setObjectName("timeLeft")
+        self.last_run = QLabel("")
+        self.next_run = QLabel("")
+        for label in (self.status, self.time_left, self.last_run, self.next_run):
+            layout.addWidget(label)
+        self.first_run_note = caveat_note("KVF-15")
+        layout.addWidget(self.first_run_note)
+        layout.addStretch(1)
+        self._started: dict[tuple[str, str], tuple[float, int]] = {}
+        self.set_busy(False)
+
+    def set_profile(self, profile) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().setParent(None)
+        self.entity_buttons = {}
+        if profile is None:
+            self.entities_box.setEnabled(False)
+            return
+        self.entities_box.setEnabled(True)
+        platform = self.services.platform(profile.platform)
+        enabled = self.services.enabled_entities(profile)
+        row = 0
+        for entity in SYNC_ORDER:
+            cap = platform.entities.get(entity)
+            if cap is None:
+                continue
+            name = entity_name(entity.value)
+            arrow = QLabel(direction_arrow(cap.direction.value))
+            arrow.setObjectName(f"arrow_{entity.value}")
+            arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            arrow.setMinimumWidth(90)
+            if cap.direction is Direction.NONE:
+                button = QPushButton(tr("sync.not_offered", entity=name))
+                button.setEnabled(False)
+            else:
+                button = QPushButton(tr("sync.button", entity=name))
+                button.clicked.connect(lambda _=False, e=entity.value:
+                                       self.sync_requested.emit([e], False))
+                if enabled is not None and entity.value not in enabled:
+                    button.setToolTip(tr("sync.not_offered", entity=name))
+                self.entity_buttons[entity.value] = button
+            button.setObjectName(f"sync_{entity.value}")
+            self.grid.addWidget(QLabel(f"<b>{name}</b>"), row, 0)
+            self.grid.addWidget(arrow, row, 1)
+            self.grid.addWidget(button, row, 2)
+            row += 1
+        self.grid.setColumnStretch(3, 1)
+
+    def set_busy(self, busy: bool) -> None:
+        for button in [self.all_button, self.preview_button, self.retry_button,
+                       self.undo_button, *self.entity_buttons.values()]:
+            button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self._started = {}
+            self.progress.setRange(0, 0)          # busy indicator until a total is known
+            self.time_left.setText(tr("sync.time_left", time=format_duration(None)))
+        else:
+            self.time_left.setText("")
+
+    def show_progress(self, event) -> None:
+        key = (event.entity, event.direction)
+        now = time.monotonic()
+        start = self._started.setdefault(key, (now, event.done))
+        name, arrow = entity_name(event.entity), direction_arrow(event.direction)
+        if event.total:
+            self.progress.setRange(0, max(event.total, 1))
+            self.progress.setValue(min(event.done, event.total))
+            self.status.setText(tr("sync.running", entity=name, direction=arrow,
+                                   done=event.done, total=event.total))
+        else:
+            self.progress.setRange(0, 0)
+            self.status.setText(tr("sync.running_nototal", entity=name, direction=arrow,
+                                   done=event.done))
+        eta = event.eta_seconds
+        if eta is None and event.total:
+            elapsed, done = now - start[0], event.done - start[1]
+            if done > 0 and elapsed > 0.5:
+                eta = (event.total - event.done) * elapsed / done
+        self.time_left.setText(tr("sync.time_left", time=format_duration(eta)))
+
+    def show_finished(self, text: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.status.setText(text)
+
+    def show_runs(self, last, next_when, first_run: bool) -> None:
+        if last is None:
+            self.last_run.setText(tr("sync.last_run", when=tr("common.never"), status=""))
+        else:
+            when = last.finished_at or last.started_at
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            self.last_run.setText(tr("sync.last_run", when=when.astimezone().strftime(
+                "%d/%m/%Y %H:%M"), status=run_status_name(last.status)))
+        if next_when is None:
+            self.next_run.setText(tr("sync.next_off"))
+        else:
+            self.next_run.setText(tr("sync.next_run",
+                                     when=next_when.astimezone().strftime("%H:%M")))
+        self.first_run_note.setVisible(first_run)

@@ -1,0 +1,32 @@
+"""A boxed note explaining a rule, shown next to the field or toggle it concerns."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+
+
+class CaveatNote(QFrame):
+    """Title in bold, text wrapped, the rule ID small: support staff quote the ID, owners read
+    the text. Knows nothing of where the text comes from."""
+
+    def __init__(self, rule: str, title: str, text: str, *, warning: bool = False,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.rule = rule
+        self.setObjectName("caveatNoteWarning" if warning else "caveatNote")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 6)
+        layout.setSpacing(2)
+        self.title_label = QLabel(f"<b>{'⚠' if warning else 'ℹ'} {title}</b> "
+                                  f"<span style='color:#777'>({rule})</span>")
+        self.title_label.setTextFormat(Qt.TextFormat.RichText)
+        self.title_label.setWordWrap(True)
+        self.text_label = QLabel(text)
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.text_label)
+
+    def text(self) -> str:
+        return self.text_label.text()

@@ -1,0 +1,43 @@
+"""Branch / depot picker filled from the connection test (KVF-14: the central branch)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWizardPage
+
+from ui.i18n import tr
+
+
+class BranchPage(QWizardPage):
+    def __init__(self, state, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setTitle(tr("wizard.branch.title"))
+        self.setSubTitle(tr("wizard.branch.sub"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.combo = QComboBox()
+        self.combo.setObjectName("branch")
+        label = QLabel(tr("wizard.branch.label"))
+        label.setBuddy(self.combo)
+        form.addRow(label, self.combo)
+        layout.addLayout(form)
+        self.empty = QLabel(tr("wizard.branch.none"))
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.combo.clear()
+        branches = self.state.info.branches if self.state.info else ()
+        for branch in branches:
+            text = branch.name + (f" — {branch.address}" if branch.address else "")
+            self.combo.addItem(text, branch.key)
+        self.combo.setVisible(bool(branches))
+        self.empty.setVisible(not branches)
+        if self.state.branch_key:
+            index = self.combo.findData(self.state.branch_key)
+            if index >= 0:
+                self.combo.setCurrentIndex(index)
+
+    def validatePage(self) -> bool:
+        self.state.branch_key = str(self.combo.currentData() or "")
+        return True

@@ -1,0 +1,86 @@
+"""The "Test connection" button and its plain-words answer; the test runs in the background."""
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from connectors.base import InvalidInput, PosError
+from ui.i18n import pick, tr
+
+
+def error_text(exc: BaseException) -> str:
+    """The user-facing sentence for an error: the PosError/InvalidInput message, never a trace."""
+    if isinstance(exc, (PosError, InvalidInput)):
+        return pick(exc.message_vi, exc.message_en)
+    vi = getattr(exc, "message_vi", None)
+    en = getattr(exc, "message_en", None)
+    if vi or en:
+        return pick(vi or en, en or vi)
+    return tr("wizard.test.unexpected")
+
+
+class ConnectionTestPanel(QWidget):
+    """Emits `tested` after every attempt; the page reads the state to decide Next."""
+
+    tested = Signal(bool)
+
+    def __init__(self, state, services, jobs, collect, parent=None) -> None:
+        super().__init__(parent)
+        self.state, self.services, self.jobs, self.collect = state, services, jobs, collect
+        self.button = QPushButton(tr("wizard.test.button"))
+        self.button.setObjectName("testConnection")
+        self.button.clicked.connect(self.start)
+        self.status = QLabel("")
+        self.status.setObjectName("testStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self.running = False
+
+    def start(self) -> None:
+        if self.running or not self.collect():
+            return
+        self.running = True
+        self.button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText(tr("wizard.test.running"))
+        snapshot = copy.deepcopy(self.state)
+        self.jobs.start(lambda: self.services.test_connection(snapshot),
+                        lambda info: self._succeeded(info, snapshot), self._failed)
+
+    def _succeeded(self, info, snapshot) -> None:
+        self.running = False
+        self.button.setEnabled(True)
+        self.state.info = info
+        self.services.after_test(self.state, snapshot)
+        self.state.tested_signature = self.state.signature()
+        lines = [tr("wizard.test.ok", shop=info.shop_name)]
+        if info.permissions:
+            lines.append(f"{tr('wizard.test.permissions')} {', '.join(info.permissions)}")
+        lines.extend(pick(vi, en) for vi, en in
+                     zip(info.warnings_vi, info.warnings_en or info.warnings_vi))
+        if info.token_expires_at:
+            lines.append(tr("wizard.test.token_expires",
+                            date=info.token_expires_at.astimezone().strftime("%d/%m/%Y")))
+        self.status.setStyleSheet("color: #2e7d32;")
+        self.status.setText("\n".join(lines))
+        self.tested.emit(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.button.setEnabled(True)
+        self.state.info = None
+        self.status.setStyleSheet("color: #c62828;")
+        self.status.setText(tr("wizard.test.failed", message=error_text(exc)))
+        self.tested.emit(False)
+
+    def reset(self) -> None:
+        self.status.setText("")

@@ -1,0 +1,101 @@
+"""Nhanh.vn browser login (NH-01, NH-13): register the URLs, open the authorize page, paste
+back the redirected address or the access code, then exchange it for the token."""
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout, QWizardPage)
+
+from ui.i18n import tr
+from ui.widgets.copy_field import CopyField
+from ui.wizard.caveat_notes import caveat_note
+from ui.wizard.connection_test import ConnectionTestPanel
+
+
+class NhanhLoginPage(QWizardPage):
+    def __init__(self, state, services, jobs, parent=None) -> None:
+        super().__init__(parent)
+        self.state, self.services, self.jobs = state, services, jobs
+        self.setTitle(tr("wizard.nhanh.title"))
+        self.setSubTitle(tr("wizard.nhanh.sub"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.redirect = CopyField("", tr("common.copy"))
+        self.redirect.setObjectName("redirectUrl")
+        self.webhook = CopyField("", tr("common.copy"))
+        self.webhook.setObjectName("webhookUrl")
+        form.addRow(tr("wizard.nhanh.redirect"), self.redirect)
+        form.addRow(tr("wizard.nhanh.webhook"), self.webhook)
+        layout.addLayout(form)
+        self.open_button = QPushButton(tr("wizard.nhanh.open"))
+        self.open_button.setObjectName("openLogin")
+        self.open_button.clicked.connect(self.open_login)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.sample_label = QLabel(tr("wizard.nhanh.sample"))
+        self.sample_label.setWordWrap(True)
+        layout.addWidget(self.sample_label)
+        paste_label = QLabel(tr("wizard.nhanh.paste_label"))
+        paste_label.setWordWrap(True)
+        layout.addWidget(paste_label)
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("accessCode")
+        self.code_edit.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.code_edit.editingFinished.connect(self.read_code)
+        paste = QPushButton(tr("wizard.nhanh.paste"))
+        paste.setObjectName("pasteCode")
+        paste.clicked.connect(self.paste_from_clipboard)
+        code_row = QHBoxLayout()
+        code_row.addWidget(self.code_edit, 1)
+        code_row.addWidget(paste)
+        layout.addLayout(code_row)
+        self.code_status = QLabel("")
+        self.code_status.setWordWrap(True)
+        layout.addWidget(self.code_status)
+        self.test_panel = ConnectionTestPanel(state, services, jobs, self.read_code)
+        self.test_panel.tested.connect(lambda _ok: self.completeChanged.emit())
+        layout.addWidget(self.test_panel)
+        layout.addWidget(caveat_note("NH-13"))
+        layout.addStretch(1)
+        self.authorize_url = ""
+
+    def initializePage(self) -> None:
+        urls = self.services.nhanh_urls(self.state)
+        self.redirect.set_value(urls.get("redirect", ""))
+        self.webhook.set_value(urls.get("webhook", ""))
+        self.authorize_url = urls.get("authorize", "")
+        self.sample_label.setVisible(self.state.sample)
+        if self.state.sample and not self.code_edit.text():
+            self.code_edit.setText(self.services.sample_access_code(self.state))
+            self.read_code()
+
+    def open_login(self) -> None:
+        if self.authorize_url:
+            QDesktopServices.openUrl(QUrl(self.authorize_url))
+
+    def paste_from_clipboard(self) -> None:
+        self.code_edit.setText(QGuiApplication.clipboard().text().strip())
+        self.read_code()
+
+    def read_code(self) -> bool:
+        code = self.services.parse_access_code(self.code_edit.text())
+        if not code:
+            self.code_status.setStyleSheet("color: #c62828;")
+            self.code_status.setText(tr("wizard.nhanh.no_code"))
+            return False
+        self.state.secrets["access_code"] = code
+        self.code_status.setStyleSheet("color: #2e7d32;")
+        self.code_status.setText(tr("wizard.nhanh.code_ok"))
+        return True
+
+    def isComplete(self) -> bool:
+        return self.state.info is not None
+
+    def validatePage(self) -> bool:
+        if self.state.info is None:
+            self.test_panel.status.setText(tr("wizard.test.needed"))
+            return False
+        return True
