@@ -28,7 +28,8 @@ Exit codes / Mã thoát:
   1  done, some items failed / xong, có mục lỗi (see `shopsync results`)
   2  usage or configuration error / sai cú pháp hoặc cấu hình
   3  connection or authentication error / lỗi kết nối hoặc xác thực
-  4  interrupted or cancelled (run again to resume) / bị gián đoạn (chạy lại để tiếp tục)
+  4  interrupted, cancelled or already running elsewhere (run again to resume)
+     / bị gián đoạn, đã dừng hoặc đang chạy ở nơi khác (chạy lại để tiếp tục)
 
 Secrets are never taken from the command line: set SHOPSYNC_SECRET_<FIELD> (e.g.
 SHOPSYNC_SECRET_API_SECRET) or type them at the hidden prompt.
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("name")
     sync.add_argument("--entity", action="append", choices=entities)
     sync.add_argument("--dry-run", action="store_true", help="preview; write nothing")
+    sync.add_argument("--full", action="store_true",
+                      help="read everything, not only the changes since the last run")
     sync.add_argument("--json", action="store_true", help="one JSON object per line")
 
     push = sub.add_parser("push", help="push App-created products to the POS")
@@ -204,6 +207,17 @@ class Cli:
         if not _sandbox(profile):
             redactor_for(profile, self.secrets, redactor=self.redact)
         return profile
+
+    def know_all_secrets(self) -> None:
+        """Output not tied to one profile (results, exports) is masked for every profile."""
+        from app.store.profiles import list_profiles
+        from app.sync.connect import redactor_for
+        self.db
+        for profile in list_profiles():
+            try:
+                redactor_for(profile, self.secrets, redactor=self.redact)
+            except Exception:   # an unknown platform or a locked keyring: mask what we can
+                continue
 
     def close(self) -> None:
         if self._db is not None:
@@ -432,6 +446,7 @@ def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = 
     """Run `work(engine)` in a fresh event loop; the first Ctrl-C stops between items, the
     checkpoint kept (a second one stops at once; the next run resumes either way)."""
     from app.sync.engine import SyncEngine
+    from app.sync.run_lock import run_lock
     cancel = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -450,7 +465,8 @@ def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = 
         finally:
             await connector.aclose()
     try:
-        return asyncio.run(go())
+        with run_lock(cli.paths.home, profile.name):
+            return asyncio.run(go())
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -463,8 +479,8 @@ def _run_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = F
 def cmd_sync(cli: Cli) -> int:
     profile = cli.profile(cli.args.name)
     entities = cli.args.entity
-    return _run_engine(cli, profile, lambda e: e.run(entities, dry_run=cli.args.dry_run),
-                       cli.args.json)
+    return _run_engine(cli, profile, lambda e: e.run(entities, dry_run=cli.args.dry_run,
+                                                     full=cli.args.full), cli.args.json)
 
 
 def cmd_push(cli: Cli) -> int:
@@ -505,7 +521,7 @@ RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "act
 
 def cmd_results(cli: Cli) -> int:
     from app.store import models as m
-    cli.db
+    cli.know_all_secrets()
     run_id = cli.args.run
     if run_id is None:
         last = m.Run.select().order_by(m.Run.id.desc()).first()
@@ -582,6 +598,7 @@ def cmd_catalog(cli: Cli) -> int:
         cli.say(f"Đã nhập: {summary}.", f"Imported: {summary}.")
         return EXIT_OK
     if cli.args.action == "export":
+        cli.know_all_secrets()
         for path in export_catalog(cli.catalog, cli.args.dir):
             cli.print(str(path))
         return EXIT_OK
@@ -660,6 +677,10 @@ def _report(cli: Cli, exc: Exception) -> int:
     from app.store.errors import StoreError
     from connectors.base import AuthError, InvalidInput, PermissionDenied, PosError
     vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
+    from app.sync.run_lock import RunInProgress
+    if isinstance(exc, RunInProgress):
+        cli.error(vi, en)
+        return EXIT_INTERRUPTED
     if isinstance(exc, (UsageError, InvalidInput)):
         cli.error(vi, en)
         return EXIT_USAGE

@@ -304,27 +304,31 @@ product and order data are not included.
 # Command line
 # --------------------------------------------------------------------------------------------
 
-def diagnostics_command(args) -> int:
-    """`shopsync diagnostics OUT.zip`: 0 when written, 1 when it could not be written.
+def diagnostics_command(args, out=None, err=None, redactor: Redactor | None = None) -> int:
+    """`shopsync diagnostics [OUT.zip]`: 0 when written, 2 when it could not be written.
 
-    Reads `args.out` (or `args.path`/`args.output`) and the data home from `args.home`."""
+    Reads `args.out` (default: a dated zip in the home's exports folder), `args.home` and
+    `args.lang`; `out`/`err` default to the process's streams."""
     from app.config import get_paths
-    out = next((getattr(args, name) for name in ("out", "output", "path", "zip")
-                if getattr(args, name, None)), None)
+    out, err = out or sys.stdout, err or sys.stderr
+    english = getattr(args, "lang", "vi") == "en"
     paths = get_paths(getattr(args, "home", None))
-    if out is None:
+    target = getattr(args, "out", None)
+    if not target:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        out = paths.exports / f"shopsync-diagnostics-{stamp}.zip"
+        target = paths.exports / f"shopsync-diagnostics-{stamp}.zip"
     try:
-        bundle = export_diagnostics(paths, out)
+        bundle = export_diagnostics(paths, target, redactor=redactor)
     except OSError as exc:
-        print(f"Không ghi được gói chẩn đoán vào {out}: {exc.strerror or exc}. Hãy chọn thư mục "
-              f"khác có quyền ghi.\nCould not write the diagnostics bundle to {out}: "
-              f"{exc.strerror or exc}. Choose another folder you can write to.",
-              file=sys.stderr)
-        return 1
-    print(f"Đã ghi gói chẩn đoán (không chứa khoá bí mật): {bundle.path}\n"
-          f"Diagnostics bundle written (no secrets inside): {bundle.path}")
+        reason = exc.strerror or str(exc)
+        err.write((f"Could not write the diagnostics bundle to {target}: {reason}. Choose "
+                   f"another folder you can write to." if english else
+                   f"Không ghi được gói chẩn đoán vào {target}: {reason}. Hãy chọn thư mục "
+                   f"khác có quyền ghi.") + "\n")
+        return 2
+    out.write((f"Diagnostics bundle written (no secrets inside): {bundle.path}" if english else
+               f"Đã ghi gói chẩn đoán (không chứa khoá bí mật): {bundle.path}") + "\n")
     for problem in bundle.problems:
-        print(f"  ! {problem}")
+        out.write(f"  ! {problem}\n")
+    out.flush()
     return 0

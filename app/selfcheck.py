@@ -87,10 +87,13 @@ def check_qt() -> Check:
 def _offscreen_application():
     """A Qt application for the checks when none runs yet (the command line), offscreen so
     it works on a server or CI with no display. The caller keeps it alive until the end."""
-    from PySide6.QtGui import QGuiApplication
-    if QGuiApplication.instance() is not None:
+    try:
+        from PySide6.QtGui import QGuiApplication
+        if QGuiApplication.instance() is not None:
+            return None
+        return QGuiApplication([sys.argv[0] or "shopsync", "-platform", "offscreen"])
+    except Exception:  # Qt itself does not load: check_qt reports it
         return None
-    return QGuiApplication([sys.argv[0] or "shopsync", "-platform", "offscreen"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,7 +125,8 @@ def check_database(paths: Paths) -> Check:
     from app.store.models import database_proxy
 
     previous = database_proxy.obj
-    with tempfile.TemporaryDirectory(prefix="shopsync-selfcheck-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="shopsync-selfcheck-",
+                                     ignore_cleanup_errors=True) as tmp:  # Windows file locks
         copy = Path(tmp) / "shopsync.db"
         existed = paths.database.is_file()
         try:
@@ -298,10 +302,7 @@ def check_platforms(keys: Iterable[str] | None = None) -> list[Check]:
 def run_selfcheck(paths: Paths, *, resources: Path | None = None,
                   platforms: Iterable[str] | None = None) -> list[Check]:
     """Every check, in the order a support person reads them; none stops the others."""
-    try:
-        qt_app = _offscreen_application()  # noqa: F841 - must outlive the image checks
-    except Exception:  # Qt itself does not load: check_qt says so
-        qt_app = None  # noqa: F841
+    qt_app = _offscreen_application()  # noqa: F841 - must outlive the image checks
     checks = [_guarded("qt", check_qt),
               _guarded("data_folder", lambda: check_data_folder(paths)),
               _guarded("database", lambda: check_database(paths)),
@@ -330,17 +331,19 @@ def all_passed(checks: Iterable[Check]) -> bool:
     return all(check.ok for check in checks)
 
 
-def selfcheck_command(args) -> int:
-    """`shopsync selfcheck [--json]`: 0 when every check passes, 1 otherwise."""
+def selfcheck_command(args, out=None) -> int:
+    """`shopsync selfcheck [--json]`: 0 when every check passes, 1 otherwise.
+
+    Reads `args.home`, `args.json` and `args.lang`; `out` defaults to standard output."""
     from app.config import get_paths
-    paths = get_paths(getattr(args, "home", None))
-    checks = run_selfcheck(paths)
-    if getattr(args, "json", False):
-        for check in checks:
-            print(json.dumps(asdict(check), ensure_ascii=False))
-    else:
-        english = getattr(args, "lang", "vi") == "en"
-        for check in checks:
+    out = out or sys.stdout
+    checks = run_selfcheck(get_paths(getattr(args, "home", None)))
+    english = getattr(args, "lang", "vi") == "en"
+    for check in checks:
+        if getattr(args, "json", False):
+            out.write(json.dumps(asdict(check), ensure_ascii=False) + "\n")
+        else:
             mark = "OK  " if check.ok else "FAIL"
-            print(f"[{mark}] {check.name}: {check.detail_en if english else check.detail_vi}")
+            out.write(f"[{mark}] {check.name}: {check.detail_en if english else check.detail_vi}\n")
+    out.flush()
     return 0 if all_passed(checks) else 1

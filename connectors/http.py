@@ -69,17 +69,6 @@ class RateLimiter(Protocol):
         """The platform said: no request under `key` for `seconds`."""
 
 
-class NoLimit:
-    async def acquire(self, key: str) -> None:
-        return None
-
-    def observe(self, key: str, response: httpx.Response) -> None:
-        return None
-
-    def lock(self, key: str, seconds: float) -> None:
-        return None
-
-
 class _Locks:
     """Shared 'locked until' bookkeeping: waits out a platform-imposed pause."""
 
@@ -93,6 +82,23 @@ class _Locks:
     async def wait(self, key: str) -> None:
         while (remaining := self.until.get(key, 0.0) - self.clock()) > 0:
             await self.sleep(remaining)
+
+
+class NoLimit:
+    """No pacing of its own, but a pause the platform asks for (429 Retry-After) is still
+    waited out before the next request (COM-08)."""
+
+    def __init__(self, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._locks = _Locks(clock, sleep)
+
+    async def acquire(self, key: str) -> None:
+        await self._locks.wait("*")
+
+    def observe(self, key: str, response: httpx.Response) -> None:
+        return None
+
+    def lock(self, key: str, seconds: float) -> None:
+        self._locks.lock("*", seconds)
 
 
 class LeakyBucket:

@@ -12,7 +12,7 @@ import collections
 import dataclasses
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Mapping, Sequence
 
 import httpx
@@ -20,13 +20,10 @@ import httpx
 from app.domain import (Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         from_plain, text, to_plain)
 from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField,
-                             EntityCapability, InvalidData, Mode, OptionSpec, Page, Platform,
-                             PosError, PushOutcome, StatusChange, TransientError)
-from connectors.http import PosHttp, RetryPolicy
+                             EntityCapability, Mode, OptionSpec, Page, Platform, PushOutcome,
+                             TransientError)
+from connectors.http import NoLimit, PosHttp, RetryPolicy
 from connectors.sandbox_base import SandboxBase
-
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
-
 
 def both(entity: Entity, **extra: Any) -> EntityCapability:
     return EntityCapability(entity, pull=Mode.FULL, push=Mode.FULL, **extra)
@@ -132,7 +129,7 @@ class FakePos:
                        if since is None or self.changed_at[(entity, k)] >= since),
                       key=lambda k: (self.changed_at[(entity, k)], k))
         start = int(resume or 0)
-        deleted = tuple(self.deleted_keys[entity]) if since is not None or True else ()
+        deleted = tuple(self.deleted_keys[entity])
         while True:
             self._call("pull", (entity, start))
             chunk = keys[start:start + self.page_size]
@@ -225,25 +222,43 @@ class FakePosSandbox(SandboxBase):
         super().__post_init__()
         self.state = FakePos(page_size=self.page_size)
         self.create_log: list[str] = []          # App keys received in creates, in order
-        self.holds: dict[int, threading.Event] = {}
-        self.reached: dict[int, threading.Event] = {}
-        self.requests_seen = 0
+        self.armed: list[list] = []
+        self.refusals: list[tuple[str, int]] = []
 
-    def hold_at_request(self, n: int) -> threading.Event:
-        """The n-th request (1-based) is answered only after `.holds[n]` is set; returns the
-        event set when the request arrives (its effect already applied)."""
-        self.holds[n] = threading.Event()
-        self.reached[n] = threading.Event()
-        return self.reached[n]
+    def arm(self, path_prefix: str, skip: int = 0) -> tuple[threading.Event, threading.Event]:
+        """Hold the answer to the (skip+1)-th next request whose path starts with
+        `path_prefix`, after its effect is applied (a create is stored). Returns (reached,
+        release): `reached` is set when the request is being held; set `release` to answer."""
+        reached, release = threading.Event(), threading.Event()
+        self.armed.append([path_prefix, skip, reached, release])
+        return reached, release
+
+    def refuse(self, path_prefix: str, status: int = 422, times: int = 1) -> None:
+        """Answer the next `times` requests under `path_prefix` with `status`, doing nothing."""
+        self.refusals.extend([(path_prefix, status)] * times)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle(request)
+        path = request.url.path
         with self.lock:
-            self.requests_seen += 1
-            n = self.requests_seen
-        if n in self.holds:
-            self.reached[n].set()
-            self.holds[n].wait(30)
+            refusal = next((r for r in self.refusals if path.startswith(r[0])), None)
+            if refusal is not None:
+                self.refusals.remove(refusal)
+                self.requests.append(request)
+                return httpx.Response(refusal[1], json={"error": "refused by the test"})
+        response = super().handle(request)
+        hold = None
+        with self.lock:
+            for entry in self.armed:
+                if path.startswith(entry[0]):
+                    if entry[1] == 0:
+                        hold = entry
+                        self.armed.remove(entry)
+                    else:
+                        entry[1] -= 1
+                    break
+        if hold is not None:
+            hold[2].set()
+            hold[3].wait(60)
         return response
 
     def route(self, request: httpx.Request) -> httpx.Response:
@@ -296,11 +311,21 @@ class HttpFakeConnector:
     """A connector for FakePosSandbox, built like a real one from settings and secrets."""
 
     def __init__(self, platform: Platform, settings: ConnectionSettings,
-                 secrets: Mapping[str, str], transport: httpx.AsyncBaseTransport | None) -> None:
+                 secrets: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
+                 sleep=None) -> None:
         self.platform = platform
+        extra = {}
+        if sleep is not None:   # a test clock: sleeping moves it, nothing really waits
+            clock = [0.0]
+
+            async def fake_sleep(seconds: float) -> None:
+                clock[0] += seconds
+                await sleep(seconds)
+            extra = {"sleep": fake_sleep,
+                     "limiter": NoLimit(clock=lambda: clock[0], sleep=fake_sleep)}
         self.http = PosHttp(settings.hosts["api_base"], transport=transport,
                             headers={"x-secret": secrets.get("api_secret", "")},
-                            retry=RetryPolicy(attempts=2, base_delay=0.01))
+                            retry=RetryPolicy(attempts=2, base_delay=0.01), **extra)
 
     @property
     def request_count(self) -> int:
@@ -353,8 +378,11 @@ def _connect(settings, secrets, transport):
     return HttpFakeConnector(FAKE_HTTP, settings, secrets, transport)
 
 
+# Customers are push-only here so a killed run's creates can only be recovered through the
+# write intents (a pull would otherwise link them by phone first).
 FAKE_HTTP = dataclasses.replace(
-    fake_platform(key="fake-http"), connect=_connect,
+    fake_platform(key="fake-http",
+                  customer=EntityCapability(Entity.CUSTOMER, push=Mode.FULL)), connect=_connect,
     sandbox=lambda seed=1, products=0, **_: _seeded_sandbox(seed, products),
     sandbox_secrets={"api_secret": "s3cr3t-Fake-Key-42"})
 

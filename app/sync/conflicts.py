@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain import UNSYNCED_FIELDS
 from app.store import models as m
 
 
@@ -27,12 +28,20 @@ class ConflictView:
     created_at: Any
 
 
+def _content(value: Any) -> Any:
+    """A side's data without ids and timestamps, which always differ between the sides."""
+    if isinstance(value, dict):
+        return {k: _content(v) for k, v in value.items() if k not in UNSYNCED_FIELDS}
+    if isinstance(value, list):
+        return [_content(item) for item in value]
+    return value
+
+
 def _differing(app: dict | None, pos: dict | None) -> tuple[str, ...]:
     if not app or not pos:
         return ()
-    ignored = {"key", "updated_at", "created_at"}
-    return tuple(sorted(name for name in set(app) | set(pos)
-                        if name not in ignored and app.get(name) != pos.get(name)))
+    app, pos = _content(app), _content(pos)
+    return tuple(sorted(name for name in set(app) | set(pos) if app.get(name) != pos.get(name)))
 
 
 def view(row: m.Conflict) -> ConflictView:

@@ -3,15 +3,18 @@ conflicts and App-side changes. The engine talks to the tables only through here
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from app.domain import Entity, Record, now_utc, to_plain
 from app.store import models as m
 
 
-def _now() -> datetime:
-    return now_utc()
+def stored_utc(value: datetime | str) -> datetime:
+    """Datetimes read back from SQLite may come as text or naive; they were stored as UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def atomic():
@@ -69,6 +72,16 @@ class Ledger:
         else:
             query = query.where(m.ItemResult.app_id == app_id)
         return query.exists()
+
+    def reported(self, entity: Entity, direction: str, action: str, rule: str) -> set[str]:
+        """App ids that already got this kind of result in an earlier real run, so a standing
+        condition (an order whose status is never pushed) is said once, not every run."""
+        query = (m.ItemResult.select(m.ItemResult.app_id).join(m.Run)
+                 .where((m.Run.profile == self.profile) & (m.Run.dry_run == False)  # noqa: E712
+                        & (m.ItemResult.entity == entity.value)
+                        & (m.ItemResult.direction == direction)
+                        & (m.ItemResult.action == action) & (m.ItemResult.rule == rule)))
+        return {row.app_id for row in query}
 
     # -- links -------------------------------------------------------------------------------
     def _links(self, entity: Entity):

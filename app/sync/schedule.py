@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.domain import now_utc
+from app.sync.ledger import stored_utc
 
 # A run that stopped on a transient error is retried sooner than the normal interval, but
 # not in a tight loop against a POS that is down.
@@ -29,7 +30,7 @@ def next_run_at(profile: Any, last_run: Any | None, now: datetime | None = None)
         return now
     if getattr(last_run, "status", "") == "running":
         return None   # one run at a time per shop
-    ended = _aware(getattr(last_run, "finished_at", None) or last_run.started_at)
+    ended = stored_utc(getattr(last_run, "finished_at", None) or last_run.started_at)
     interval = timedelta(minutes=max(MINIMUM_INTERVAL_MINUTES, minutes))
     if getattr(last_run, "status", "") == "interrupted":
         interval = min(interval, RETRY_AFTER_INTERRUPT)
@@ -40,10 +41,3 @@ def is_due(profile: Any, last_run: Any | None, now: datetime | None = None) -> b
     now = now or now_utc()
     due = next_run_at(profile, last_run, now)
     return due is not None and due <= now
-
-
-def _aware(value: Any) -> datetime:
-    from datetime import timezone
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 import httpx
 
 from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         now_utc, text)
 from connectors.base import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
-                             NotSupported, Page, Platform, PosError, PushOutcome)
-from connectors.http import Clock, PosHttp, Redactor, Sleep
+                             NotSupported, Page, Platform, PosError, PushOutcome,
+                             TransientError)
+from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.kiotviet import mapping, payload
 from connectors.kiotviet.dates import vietnam_wall_clock
 from connectors.kiotviet.errors import TokenRejected, classify, classify_token
@@ -27,8 +29,7 @@ PAGE_SIZE = 100                       # KiotViet's maximum
 OVERLAP = timedelta(minutes=2)        # re-read a little before the watermark; de-dup by id
 ORDER_LOOKBACK = timedelta(days=2)    # how far back `find` looks for a crashed order create
 FNB_ORDER_PATHS = ("/orders", "/orders/create")   # UNVERIFIED which one a store accepts
-KVF04_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
-                            OrderStatus.SHIPPED_OUT, OrderStatus.COMPLETED})
+CREATE_ATTEMPTS = 4                   # a create whose answer got lost: look up, then retry
 
 
 def _resume(offset: int, held: Sequence[str] = ()) -> str:
@@ -53,6 +54,9 @@ class KiotVietConnector:
     branch_id: str
     api: PosHttp
     tokens: TokenKeeper
+    # Creates go through a client that never repeats a POST by itself: after a timeout the
+    # record may already exist, so it is looked up first (COM-02) — see `_create_once`.
+    creates: PosHttp | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     fnb_order_path: str = "/orders"
     now: Callable[[], datetime] = now_utc      # the push moment (KVF-07) — injectable
@@ -61,16 +65,20 @@ class KiotVietConnector:
     _product_ids: dict[str, str] = field(default_factory=dict)
     _families: dict[str, str] = field(default_factory=dict)
     # Orders already in KiotViet by App order id, read back from their description.
-    _orders_by_app_key: dict[str, Order] = field(default_factory=dict)
+    _orders_by_app_key: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _orders_since: datetime | None = None
+    _rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.api.before_send = self._authorize
+        if self.creates is not None:
+            self.creates.before_send = self._authorize
 
     # -- plumbing ------------------------------------------------------------------------
     @property
     def request_count(self) -> int:
-        return self.api.request_count + self.tokens.http.request_count
+        return self.api.request_count + self.tokens.http.request_count + (
+            self.creates.request_count if self.creates is not None else 0)
 
     @property
     def keep_app_product_status(self) -> bool:
@@ -81,13 +89,33 @@ class KiotVietConnector:
         request.headers["Retailer"] = self.retailer
         request.headers["Authorization"] = f"Bearer {await self.tokens.token()}"
 
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One API call; a token KiotViet rejects is renewed once and the call repeated."""
+    async def call(self, method: str, path: str, *, http: PosHttp | None = None,
+                   **kwargs: Any) -> Any:
+        """One API call; a token KiotViet rejects is renewed once and the call repeated (a
+        refused token means nothing was written, so repeating is safe for writes too)."""
+        client = http or self.api
         try:
-            return await self.api.json(method, path, **kwargs)
+            return await client.json(method, path, **kwargs)
         except TokenRejected as rejected:
             self.tokens.invalidate(getattr(rejected, "token_fingerprint", ""))
-            return await self.api.json(method, path, **kwargs)
+            return await client.json(method, path, **kwargs)
+
+    async def _create_once(self, path: str, body: Any,
+                           already_there: Callable[[], Awaitable[Any]]) -> Any:
+        """POST a new record without ever making it twice: when the answer is lost (timeout,
+        reset, 5xx) KiotViet may have saved it anyway, so it is looked up before trying
+        again (COM-02). Returns KiotViet's answer or the record found."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return await self.call("POST", path, json=body, http=self.creates)
+            except TransientError:
+                found = await already_there()
+                if found is not None:
+                    return found
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                await self.api.sleep(self.api.retry.backoff(attempt, self._rng))
+        raise AssertionError("unreachable")
 
     async def _pages(self, path: str, params: Mapping[str, Any], start: int = 0
                      ) -> AsyncIterator[tuple[list[Mapping[str, Any]], Any, int, int | None, bool]]:
@@ -194,9 +222,12 @@ class KiotVietConnector:
         params = {"includeInventory": "true", "orderBy": "id", "orderDirection": "Asc",
                   **({"includeRemoveIds": "true"} if since else {}), **self._since(since)}
         keep = self.keep_app_product_status
+        families_seen: set[str] = set()
+        emitted = rows_seen = 0
         async for rows, body, offset, total, last in self._pages("/products", params, start):
             records: list[Record] = []
             self._remember(rows)
+            rows_seen += len(rows)
             for root, family in mapping.group_families(rows).items():
                 if root in held or any(mapping.has_family(row) for row in family):
                     held.setdefault(root, []).extend(family)
@@ -212,9 +243,25 @@ class KiotVietConnector:
                         family = await self._family_rows(root)
                         if family:
                             records.append(mapping.product_from_family(family, keep))
+            families_seen.update(mapping.group_families(rows))
+            emitted += len(records)
             yield Page(records=tuple(records),
                        resume=None if last else _resume(offset, sorted(set(held) | refetch)),
-                       total=total, deleted_keys=deleted)
+                       total=self._products_total(total, rows_seen, len(families_seen),
+                                                  emitted, last),
+                       deleted_keys=deleted)
+
+    @staticmethod
+    def _products_total(rows_total: int | None, rows_seen: int, families_seen: int,
+                        emitted: int, last: bool) -> int | None:
+        """KVF-15: KiotViet counts rows, the App counts products (families), so the total the
+        progress bar and its time-left use is estimated from the share of rows that were
+        families so far; exact on the last page."""
+        if last:
+            return emitted
+        if rows_total is None or not rows_seen:
+            return rows_total
+        return max(families_seen, round(rows_total * families_seen / rows_seen))
 
     async def _family_rows(self, root: str) -> list[Mapping[str, Any]]:
         """Every row of one product family. UNVERIFIED: that `masterProductId=<id>` lists the
@@ -292,41 +339,51 @@ class KiotVietConnector:
         return row if isinstance(row, Mapping) and payload.get(row, "id") is not None else None
 
     async def _order_by_marker(self, order: Order) -> Order | None:
+        row = await self._order_row_by_marker(order)
+        return mapping.order_from(row) if row is not None else None
+
+    async def _order_row_by_marker(self, order: Order, fresh: bool = False
+                                   ) -> Mapping[str, Any] | None:
         """KiotViet cannot search orders by description, so recent orders are read once and
         indexed by the App id in their description; the engine asks before every order
-        create (COM-02), which must not cost a scan each time."""
+        create (COM-02), which must not cost a scan each time (`fresh` forces one)."""
         since = (order.created_at or self.now()) - ORDER_LOOKBACK
-        if self._orders_since is None or since < self._orders_since:
-            index: dict[str, Order] = {}
+        if fresh or self._orders_since is None or since < self._orders_since:
             async for rows, *_ in self._pages("/orders", {"lastModifiedFrom":
                                                           vietnam_wall_clock(since)}):
                 for row in rows:
                     app_key = mapping.marker_key(payload.get(row, "description"))
                     if app_key:
-                        index[app_key] = mapping.order_from(row)
-            self._orders_by_app_key.update(index)
-            self._orders_since = since
+                        self._orders_by_app_key[app_key] = row
+            self._orders_since = since if self._orders_since is None else \
+                min(since, self._orders_since)
         return self._orders_by_app_key.get(order.key)
 
     # -- push ------------------------------------------------------------------------------
     async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
+        """KiotViet has no batch create for these: one call per record. What is wrong with
+        one record fails that record; what is wrong with the connection or the store (a
+        refused token, a store setting switched off, the network) stops the batch so the
+        engine can stop the run with one clear message."""
         outcomes = []
         for record in records:
             try:
                 outcomes.append(await self._create_one(entity, record))
-            except PosError as error:
+            except (InvalidData, NotFound, NotSupported) as error:
                 outcomes.append(PushOutcome(app_key=record.key, error=error))
         return outcomes
 
     async def _create_one(self, entity: Entity, record: Record) -> PushOutcome:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
-            body = await self.call("POST", "/customers",
-                                   json=mapping.customer_body(record, self.branch_id))
+            async def same_phone() -> Any:
+                return await self._customer_by_phone(record.phone) if record.phone else None
+            body = await self._create_once("/customers",
+                                           mapping.customer_body(record, self.branch_id),
+                                           same_phone)
             created = mapping.customer_from(payload.unwrap(body))
             return PushOutcome(app_key=record.key, pos_key=created.key, record=created)
         if entity is Entity.ORDER and isinstance(record, Order):
             created_order = await self._create_order(record)
-            self._orders_by_app_key[record.key] = created_order
             return PushOutcome(app_key=record.key, pos_key=created_order.key,
                                record=created_order)
         if entity is Entity.PRODUCT and isinstance(record, Product) and self.kind == "retail":
@@ -364,7 +421,7 @@ class KiotVietConnector:
             "pushed. Create it in KiotViet with the same code, then sync again.")
 
     async def _create_order(self, order: Order) -> Order:
-        if order.status not in KVF04_STATUSES:
+        if order.status not in self.platform.capability(Entity.ORDER).push_statuses:
             raise InvalidData(
                 f"Đơn ở trạng thái «{order.status.value}» không được đẩy sang KiotViet (KVF-04).",
                 f"Orders in status «{order.status.value}» are not pushed to KiotViet (KVF-04).",
@@ -382,10 +439,13 @@ class KiotVietConnector:
         body = build(order, branch_id=order.branch_key or self.branch_id,
                      product_ids=product_ids, customer_id=customer_id, pushed_at=self.now())
         path = self.fnb_order_path if self.kind == "fnb" else "/orders"
-        answer = await self.call("POST", path, json=body)
+        answer = await self._create_once(
+            path, body, lambda: self._order_row_by_marker(order, fresh=True))
         if isinstance(answer, str):          # /orders/create answers the new order's uuid
             answer = await self.call("GET", f"/orders/uuid/{answer}")
-        return mapping.order_from(payload.unwrap(answer))
+        row = payload.unwrap(answer)
+        self._orders_by_app_key[order.key] = row
+        return mapping.order_from(row)
 
     async def _create_product(self, product: Product) -> Product:
         category = product.category_keys[0] if product.category_keys else ""
@@ -394,8 +454,36 @@ class KiotVietConnector:
         for body in bodies:
             if rows:
                 body["masterProductId"] = payload.get(rows[0], "id")
-            rows.append(payload.unwrap(await self.call("POST", "/products", json=body)))
+            code = str(body.get("code") or "")
+
+            async def same_code(code: str = code) -> Any:
+                return await self._product_by_code(code) if code else None
+            rows.append(payload.unwrap(await self._create_once("/products", body, same_code)))
         return mapping.product_from_family(rows, self.keep_app_product_status)
+
+    async def _update_product(self, pos_key: str, product: Product) -> Product:
+        """Retail (B-06): each App variant is matched to its KiotViet row by SKU — variant ids
+        are not linked one by one — and a variant KiotViet lacks is added to the family."""
+        rows = await self._family_rows(pos_key)
+        if not rows:
+            raise NotFound("Sản phẩm này không còn trên KiotViet (có thể đã bị xoá).",
+                           "This product is no longer in KiotViet (it may have been deleted).")
+        by_code = {text(payload.get(row, "code")): row for row in rows}
+        category = product.category_keys[0] if product.category_keys else ""
+        for variant, body in zip(product.variants,
+                                 mapping.product_rows_for_push(product, category)):
+            row = by_code.get(variant.sku)
+            if row is not None:
+                body.pop("inventories", None)
+                await self.call("PUT", f"/products/{payload.get(row, 'id')}", json=body)
+            elif variant.sku:
+                body["masterProductId"] = payload.as_int(pos_key) or pos_key
+
+                async def same_code(code: str = variant.sku) -> Any:
+                    return await self._product_by_code(code)
+                await self._create_once("/products", body, same_code)
+        return mapping.product_from_family(await self._family_rows(pos_key),
+                                           self.keep_app_product_status)
 
     async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
@@ -406,15 +494,7 @@ class KiotVietConnector:
                 return mapping.customer_from(answer)
             return record
         if entity is Entity.PRODUCT and isinstance(record, Product) and self.kind == "retail":
-            category = record.category_keys[0] if record.category_keys else ""
-            bodies = mapping.product_rows_for_push(record, category)
-            for variant, body in zip(record.variants, bodies):
-                if variant.key.isdigit():
-                    body.pop("inventories", None)
-                    await self.call("PUT", f"/products/{variant.key}", json=body)
-            family = await self._family_rows(pos_key)
-            return mapping.product_from_family(family, self.keep_app_product_status) \
-                if family else record
+            return await self._update_product(pos_key, record)
         if entity is Entity.ORDER:
             raise NotSupported(
                 "Không sửa đơn đã đẩy sang KiotViet từ App: hãy sửa trong KiotViet rồi xuất hoá "
@@ -436,6 +516,8 @@ class KiotVietConnector:
 
     async def aclose(self) -> None:
         await self.api.aclose()
+        if self.creates is not None:
+            await self.creates.aclose()
         await self.tokens.http.aclose()
 
 
@@ -449,12 +531,17 @@ def connect(settings: ConnectionSettings, secrets: Mapping[str, str],
     hosts = {**platform.hosts, **{k: v for k, v in settings.hosts.items() if v}}
     token_url = text(fields.get("token_url")) or hosts["token_url"]
     secret = secrets.get("client_secret", "")
-    redact = Redactor([secret, fields.get("client_id", "")])
-    api = PosHttp(base_url=hosts["api_base"], limiter=GetBudget(clock=clock, sleep=sleep),
-                  limiter_key=limiter_key, classify=classify_with_token, transport=transport,
-                  redact=redact, sleep=sleep)
-    token_http = PosHttp(base_url="", classify=classify_token, transport=transport,
-                         redact=redact, sleep=sleep)
+    redact = Redactor([secret])
+    # One budget for both clients, so a 429 on the token call is waited out too (COM-08).
+    budget = GetBudget(clock=clock, sleep=sleep)
+    api = PosHttp(base_url=hosts["api_base"], limiter=budget, limiter_key=limiter_key,
+                  classify=classify_with_token, transport=transport, redact=redact, sleep=sleep)
+    creates = PosHttp(base_url=hosts["api_base"], limiter=budget, limiter_key=limiter_key,
+                      classify=classify_with_token, transport=transport, redact=redact,
+                      sleep=sleep, retry=RetryPolicy(attempts=1))
+    token_http = PosHttp(base_url="", limiter=budget, limiter_key=limiter_key,
+                         classify=classify_token, transport=transport, redact=redact,
+                         sleep=sleep)
     tokens = TokenKeeper(http=token_http, token_url=token_url, kind=kind,
                          client_id=text(fields.get("client_id")), client_secret=secret,
                          clock=clock)
@@ -462,6 +549,7 @@ def connect(settings: ConnectionSettings, secrets: Mapping[str, str],
     return KiotVietConnector(platform=platform, kind=kind,
                              retailer=text(fields.get("retailer")),
                              branch_id=text(fields.get("branch")), api=api, tokens=tokens,
+                             creates=creates,
                              options=dict(settings.options),
                              fnb_order_path=order_path if order_path in FNB_ORDER_PATHS
                              else "/orders", now=now)

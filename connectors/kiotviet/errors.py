@@ -16,7 +16,8 @@ from connectors.base import (AuthError, InvalidData, NotFound, PermissionDenied,
 from connectors.kiotviet import payload
 
 # `Thiết lập "Cho phép đặt hàng" đang không được bật` — a store setting gates the call.
-_SETTING_OFF = re.compile(r"[Tt]hiết lập\s*[\"“”']?(?P<name>[^\"“”']+?)[\"“”']?\s*đang không được bật")
+_SETTING_OFF = re.compile(r"[Tt]hiết lập\s*[\"“”']?(?P<name>[^\"“”']+?)[\"“”']?\s*"
+                         r"đang không được bật")
 
 
 class TokenRejected(AuthError):

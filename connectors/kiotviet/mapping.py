@@ -35,6 +35,11 @@ def _key(value: Any) -> str:
     return "" if value is None else text(value)
 
 
+def _id(value: str) -> int | str:
+    """KiotViet ids are numbers on the wire; keys are strings in ShopSync."""
+    return int(value) if value.isdigit() else value
+
+
 def _when(row: Row, *names: str) -> datetime | None:
     found = [parse_datetime(payload.get(row, name)) for name in names]
     found = [moment for moment in found if moment is not None]
@@ -199,7 +204,7 @@ def product_rows_for_push(product: Product, category_id: str = "",
                                 "description": product.description or None,
                                 "unit": variant.unit or None}
         if category_id:
-            body["categoryId"] = int(category_id) if category_id.isdigit() else category_id
+            body["categoryId"] = _id(category_id)
         attributes = [{"attributeName": name, "attributeValue": value}
                       for name, value in zip(product.option_names, variant.options) if value]
         if attributes:
@@ -207,10 +212,12 @@ def product_rows_for_push(product: Product, category_id: str = "",
             body["hasVariants"] = True
         if product.images:
             body["images"] = list(product.images)
-        total = sum((level.available for level in variant.stock), Decimal(0))
-        if branch_id and variant.stock:
-            body["inventories"] = [{"branchId": int(branch_id) if branch_id.isdigit() else
-                                    branch_id, "onHand": number(total)}]
+        # Branch keys are KiotViet's here (the engine translated them); `branch_id` (the
+        # connection's central branch) stands in for a level that names none.
+        levels = [(level.branch_key or branch_id, level.available) for level in variant.stock]
+        if any(branch for branch, _ in levels):
+            body["inventories"] = [{"branchId": _id(branch), "onHand": number(available)}
+                                   for branch, available in levels if branch]
         bodies.append({k: v for k, v in body.items() if v is not None})
     return bodies
 
@@ -283,10 +290,6 @@ def marker_key(description: object) -> str:
 
 def _without_marker(description: object) -> str:
     return text(re.sub(re.escape(ORDER_MARKER) + r"\S+", "", text(description)))
-
-
-def _id(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
 
 
 def fnb_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str],

@@ -182,10 +182,11 @@ def _entities(kind: str) -> Mapping[Entity, EntityCapability]:
         Entity.PRODUCT: products,
         Entity.CUSTOMER: EntityCapability(Entity.CUSTOMER, pull=Mode.FULL, push=Mode.FULL,
                                           rule="KVF-01", enabled_by="sync_customers"),
-        # Pull = completed invoices only, as App orders (KVF-08); push = create only (KVF-04).
+        # Pull = completed invoices only, as App orders (KVF-08, a caveat); push = create
+        # only, in the five statuses of KVF-04 — the rule a skipped App order is reported with.
         Entity.ORDER: EntityCapability(
             Entity.ORDER, pull=Mode.FULL, push=Mode.CREATE_ONLY, caveats=order_caveats,
-            rule="KVF-08", enabled_by="sync_orders",
+            rule="KVF-04", enabled_by="sync_orders",
             push_statuses=frozenset({OrderStatus.PLACED, OrderStatus.APPROVED,
                                      OrderStatus.PACKED, OrderStatus.SHIPPED_OUT,
                                      OrderStatus.COMPLETED}),

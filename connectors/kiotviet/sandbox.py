@@ -11,11 +11,10 @@ refuse a call (`Thiết lập "…" đang không được bật`), and 5,000 GET
 from __future__ import annotations
 
 import collections
-import json
 import time
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 

@@ -8,7 +8,13 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
+from app.domain import text
 from connectors.nhanh.client import NhanhClient
+
+def pos_id(value: Any) -> str:
+    """A Nhanh id as text ("" when absent): ids arrive as numbers or strings."""
+    return "" if value in (None, "") else text(value)
+
 
 # A cursor is the adapter's own JSON-able paging state (v3: the `next` object verbatim;
 # v2: the page number). None = first page.
@@ -43,8 +49,16 @@ class NhanhApi(ABC):
                             ) -> tuple[list[dict], Cursor]: ...
 
     @abstractmethod
+    async def product_children(self, parent_id: str) -> list[dict]:
+        """All children (variants) of a parent product."""
+
+    @abstractmethod
+    async def product_parent(self, parent_id: str) -> list[dict]:
+        """The parent product alone (empty when it is gone)."""
+
     async def product_family(self, parent_id: str) -> list[dict]:
         """The parent product and all its children (variants)."""
+        return [*await self.product_parent(parent_id), *await self.product_children(parent_id)]
 
     @abstractmethod
     async def products_by_code(self, code: str) -> list[dict]:
@@ -70,8 +84,9 @@ class NhanhApi(ABC):
         """Orders deleted on Nhanh since then; None when the version cannot tell."""
 
     @abstractmethod
-    async def token_status(self) -> dict | None:
-        """{expiresAt, depotIds, permissions} of the current token; None if not checkable."""
+    async def token_status(self, secret_key: str) -> dict | None:
+        """{expiresAt (aware UTC), depotIds, permissions} of the current token; None when the
+        version cannot tell."""
 
     def order_windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """[start, end) cut into windows Nhanh accepts, oldest first."""

@@ -15,9 +15,10 @@ import httpx
 
 from app.domain import (Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
                         text)
+from app.sync.policy import is_on
 from connectors.base import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
-                             InvalidData, NotFound, NotSupported, Page, Platform, PosError,
-                             PushOutcome)
+                             InvalidData, NotFound, NotSupported, Page, PermissionDenied,
+                             Platform, PosError, PushOutcome)
 from connectors.http import Clock, Sleep
 from connectors.nhanh import mapping
 from connectors.nhanh.adapter import NhanhApi
@@ -32,12 +33,6 @@ FIND_ORDER_MAX_SPAN = timedelta(days=62)
 
 # Errors that stop the whole run rather than one item: every next item would meet them too.
 _RUN_STOPPING = (ErrorKind.AUTH, ErrorKind.SETTING_OFF, ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
-
-
-def is_on(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "on", "true", "yes", "bật", "có"}
-    return bool(value)
 
 
 def _not_logged_in() -> AuthError:
@@ -72,6 +67,7 @@ class NhanhConnector:
         self.api: NhanhApi = api_class(self.client, app_id=app_id, business_id=business_id,
                                        access_token=token)
         self.business_id = business_id
+        self.secret_key = text(secrets.get("secret_key"))
         # Session caches: orders seen on Nhanh by App order id (find), Nhanh ids by SKU.
         self._orders_by_app_id: dict[str, dict] = {}
         self._orders_since: datetime | None = None
@@ -88,9 +84,18 @@ class NhanhConnector:
     async def test_connection(self) -> ConnectionInfo:
         from connectors.nhanh.login import token_warning
         depots = await self.api.depots()
+        permissions: tuple[str, ...] = ()
+        if self.secret_key:
+            try:
+                status = await self.api.token_status(self.secret_key)
+            except (InvalidData, PermissionDenied):
+                status = None   # the expiry check is a nicety; the depots answered already
+            if status is not None:
+                self.token_expires_at = status["expiresAt"] or self.token_expires_at
+                permissions = tuple(status["permissions"])
         warnings_vi: list[str] = []
         warnings_en: list[str] = []
-        if self.api.version == "2":
+        if self.platform.deprecated:   # NH-12
             warnings_vi.append("Nhanh.vn ngừng hỗ trợ API v2 sau ngày 30/11/2026. Hãy tạo kết "
                                "nối mới với Nhanh.vn (API v3).")
             warnings_en.append("Nhanh.vn ends API v2 support after 2026-11-30. Create a new "
@@ -102,8 +107,9 @@ class NhanhConnector:
         return ConnectionInfo(
             shop_name=f"Nhanh.vn – doanh nghiệp {self.business_id}",
             branches=tuple(mapping.branch(d) for d in depots),
-            permissions=("Đọc chi nhánh, danh mục, sản phẩm, khách hàng; tạo và cập nhật đơn "
-                         "hàng (theo quyền đã cấp khi đăng nhập)",),
+            permissions=permissions or ("Đọc chi nhánh, danh mục, sản phẩm, khách hàng; tạo "
+                                        "và cập nhật đơn hàng (theo quyền đã cấp khi đăng "
+                                        "nhập)",),
             warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en),
             token_expires_at=self.token_expires_at)
 
@@ -148,7 +154,8 @@ class NhanhConnector:
                              resume: str | None) -> AsyncIterator[Page]:
         """Pages of whole products: Nhanh lists parents and their children (variants) as
         separate rows, so a family cut by a page end is held back to the next page, and a
-        child whose parent is elsewhere is completed with one family look-up."""
+        child whose parent is elsewhere is completed with one family look-up. Cost: one or
+        two extra requests per such family, none for a full list read in id order."""
         state = json.loads(resume) if resume else {"cursor": None, "held": []}
         cursor = state.get("cursor")
         held: dict[str, _Family] = {}
@@ -173,6 +180,11 @@ class NhanhConnector:
                     family = _Family.of(await self.api.product_family(family_id))
                     if family.parent is None:
                         continue  # parent gone on Nhanh since the child was listed
+                elif since is not None and not family.children:
+                    # An incremental list shows a parent whose variants did not change
+                    # without them: read them, or the product would look variant-less.
+                    for child in await self.api.product_children(family_id):
+                        family.add(child)
                 records.append(mapping.product(family.parent, family.children.values()))
                 emitted.add(family_id)
             token = json.dumps({"cursor": following, "held": list(held)}) if following else None

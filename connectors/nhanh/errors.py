@@ -59,8 +59,8 @@ def nhanh_error(body: Any, *, wall_clock: Callable[[], float] = time.time,
     """The error a failed Nhanh envelope means, or None when it succeeded."""
     if is_success(body):
         return None
-    if not isinstance(body, dict):
-        return None  # not an envelope: left to the generic HTTP classifier
+    if not isinstance(body, dict) or ("code" not in body and "errorCode" not in body):
+        return None  # not Nhanh's envelope (proxy page, 5xx): the HTTP status decides
     code = str(body.get("errorCode") or "")
     detail = f"{code}: {message_text(body)}".strip(": ")
     if code in ("ERR_429", "ERR_EXCEEDED_RATE_LIMIT"):

@@ -13,7 +13,7 @@ aware UTC datetimes, ids as strings), so nothing here knows which API version sp
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Mapping
 
@@ -121,15 +121,25 @@ def product(parent: Mapping, children: Iterable[Mapping] = ()) -> Product:
                    updated_at=max(updated) if updated else None)
 
 
-def customer(item: Mapping) -> Customer:
-    gender = {1: "male", 2: "female"}.get(int(item.get("gender") or 0), "")
-    birthday = None
-    raw = text(item.get("birthday"))
-    if raw:
+_GENDERS = {"1": "male", "2": "female", "male": "male", "female": "female", "nam": "male",
+            "nữ": "female"}
+
+
+def _birthday(raw: str) -> date | None:
+    """yyyy-mm-dd (documented) or dd/mm/yyyy (what shop staff type); anything else is
+    dropped rather than failing the customer."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            birthday = date.fromisoformat(raw[:10])
+            return datetime.strptime(raw[:10], pattern).date()
         except ValueError:
-            birthday = None  # Nhanh keeps free-form birthdays; a bad one is not worth a failure
+            continue
+    return None
+
+
+def customer(item: Mapping) -> Customer:
+    gender = _GENDERS.get(text(item.get("gender")).lower(), "")
+    raw = text(item.get("birthday"))
+    birthday = _birthday(raw) if raw else None
     return Customer(key=_key(item.get("id")), name=text(item.get("name")),
                     phone=text(item.get("mobile")), email=text(item.get("email")),
                     address=text(item.get("address")), birthday=birthday, gender=gender,

@@ -94,7 +94,10 @@ ENTITIES: Mapping[Entity, EntityCapability] = {
         Entity.PRODUCT, pull=Mode.CREATE_ONLY, rule="NH-08", caveats=("NH-08", "NH-03", "NH-09"),
         enabled_by="sync_products",
         gated_fields={name: "sync_stock_price" for name in _PRICE_STOCK},
-        update_fields_option={name: "keep_stock_price_updated" for name in _PRICE_STOCK}),
+        # "available" too: the engine keeps nested fields by name, and a stock level's
+        # quantity is its `available` (a stock list kept updated must not keep it).
+        update_fields_option={name: "keep_stock_price_updated"
+                              for name in (*_PRICE_STOCK, "available")}),
     Entity.CUSTOMER: EntityCapability(
         Entity.CUSTOMER, pull=Mode.CREATE_ONLY, rule="NH-06", caveats=("NH-06", "NH-07"),
         enabled_by="sync_customers"),

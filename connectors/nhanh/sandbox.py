@@ -15,8 +15,8 @@ import html
 import json
 import math
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode
 
@@ -62,9 +62,12 @@ class NhanhRefusal(Exception):
 # -- the sample shop -------------------------------------------------------------------------
 
 DEPOTS = (
-    (101, "Q1", "Cửa hàng Quận 1", "02838221234", "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"),
-    (102, "TB", "Kho Tân Bình", "02838445566", "45 Cộng Hoà, Phường 4, Quận Tân Bình, TP. Hồ Chí Minh"),
-    (103, "CG", "Chi nhánh Cầu Giấy", "02437689999", "88 Xuân Thuỷ, Phường Dịch Vọng Hậu, Quận Cầu Giấy, Hà Nội"),
+    (101, "Q1", "Cửa hàng Quận 1", "02838221234",
+     "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"),
+    (102, "TB", "Kho Tân Bình", "02838445566",
+     "45 Cộng Hoà, Phường 4, Quận Tân Bình, TP. Hồ Chí Minh"),
+    (103, "CG", "Chi nhánh Cầu Giấy", "02437689999",
+     "88 Xuân Thuỷ, Phường Dịch Vọng Hậu, Quận Cầu Giấy, Hà Nội"),
 )
 CATEGORIES = (  # id, parent, code, name
     (11, 0, "TTN", "Thời trang nữ"), (12, 11, "AO", "Áo"), (13, 11, "QUAN", "Quần"),
@@ -867,7 +870,8 @@ class NhanhSandbox(SandboxBase):
         data, page, icpp = self._v2_page(data, 100, 100)
         icpp = self._v2_page_size(icpp)
         rows = self._product_filter(
-            data, _from_vn(data.get("updatedDateTimeFrom")), _from_vn(data.get("updatedDateTimeTo")))
+            data, _from_vn(data.get("updatedDateTimeFrom")),
+            _from_vn(data.get("updatedDateTimeTo")))
         rows.sort(key=lambda r: r["id"])
         total_pages = max(1, math.ceil(len(rows) / icpp))
         chunk = rows[(page - 1) * icpp: page * icpp]
@@ -918,7 +922,8 @@ class NhanhSandbox(SandboxBase):
                 "updatedDateTime": _vn(row["updatedAt"]), "customerName": row["name"],
                 "customerMobile": row["mobile"], "customerAddress": row.get("address", ""),
                 "description": row.get("description", ""),
-                "products": [{"productId": p["productId"], "productCode": self._code(p["productId"]),
+                "products": [{"productId": p["productId"],
+                              "productCode": self._code(p["productId"]),
                               "productName": self._name(p["productId"]), "price": p["price"],
                               "quantity": p["quantity"]} for p in row["products"]]}
 

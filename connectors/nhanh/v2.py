@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator
 
 from app.domain import VIETNAM, from_vietnam_time, text
 from connectors.nhanh.adapter import Cursor, NhanhApi
+from connectors.nhanh.adapter import pos_id as _id
 from connectors.nhanh.client import dumps
 
 PRODUCT_ICPP = 100
@@ -50,9 +51,6 @@ def collection(value: Any) -> list[dict]:
         return [item for item in value if isinstance(item, dict)]
     return []
 
-
-def _id(value: Any) -> str:
-    return "" if value in (None, "") else text(value)
 
 
 def _product(item: dict) -> dict:
@@ -148,18 +146,22 @@ class V2Api(NhanhApi):
                                              PRODUCT_ICPP)
         return [_product(item) for item in items], following
 
-    async def product_family(self, parent_id: str) -> list[dict]:
-        # UNVERIFIED: the v2 docs list no `id`/`parentId` filter on product/search; the
-        # old docs had `parentId`. product/detail takes the id as scalar data.
+    async def product_parent(self, parent_id: str) -> list[dict]:
+        # product/detail takes the id as scalar data.
         detail = await self.call("product/detail", str(parent_id))
-        family = [_product(item) for item in collection(detail.get("data"))]
+        return [_product(item) for item in collection(detail.get("data"))]
+
+    async def product_children(self, parent_id: str) -> list[dict]:
+        # UNVERIFIED: the v2 docs list no `parentId` filter on product/search; the old docs
+        # had one.
+        children: list[dict] = []
         cursor: Cursor = None
         while True:
             items, cursor = await self._page("product/search", "products",
                                              {"parentId": int(parent_id)}, cursor, PRODUCT_ICPP)
-            family.extend(_product(item) for item in items)
+            children.extend(_product(item) for item in items)
             if cursor is None:
-                return family
+                return children
 
     async def products_by_code(self, code: str) -> list[dict]:
         items, _ = await self._page("product/search", "products", {"name": code}, None,
@@ -207,8 +209,8 @@ class V2Api(NhanhApi):
     async def deleted_order_ids(self, since: datetime, until: datetime) -> list[str] | None:
         return None  # v2 reports deletions by webhook only
 
-    async def token_status(self) -> dict | None:
-        return None
+    async def token_status(self, secret_key: str) -> dict | None:
+        return None  # v2 has no token check; the expiry comes from the login
 
     async def add_order(self, order: dict) -> str:
         body = {

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from app.domain import text
 from connectors.nhanh.adapter import Cursor, NhanhApi
+from connectors.nhanh.adapter import pos_id as _id
 
 PAGE_SIZE = 100
 
@@ -22,9 +22,6 @@ def from_unix(value: Any) -> datetime | None:
         return None
     return datetime.fromtimestamp(int(value), tz=timezone.utc)
 
-
-def _id(value: Any) -> str:
-    return "" if value in (None, "") else text(value)
 
 
 def _product(item: dict) -> dict:
@@ -109,16 +106,19 @@ class V3Api(NhanhApi):
         items, following = await self._page("product/list", filters, cursor)
         return [_product(item) for item in items], following
 
-    async def product_family(self, parent_id: str) -> list[dict]:
-        parents, _ = await self._page("product/list", {"ids": [int(parent_id)]}, None)
-        family = [_product(item) for item in parents]
+    async def product_parent(self, parent_id: str) -> list[dict]:
+        items, _ = await self._page("product/list", {"ids": [int(parent_id)]}, None)
+        return [_product(item) for item in items]
+
+    async def product_children(self, parent_id: str) -> list[dict]:
+        children: list[dict] = []
         cursor: Cursor = None
         while True:
-            children, cursor = await self._page("product/list", {"parentId": int(parent_id)},
-                                                cursor)
-            family.extend(_product(item) for item in children)
+            items, cursor = await self._page("product/list", {"parentId": int(parent_id)},
+                                             cursor)
+            children.extend(_product(item) for item in items)
             if cursor is None:
-                return family
+                return children
 
     async def products_by_code(self, code: str) -> list[dict]:
         items, _ = await self._page("product/list", {"name": code}, None)
@@ -162,10 +162,12 @@ class V3Api(NhanhApi):
                     break
         return ids
 
-    async def token_status(self) -> dict | None:
-        # checkaccesstoken wants the secret key, which the connector does not hold after login;
-        # the expiry comes from the login result instead (see login.py).
-        return None
+    async def token_status(self, secret_key: str) -> dict | None:
+        envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key})
+        data = envelope.get("data") or {}
+        return {"expiresAt": from_unix(data.get("expiredAt")),
+                "depotIds": [_id(d) for d in data.get("depotIds") or () if _id(d) != "All"],
+                "permissions": list(data.get("permissions") or ())}
 
     async def add_order(self, order: dict) -> str:
         body = {

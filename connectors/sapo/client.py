@@ -7,6 +7,7 @@ a 429. Sapo quirks live here and in mapping.py, nowhere else.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import time
@@ -68,6 +69,8 @@ class SapoConnector:
             sleep=sleep, retry=RetryPolicy(default_throttle_wait=1.5))
         self._now = now
         self._locations: list[dict] | None = None
+        self._location_rows: list[dict] | None = None
+        self._blogs: list[dict] | None = None
 
     @property
     def request_count(self) -> int:
@@ -101,11 +104,24 @@ class SapoConnector:
                 return rows
             page += 1
 
+    async def _all_locations(self, fresh: bool = False) -> list[dict]:
+        """Locations change rarely; one read serves the whole run (the connector lives for one)."""
+        if self._location_rows is None or fresh:
+            self._location_rows = (await self._get("/admin/locations.json", {"limit": LIMIT})
+                                   ).get("locations") or []
+            self._locations = [row for row in self._location_rows
+                               if row.get("active", True) is not False]
+        return self._location_rows
+
     async def active_locations(self) -> list[dict]:
         if self._locations is None:
-            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
-            self._locations = [row for row in rows if row.get("active", True) is not False]
-        return self._locations
+            await self._all_locations()
+        return self._locations or []
+
+    async def _all_blogs(self) -> list[dict]:
+        if self._blogs is None:
+            self._blogs = await self._scan("/admin/blogs.json", "blogs", {})
+        return self._blogs
 
     async def _single_branch(self) -> str | None:
         """With one location the variant's own quantity is that branch's stock: no
@@ -159,8 +175,7 @@ class SapoConnector:
                    resume: str | None = None) -> AsyncIterator[Page]:
         state = json.loads(resume) if resume else {}
         if entity is Entity.BRANCH:
-            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
-            self._locations = [row for row in rows if row.get("active", True) is not False]
+            rows = await self._all_locations(fresh=True)
             yield Page(tuple(mapping.branch_from_sapo(r) for r in rows), None, len(rows))
             return
         if entity is Entity.CATEGORY:
@@ -181,7 +196,7 @@ class SapoConnector:
         elif entity is Entity.NEWS:
             # A blog's modified_on does not move when its articles change: always list blogs,
             # then read each blog's articles with the date filter.
-            blogs = await self._scan("/admin/blogs.json", "blogs", {})
+            blogs = await self._all_blogs()
             phases = [(str(blog["id"]), f"/admin/blogs/{blog['id']}/articles.json", "articles",
                        self._since(since), self._convert_rows(
                            lambda row, blog=blog: mapping.article_from_sapo(row, blog)))
@@ -287,11 +302,10 @@ class SapoConnector:
         comparing this set with the links (SAPO-07, COM-01). A scan during which the count
         changed is repeated: a deletion mid-scan shifts pages and would hide a live id."""
         if entity is Entity.BRANCH:
-            rows = (await self._get("/admin/locations.json", {"limit": LIMIT})).get("locations") or []
-            return {str(r["id"]) for r in rows}
+            return {str(r["id"]) for r in await self._all_locations()}
         if entity is Entity.NEWS:
             keys: set[str] = set()
-            for blog in await self._scan("/admin/blogs.json", "blogs", {}):
+            for blog in await self._all_blogs():
                 keys |= await self._stable_ids(f"/admin/blogs/{blog['id']}/articles.json", "articles", {})
             return keys
         if entity is Entity.ORDER:
@@ -305,10 +319,18 @@ class SapoConnector:
         return await self._stable_ids(path, root, {})
 
     async def _stable_ids(self, path: str, root: str, params: Mapping[str, Any]) -> set[str]:
+        """Ids of a paged scan. A single page is one answer and cannot shift. Over several
+        pages a deletion between two reads shifts a live id onto a page already read, so the
+        count is taken before and after, and the scan repeated until both agree with it."""
+        scan = {**params, "fields": "id"}
+        first = (await self._get(path, {**scan, "limit": LIMIT, "page": 1})).get(root) or []
+        ids = {str(row["id"]) for row in first}
+        if len(first) < LIMIT:
+            return ids
         for _ in range(3):
             before = await self._count(path, params)
-            ids = {str(row["id"]) for row in await self._scan(path, root, {**params, "fields": "id"})}
-            if len(ids) == before and await self._count(path, params) == before:
+            ids = {str(row["id"]) for row in await self._scan(path, root, scan)}
+            if len(ids) == before == await self._count(path, params):
                 return ids
         return ids
 
@@ -395,6 +417,7 @@ class SapoConnector:
             created = mapping.customer_from_sapo(data["customer"])
             return PushOutcome(record.key, created.key, created)
         if entity is Entity.ORDER and isinstance(record, Order):
+            record = await self._with_variant_ids(record)
             body = mapping.order_to_sapo(record, inventory_behaviour=str(
                 self.options.get("inventory_behaviour") or "decrement_obeying_policy"))
             data = await self._send("POST", "/admin/orders.json", {"order": body})
@@ -403,6 +426,34 @@ class SapoConnector:
         raise NotSupported("ShopSync không tạo mục này trên Sapo (chỉ lấy từ Sapo về).",
                            "ShopSync does not create this on Sapo (it only comes from Sapo).",
                            rule={Entity.CATEGORY: "SAPO-02", Entity.NEWS: "SAPO-06"}.get(entity, ""))
+
+    async def _with_variant_ids(self, order: Order) -> Order:
+        """Order lines arrive with the Sapo product id and the SKU (variant ids are not linked
+        one by one): the Sapo variant is the product's variant with that SKU, or its only one."""
+        products: dict[str, list[dict]] = {}
+        lines = []
+        for line in order.lines:
+            if not line.variant_key.isdigit():
+                variants: list[dict] = []
+                if line.product_key.isdigit():
+                    if line.product_key not in products:
+                        try:
+                            data = await self._get(f"/admin/products/{line.product_key}.json")
+                            products[line.product_key] = data["product"].get("variants") or []
+                        except NotFound:
+                            products[line.product_key] = []
+                    variants = products[line.product_key]
+                elif line.sku:
+                    rows = (await self._get("/admin/products.json", {"query": line.sku,
+                                                                     "limit": LIMIT})).get("products") or []
+                    variants = [v for row in rows for v in row.get("variants") or []
+                                if text(v.get("sku")) == line.sku]
+                match = next((v for v in variants if line.sku and text(v.get("sku")) == line.sku),
+                             variants[0] if len(variants) == 1 else None)
+                if match is not None:
+                    line = dataclasses.replace(line, variant_key=str(match["id"]))
+            lines.append(line)
+        return dataclasses.replace(order, lines=tuple(lines))
 
     async def _create_product(self, record: Product) -> PushOutcome:
         single = await self._single_branch()

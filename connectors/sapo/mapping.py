@@ -162,6 +162,15 @@ def validate_push(entity: Entity, record: Record) -> None:
                               "Sapo allows at most 3 options (size, colour…) per product.")
 
 
+def push_problem(record: Record) -> InvalidData | None:
+    """The engine's pre-push hook (EntityCapability.validate_push): the SAPO-08 error, or None."""
+    try:
+        validate_push(Entity.PRODUCT, record)
+    except InvalidData as problem:
+        return problem
+    return None
+
+
 def _match_variant(variant: Variant, existing: list[Mapping[str, Any]],
                    taken: set[int]) -> Mapping[str, Any] | None:
     """The Sapo variant an App variant stands for: same id, else same SKU, else same options."""

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from app.domain import Entity, OrderStatus
 from connectors.base import (ConnectionSettings, CredentialField, EntityCapability, Mode,
                              OptionSpec, Platform, SetupStep, StatusChange)
+from connectors.sapo.mapping import push_problem
 from connectors.sapo.shop_name import api_base, shop_name
 
 API_BASE = "https://{shop}.mysapo.net"
@@ -33,7 +34,7 @@ ENTITIES: dict[Entity, EntityCapability] = {
     Entity.CATEGORY: EntityCapability(Entity.CATEGORY, pull=Mode.FULL, rule="SAPO-02",
                                       caveats=("SAPO-02", "SAPO-07"), unavailable_reason="SAPO-02"),
     Entity.PRODUCT: EntityCapability(Entity.PRODUCT, pull=Mode.FULL, push=Mode.FULL, rule="SAPO-03",
-                                     caveats=("SAPO-07", "SAPO-08")),
+                                     caveats=("SAPO-07", "SAPO-08"), validate_push=push_problem),
     Entity.CUSTOMER: EntityCapability(Entity.CUSTOMER, pull=Mode.FULL, push=Mode.FULL,
                                       rule="SAPO-05", enabled_by="sync_customers"),
     Entity.ORDER: EntityCapability(

@@ -24,8 +24,8 @@ def fake_pos(monkeypatch):
 
 
 class Runner:
-    def __init__(self, home) -> None:
-        self.home = home
+    def __init__(self, home, store) -> None:
+        self.home, self.store = home, store
         self.keyring = SecretStore(backend=MemoryKeyring())
         self.transcript: list[str] = []
 
@@ -34,13 +34,17 @@ class Runner:
         out, err = io.StringIO(), io.StringIO()
         code = main(["--home", str(self.home.home), *argv], secrets=self.keyring, out=out,
                     err=err, environ=env or {}, stdin_is_tty=False)
+        # The command opened its own connection and bound the models to it, as a separate
+        # process would; give the test's own connection back to the models.
+        from app.store.models import database_proxy
+        database_proxy.initialize(self.store)
         self.transcript += [out.getvalue(), err.getvalue()]
         return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
-def shopsync(home):
-    return Runner(home)
+def shopsync(home, store):
+    return Runner(home, store)
 
 
 @pytest.fixture

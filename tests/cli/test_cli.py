@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import dataclasses
+
 from app.domain import Customer, Entity, Product, Variant
 from tests.cli.conftest import SECRET
 
@@ -69,6 +71,7 @@ def test_sync_json_lines_and_exit_0(shopsync, fake_profile, fake_pos):
 
 def test_com03_sync_dry_run_from_the_command_line_writes_nothing(shopsync, fake_profile,
                                                                  fake_pos, catalog):
+    """COM-03."""
     seed_pos(fake_pos, 2)
     code, out, _ = shopsync("sync", fake_profile, "--dry-run", "--json")
     assert code == 0 and '"planned"' in out
@@ -87,14 +90,24 @@ def test_results_formats(shopsync, fake_profile, fake_pos):
     assert "Created in the App." in out
 
 
-def test_failed_items_exit_1_and_retry(shopsync, fake_profile, fake_pos, catalog):
+def test_failed_items_exit_1_and_retry_runs_them_alone(shopsync, fake_profile, fake_pos,
+                                                        catalog):
     catalog.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
-    fake_pos.inject("5xx", "5xx")      # both tries of the create fail: the run is interrupted
+    fake_pos.refuse("/create", 422)
     code, out, _ = shopsync("sync", fake_profile, "--entity", "customer")
-    assert code in (1, 4)
+    assert code == 1 and fake_pos.state.created == []
+    code, out, _ = shopsync("retry", fake_profile)
+    assert code == 0 and len(fake_pos.state.created) == 1
+
+
+def test_server_errors_that_outlast_retries_exit_4_and_the_next_run_resumes(
+        shopsync, fake_profile, fake_pos, catalog):
+    catalog.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
+    fake_pos.refuse("/create", 503, times=2)       # both tries of the connector fail
     code, out, _ = shopsync("sync", fake_profile, "--entity", "customer")
-    assert code == 0
-    assert len(fake_pos.state.created) == 1
+    assert code == 4
+    code, out, _ = shopsync("sync", fake_profile, "--entity", "customer")
+    assert code == 0 and len(fake_pos.state.created) == 1
 
 
 def test_push_all_new_and_undo(shopsync, fake_profile, fake_pos, catalog):
@@ -148,25 +161,25 @@ def test_order_status_command_changes_the_app_order(shopsync, catalog, tmp_path)
 
 
 def test_conflicts_and_resolve(shopsync, fake_profile, fake_pos, catalog):
-    import dataclasses
-    pos_customer = fake_pos.state.put(Entity.CUSTOMER, Customer(key="", name="Lan",
-                                                                phone="0912345678"))
-    shopsync("sync", fake_profile, "--entity", "customer")
-    app = next(catalog.iter_records(Entity.CUSTOMER))
-    catalog.put(Entity.CUSTOMER, dataclasses.replace(app, note="App"))
-    fake_pos.state.put(Entity.CUSTOMER, dataclasses.replace(pos_customer, note="POS"))
-    shopsync("sync", fake_profile, "--entity", "customer")
+    seed_pos(fake_pos, 1)
+    shopsync("sync", fake_profile, "--entity", "product")
+    app = next(catalog.iter_records(Entity.PRODUCT))
+    catalog.put(Entity.PRODUCT, dataclasses.replace(app, description="App"))
+    pos_product = next(iter(fake_pos.state.records[Entity.PRODUCT].values()))
+    fake_pos.state.put(Entity.PRODUCT, dataclasses.replace(pos_product, description="POS"))
+    shopsync("sync", fake_profile, "--entity", "product")
     code, out, _ = shopsync("conflicts", fake_profile, "--json")
     [conflict] = [json.loads(line) for line in out.splitlines()]
-    assert conflict["differing"] == ["note"]
+    assert conflict["differing"] == ["description"]
     code, _, _ = shopsync("resolve", str(conflict["id"]), "--keep", "pos")
-    assert code == 0 and catalog.get(Entity.CUSTOMER, app.key).note == "POS"
+    assert code == 0 and catalog.get(Entity.PRODUCT, app.key).description == "POS"
     code, out, _ = shopsync("conflicts", fake_profile)
     assert out == ""
 
 
 def test_com07_no_secret_in_database_logs_exports_or_output(shopsync, fake_profile, fake_pos,
                                                             home, tmp_path, catalog):
+    """COM-07."""
     import base64
     from urllib.parse import quote
     seed_pos(fake_pos, 2)
@@ -189,3 +202,14 @@ def test_com07_no_secret_in_database_logs_exports_or_output(shopsync, fake_profi
             assert form not in data, path
     for text in shopsync.transcript:
         assert SECRET not in text
+
+
+def test_a_second_sync_of_the_same_shop_is_refused_while_one_runs(shopsync, fake_profile,
+                                                                   home):
+    """COM-09: two processes resuming one checkpoint could send a create twice."""
+    from app.sync.run_lock import run_lock
+    with run_lock(home.home, fake_profile):
+        code, _, err = shopsync("--lang", "en", "sync", fake_profile)
+    assert code == 4 and "already syncing" in err
+    code, _, _ = shopsync("sync", fake_profile)
+    assert code == 0

@@ -123,8 +123,8 @@ def test_kvf04_only_orders_in_the_five_statuses_are_pushed_with_kvf06_note_and_k
     assert placed == later.astimezone(vn).strftime("%Y-%m-%dT%H:%M:%S")             # KVF-07
     assert approved == (push_moment + timedelta(hours=1)).astimezone(vn).strftime(
         "%Y-%m-%dT%H:%M:%S")
-    skipped = {i.app_id for i in cafe.items(entity="order", action="skip")}
-    assert {o.key for o in held} <= skipped
+    skipped = {i.app_id: i.rule for i in cafe.items(entity="order", action="skip")}
+    assert all(skipped.get(o.key) == "KVF-04" for o in held)
     assert all(m.Link.get_or_none(m.Link.app_id == o.key) is None for o in held)
 
 
@@ -179,3 +179,86 @@ def test_token_expiring_mid_run_costs_no_failed_item(catalog):
     assert finished.status == "done" and not cafe.items(outcome="failed")
     assert len(cafe.sandbox.token_requests) == 2
     assert cafe.catalog.count(Entity.CUSTOMER) == 4
+
+
+def test_store_setting_switched_off_stops_the_run_with_kiotviets_words(cafe):
+    cafe.sync()
+    cafe.app_order(OrderStatus.PLACED)
+    cafe.sandbox.set_setting("Cho phép đặt hàng", False)
+    finished = cafe.sync([Entity.ORDER])
+    assert finished.status == "failed"
+    assert 'Thiết lập "Cho phép đặt hàng" đang không được bật' in finished.message_vi
+    cafe.sandbox.set_setting("Cho phép đặt hàng", True)
+    assert cafe.sync([Entity.ORDER]).status == "done"
+    assert len(cafe.sandbox.tables["orders"]) == 1
+
+
+def test_b01_sample_shop_profile_connects_to_the_sandbox(catalog):
+    from app.sync.connect import open_connector
+    profile = create_profile("Quán mẫu", KIOTVIET_FNB.key, options={"sandbox": True})
+    connector = open_connector(profile, None)
+
+    async def go():
+        try:
+            return await connector.test_connection()
+        finally:
+            await connector.aclose()
+    info = asyncio.run(go())
+    assert info.shop_name == "caphemoc" and len(info.branches) == 2
+
+
+# -- the same café through the `shopsync` command line, over real HTTP on 127.0.0.1 ----------
+
+@pytest.fixture
+def served_cafe():
+    from connectors.sandbox_base import serve
+    box = kiotviet_sandbox(kind="fnb", seed=1)
+    server = serve(box)
+    box.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield box
+    server.shutdown()
+
+
+@pytest.fixture
+def shopsync(home, store):
+    from tests.cli.conftest import Runner
+    return Runner(home, store)
+
+
+def test_cli_first_sync_and_order_push_against_the_served_sandbox(shopsync, served_cafe,
+                                                                 catalog):
+    import json
+    secret = KIOTVIET_FNB.sandbox_secrets["client_secret"]
+    settings = KIOTVIET_FNB.sandbox_settings
+    code, out, err = shopsync(
+        "profile", "add", "Cà phê Mộc", "--platform", "kiotviet-fnb",
+        "--set", f"retailer={settings['retailer']}", "--set", f"client_id={settings['client_id']}",
+        "--set", "branch=1", "--set", f"api_base={served_cafe.url}",
+        "--set", f"token_url={served_cafe.url}/connect/token",
+        env={"SHOPSYNC_SECRET_CLIENT_SECRET": secret})
+    assert code == 0, err
+    code, out, err = shopsync("--lang", "en", "test", "Cà phê Mộc")
+    assert code == 0, err
+    assert "Chi nhánh trung tâm" in out and "KVF-09" in out
+
+    def sync(*extra):
+        code, out, err = shopsync("sync", "Cà phê Mộc", "--json", *extra)
+        assert code == 0, err + out
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert lines[-1]["status"] == "done"
+        assert not [line for line in lines if line.get("outcome") == "failed"]
+        return lines
+    sync()
+    coffee = next(p for p in catalog.iter_records(Entity.PRODUCT) if p.name == "Cà phê sữa đá")
+    order = catalog.put(Entity.ORDER, Order(
+        key="", status=OrderStatus.PLACED, note="Mang đi", customer_phone="0903123456",
+        lines=(OrderLine(sku=coffee.variants[0].sku, name="Cà phê sữa đá M",
+                         quantity=Decimal(1), price=Decimal(29000), product_key=coffee.key),)))
+    lines = sync("--entity", "order")
+    [created] = [line for line in lines if line.get("app_id") == order.key]
+    assert (created["action"], created["outcome"]) == ("create", "ok")
+    [pushed] = served_cafe.tables["orders"].values()
+    assert pushed["orderDetails"][0]["note"] == "Mang đi" and pushed["code"] == created["pos_id"]
+    transcript = "".join(shopsync.transcript)
+    assert secret not in transcript and "kvtoken-" not in transcript           # COM-07
+    assert served_cafe.count("POST", "/connect/token") == 3      # one per command, no more

@@ -61,3 +61,28 @@ def test_portable_hook_leaves_an_installed_copy_alone(tmp_path, monkeypatch):
     code = (PACKAGING / "hooks" / "rthook_portable.py").read_text(encoding="utf-8")
     exec(compile(code, "rthook_portable.py", "exec"), {"__name__": "rthook"})
     assert HOME_ENV not in os.environ
+
+
+def _run_keyring_hook():
+    code = (PACKAGING / "hooks" / "rthook_keyring.py").read_text(encoding="utf-8")
+    exec(compile(code, "rthook_keyring.py", "exec"), {"__name__": "rthook"})
+
+
+def test_com07_frozen_windows_app_pins_the_credential_manager_keyring(monkeypatch):
+    import keyring
+    chosen = []
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delenv("SHOPSYNC_KEYRING", raising=False)
+    monkeypatch.setattr(keyring, "set_keyring", chosen.append)
+    _run_keyring_hook()
+    assert [type(backend).__name__ for backend in chosen] == ["WinVaultKeyring"]
+
+
+def test_keyring_hook_leaves_a_test_keyring_choice_alone(monkeypatch):
+    import keyring
+    chosen = []
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("SHOPSYNC_KEYRING", "memory")
+    monkeypatch.setattr(keyring, "set_keyring", chosen.append)
+    _run_keyring_hook()
+    assert chosen == []

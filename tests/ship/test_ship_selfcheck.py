@@ -75,3 +75,13 @@ def test_selfcheck_fails_a_keyring_that_cannot_keep_a_secret(home, monkeypatch):
                         classmethod(lambda cls, paths: cls(backend=Forgetful())))
     check = check_keyring(home)
     assert not check.ok and "test secret" in check.detail_en
+
+
+def test_selfcheck_looks_for_resources_inside_the_frozen_bundle(qapp, tmp_path, monkeypatch):
+    bundle = tmp_path / "_internal"
+    shutil.copytree(default_resources_dir(), bundle / "resources")
+    (bundle / "resources" / "caveats.json").unlink()
+    monkeypatch.setattr("sys._MEIPASS", str(bundle), raising=False)
+    assert default_resources_dir() == bundle / "resources"
+    check = check_resources(default_resources_dir())
+    assert not check.ok and "missing caveats.json" in check.detail_en

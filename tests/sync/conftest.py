@@ -28,8 +28,8 @@ class Shop:
     def engine(self, **kwargs) -> SyncEngine:
         return SyncEngine(self.catalog, self.profile, self.pos, self.events.append, **kwargs)
 
-    def sync(self, entities=None, dry_run=False, **kwargs):
-        return asyncio.run(self.engine(**kwargs).run(entities, dry_run=dry_run))
+    def sync(self, entities=None, dry_run=False, full=False, **kwargs):
+        return asyncio.run(self.engine(**kwargs).run(entities, dry_run=dry_run, full=full))
 
     def items(self, **match):
         from app.sync.events import ItemResult

@@ -26,6 +26,7 @@ def conflicted(shop):
 
 
 def test_com04_changed_on_both_sides_is_a_conflict_and_nothing_is_overwritten(conflicted):
+    """COM-04."""
     shop, app_id, pos_id = conflicted
     assert shop.catalog.get(Entity.CUSTOMER, app_id).address == "Quận 3 (App)"
     assert shop.pos.records[Entity.CUSTOMER][pos_id].address == "Quận 5 (POS)"
@@ -48,6 +49,7 @@ def _resolve(shop, keep):
 
 
 def test_com04_keep_pos_writes_pos_values_into_the_app(conflicted):
+    """COM-04."""
     shop, app_id, pos_id = conflicted
     result = _resolve(shop, "pos")
     assert result.outcome == "ok"
@@ -59,6 +61,7 @@ def test_com04_keep_pos_writes_pos_values_into_the_app(conflicted):
 
 
 def test_com04_keep_app_pushes_app_values_to_the_pos(conflicted):
+    """COM-04."""
     shop, app_id, pos_id = conflicted
     _resolve(shop, "app")
     assert shop.pos.records[Entity.CUSTOMER][pos_id].address == "Quận 3 (App)"
@@ -69,6 +72,7 @@ def test_com04_keep_app_pushes_app_values_to_the_pos(conflicted):
 
 
 def test_com04_skip_closes_and_rebaselines_without_writing(conflicted):
+    """COM-04."""
     shop, app_id, pos_id = conflicted
     _resolve(shop, "skip")
     assert shop.catalog.get(Entity.CUSTOMER, app_id).address == "Quận 3 (App)"
@@ -79,6 +83,7 @@ def test_com04_skip_closes_and_rebaselines_without_writing(conflicted):
 
 
 def test_com04_pos_change_seen_while_pushing_an_app_edit_is_a_conflict(shop):
+    """COM-04."""
     pos_record = shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
     shop.sync([Entity.CUSTOMER])
     app = next(shop.catalog.iter_records(Entity.CUSTOMER))

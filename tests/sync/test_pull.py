@@ -49,6 +49,7 @@ def test_pos_change_updates_app_record(shop):
 
 
 def test_com02_pull_links_existing_app_product_by_sku_instead_of_creating(shop):
+    """COM-02."""
     existing = shop.catalog.put(Entity.PRODUCT, product(name="Cafe sua (App)"))
     shop.pos.put(Entity.PRODUCT, product(name="Cà phê sữa"))
     shop.sync([Entity.PRODUCT])
@@ -58,6 +59,7 @@ def test_com02_pull_links_existing_app_product_by_sku_instead_of_creating(shop):
 
 
 def test_com02_pull_links_by_barcode_when_sku_differs(shop):
+    """COM-02."""
     existing = shop.catalog.put(Entity.PRODUCT, product(sku="APP-1", barcode="8938505974192"))
     shop.pos.put(Entity.PRODUCT, product(sku="POS-1", barcode="8938505974192"))
     shop.sync([Entity.PRODUCT])
@@ -66,6 +68,7 @@ def test_com02_pull_links_by_barcode_when_sku_differs(shop):
 
 
 def test_com02_pull_links_customer_by_phone_in_another_spelling(shop):
+    """COM-02."""
     existing = shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="Chị Lan",
                                                           phone="0912345678"))
     shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Nguyễn Thị Lan",
@@ -76,6 +79,7 @@ def test_com02_pull_links_customer_by_phone_in_another_spelling(shop):
 
 
 def test_com02_pull_links_customer_by_email_when_phone_missing(shop):
+    """COM-02."""
     existing = shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="Lan",
                                                           email="lan@example.vn"))
     shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Lan", email="LAN@example.vn"))
@@ -85,6 +89,7 @@ def test_com02_pull_links_customer_by_email_when_phone_missing(shop):
 
 
 def test_com02_category_with_same_name_under_another_parent_is_another_category(shop):
+    """COM-02."""
     drinks = shop.pos.put(Entity.CATEGORY, Category(key="", name="Đồ uống"))
     food = shop.pos.put(Entity.CATEGORY, Category(key="", name="Đồ ăn"))
     shop.pos.put(Entity.CATEGORY, Category(key="", name="Khác", parent_key=drinks.key))
@@ -116,6 +121,7 @@ def test_pos_ids_inside_records_become_app_ids(shop):
 
 
 def test_com05_empty_pos_value_never_blanks_app_value(shop):
+    """COM-05."""
     pos_record = shop.pos.put(Entity.PRODUCT, product(barcode="8938505974192",
                                                       description="Đậm vị"))
     shop.sync([Entity.PRODUCT])
@@ -130,6 +136,7 @@ def test_com05_empty_pos_value_never_blanks_app_value(shop):
 
 
 def test_com01_pos_deleted_record_is_flagged_and_kept_in_app(shop):
+    """COM-01."""
     pos_record = shop.pos.put(Entity.PRODUCT, product())
     shop.sync([Entity.PRODUCT])
     shop.pos.remove(Entity.PRODUCT, pos_record.key)
@@ -143,6 +150,7 @@ def test_com01_pos_deleted_record_is_flagged_and_kept_in_app(shop):
 
 
 def test_com01_id_scan_finds_deletions_the_pos_did_not_report(shop):
+    """COM-01: an incremental run asks the POS for its ids (list_keys)."""
     pos_record = shop.pos.put(Entity.PRODUCT, product())
     shop.pos.put(Entity.PRODUCT, product(sku="CF-02"))
     shop.sync([Entity.PRODUCT])
@@ -153,7 +161,25 @@ def test_com01_id_scan_finds_deletions_the_pos_did_not_report(shop):
     assert shop.catalog.count(Entity.PRODUCT) == 2
 
 
+def test_com01_without_an_id_scan_only_reported_deletions_count(make_shop):
+    """COM-01: a connector that cannot list ids (None) relies on the POS's own reports;
+    a full run (a whole read) finds the rest."""
+    shop = make_shop(list_keys_supported=False)
+    kept = shop.pos.put(Entity.PRODUCT, product())
+    reported = shop.pos.put(Entity.PRODUCT, product(sku="CF-02"))
+    shop.sync([Entity.PRODUCT])
+    shop.pos.remove(Entity.PRODUCT, kept.key, report=False)
+    shop.pos.remove(Entity.PRODUCT, reported.key)
+    shop.events.clear()
+    shop.sync([Entity.PRODUCT])
+    assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [reported.key]
+    shop.events.clear()
+    shop.sync([Entity.PRODUCT], full=True)
+    assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [kept.key]
+
+
 def test_com01_delete_in_app_is_one_click_and_undoable(shop):
+    """COM-01."""
     pos_record = shop.pos.put(Entity.PRODUCT, product())
     shop.sync([Entity.PRODUCT])
     shop.pos.remove(Entity.PRODUCT, pos_record.key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from app.domain import Category, Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
+from app.domain import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
 from app.store import models as m
 from connectors.base import EntityCapability, InvalidData, Mode, StatusChange
 from tests.fakes import both, fake_platform, pull_only
@@ -21,6 +21,7 @@ def push(shop, **kwargs):
 
 
 def test_sapo03_push_products_creates_only_the_chosen_ones(shop):
+    """SAPO-03."""
     chosen = app_product(shop.catalog)
     other = app_product(shop.catalog, "Bánh bao", "BB-01")
     finished = push(shop, app_ids=[chosen.key])
@@ -43,6 +44,7 @@ def test_push_all_new_skips_products_that_came_from_the_pos(shop):
 
 
 def test_com02_push_links_existing_pos_product_instead_of_creating(shop):
+    """COM-02."""
     shop.pos.put(Entity.PRODUCT, Product(key="", name="Bánh mì POS",
                                          variants=(Variant(key="p", sku="BM-01"),)))
     chosen = app_product(shop.catalog)
@@ -53,6 +55,7 @@ def test_com02_push_links_existing_pos_product_instead_of_creating(shop):
 
 
 def test_com02_new_app_customer_matching_pos_customer_by_phone_is_linked(shop):
+    """COM-02."""
     shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
     # The App customer exists first and the POS pull links it (same phone); no POS create.
     shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
@@ -69,6 +72,7 @@ def test_new_app_customer_is_pushed_by_sync(shop):
 
 
 def test_sapo08_platform_validation_blocks_push_before_any_request(make_shop):
+    """SAPO-08."""
     def exactly_one_category(record):
         if len(record.category_keys) != 1:
             return InvalidData("Sản phẩm phải có đúng một danh mục.",
@@ -145,6 +149,7 @@ def _app_order(shop, product, status=OrderStatus.PLACED, number="DH-1"):
 
 
 def test_kvf04_only_orders_in_push_statuses_are_pushed(make_shop):
+    """KVF-04."""
     shop = make_shop(_order_platform(push_statuses=PUSHABLE))
     product = _linked_product(shop)
     _app_order(shop, product, OrderStatus.CANCELLED, "DH-0")
@@ -153,6 +158,9 @@ def test_kvf04_only_orders_in_push_statuses_are_pushed(make_shop):
     assert [r.number for e, r in shop.pos.created if e is Entity.ORDER] == ["DH-1"]
     skipped = shop.items(action="skip", entity="order")
     assert skipped[0].rule == "KVF-04"
+    shop.events.clear()
+    shop.sync([Entity.ORDER])
+    assert shop.items(entity="order") == []      # said once, not on every run
     pushed = [r for e, r in shop.pos.created if e is Entity.ORDER][0]
     # App product id became the POS product id on the way out.
     assert pushed.lines[0].product_key == m.Link.get(m.Link.entity == "product").pos_id
@@ -177,6 +185,7 @@ def _pushed_order(shop, change_table, rules):
 
 
 def test_kvf05_cancel_after_push_becomes_a_do_it_yourself_item(make_shop):
+    """KVF-05."""
     shop = make_shop(_order_platform(
         status_changes={OrderStatus.CANCELLED: StatusChange.MANUAL},
         status_change_rules={OrderStatus.CANCELLED: "KVF-05"}))
@@ -193,6 +202,7 @@ def test_kvf05_cancel_after_push_becomes_a_do_it_yourself_item(make_shop):
 
 
 def test_nh04_status_change_pushed_or_ignored_per_table(make_shop):
+    """NH-04."""
     shop = make_shop(_order_platform(
         status_changes={OrderStatus.RECONCILED: StatusChange.PUSH,
                         OrderStatus.PACKED: StatusChange.IGNORE},
@@ -209,6 +219,7 @@ def test_nh04_status_change_pushed_or_ignored_per_table(make_shop):
 
 
 def test_sapo09_app_change_of_pushed_order_is_a_conflict_never_pushed(make_shop):
+    """SAPO-09."""
     shop = make_shop(_order_platform(
         status_changes={OrderStatus.CANCELLED: StatusChange.CONFLICT},
         status_change_rules={OrderStatus.CANCELLED: "SAPO-09"},
@@ -224,6 +235,7 @@ def test_sapo09_app_change_of_pushed_order_is_a_conflict_never_pushed(make_shop)
 
 
 def test_sapo10_pos_status_change_updates_the_app_order(shop):
+    """SAPO-10."""
     product = _linked_product(shop)
     order = _app_order(shop, product)
     shop.sync([Entity.ORDER])
@@ -235,3 +247,21 @@ def test_sapo10_pos_status_change_updates_the_app_order(shop):
     assert shop.catalog.get(Entity.ORDER, order.key).status is OrderStatus.ARCHIVED
     assert shop.pos.statuses == []   # coming back from the POS is not pushed again
     assert m.Link.get(m.Link.app_id == order.key).pushed_status == "archived"
+
+
+def test_sapo09_conflict_keep_pos_puts_the_pos_order_back_in_the_app(make_shop):
+    """SAPO-09: the conflict holds the POS copy, so "keep POS" undoes the App-side cancel."""
+    shop = make_shop(_order_platform(
+        status_changes={OrderStatus.CANCELLED: StatusChange.CONFLICT},
+        status_change_rules={OrderStatus.CANCELLED: "SAPO-09"}))
+    order = _pushed_order(shop, None, None)
+    import dataclasses
+    shop.catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus.CANCELLED))
+    shop.sync([Entity.ORDER])
+    conflict = m.Conflict.get()
+    assert conflict.rule == "SAPO-09" and conflict.pos_data != "null"
+    asyncio.run(shop.engine().resolve_conflict(conflict.id, "pos"))
+    assert shop.catalog.get(Entity.ORDER, order.key).status is OrderStatus.PLACED
+    shop.events.clear()
+    shop.sync([Entity.ORDER])
+    assert shop.items(entity="order") == [] and shop.pos.statuses == []

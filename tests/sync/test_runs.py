@@ -23,6 +23,7 @@ def products(shop, n):
 
 
 def test_com03_dry_run_previews_every_item_and_writes_nothing_on_either_side(shop):
+    """COM-03."""
     products(shop, 3)
     shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="Mới", phone="0900000001"))
     finished = shop.sync(dry_run=True)
@@ -42,6 +43,7 @@ def test_com03_dry_run_previews_every_item_and_writes_nothing_on_either_side(sho
 
 
 def test_com06_every_item_has_a_stored_result_row_with_both_languages(shop):
+    """COM-06."""
     products(shop, 3)
     finished = shop.sync()
     rows = list(m.ItemResult.select().where(m.ItemResult.run == finished.run_id))
@@ -54,6 +56,7 @@ def test_com06_every_item_has_a_stored_result_row_with_both_languages(shop):
 
 
 def test_com06_retry_runs_only_the_failed_items(shop):
+    """COM-06."""
     first = shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="A", phone="0900000001"))
     shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="B", phone="0900000002"))
     shop.pos.fail("create", InvalidData("POS từ chối.", "Refused.", rule="X-1"))
@@ -69,6 +72,7 @@ def test_com06_retry_runs_only_the_failed_items(shop):
 
 
 def test_com09_interrupted_pull_resumes_from_last_committed_page(shop):
+    """COM-09."""
     products(shop, 6)            # 3 pages of 2
     shop.pos.fail("pull", TransientError("Mạng lỗi.", "Network down."))
     # First page ok, then the second page request fails.
@@ -83,24 +87,28 @@ def test_com09_interrupted_pull_resumes_from_last_committed_page(shop):
                 raise TransientError("Mạng lỗi.", "Network down.")
             yield page
     shop.pos.pull = flaky_pull
-    first = shop.sync([Entity.PRODUCT])
+    t1 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    first = shop.sync([Entity.PRODUCT], clock=lambda: t1)
     assert first.status == "interrupted" and "continues" in first.message_en
     assert shop.catalog.count(Entity.PRODUCT) == 2
     point = m.Checkpoint.get(m.Checkpoint.entity == "product")
     assert point.resume == "2" and point.watermark is None
     shop.pos.pull = original_pull
     shop.pos.calls.clear()
-    second = shop.sync([Entity.PRODUCT])
+    second = shop.sync([Entity.PRODUCT], clock=lambda: t1 + timedelta(hours=2))
     assert second.status == "done"
     assert ("pull", (Entity.PRODUCT, 2)) in shop.pos.calls
     assert ("pull", (Entity.PRODUCT, 0)) not in shop.pos.calls
     assert shop.catalog.count(Entity.PRODUCT) == 6
     assert m.Run.get_by_id(second.run_id).resumed_from_id == first.run_id
     point = m.Checkpoint.get(m.Checkpoint.entity == "product")
-    assert point.resume is None and point.watermark is not None
+    # The next incremental read starts before the *first* run of the interrupted pull.
+    from app.sync.ledger import stored_utc
+    assert point.resume is None and stored_utc(point.watermark) == t1 - timedelta(minutes=5)
 
 
 def test_com09_create_that_reached_the_pos_before_a_crash_is_looked_up_not_repeated(make_shop):
+    """COM-09."""
     from connectors.base import EntityCapability, Mode
     from tests.fakes import fake_platform
     # Push-only customers: the pull cannot link it by phone first, the intent must do it.
@@ -123,6 +131,7 @@ def test_com09_create_that_reached_the_pos_before_a_crash_is_looked_up_not_repea
 
 
 def test_com09_next_incremental_run_reads_from_watermark_with_overlap(shop):
+    """COM-09."""
     products(shop, 2)
     clock_now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     shop.sync([Entity.PRODUCT], clock=lambda: clock_now)
@@ -175,6 +184,7 @@ def test_progress_reports_done_total_and_eta(shop):
 
 
 def test_b02_undo_puts_the_app_back_as_before_the_last_run(shop):
+    """B-02."""
     products(shop, 1)
     shop.sync([Entity.PRODUCT])
     pos_key = next(iter(shop.pos.records[Entity.PRODUCT]))
@@ -190,6 +200,7 @@ def test_b02_undo_puts_the_app_back_as_before_the_last_run(shop):
 
 
 def test_com10_sync_runs_per_entity(shop):
+    """COM-10."""
     products(shop, 1)
     shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
     shop.sync([Entity.CUSTOMER])
@@ -198,6 +209,7 @@ def test_com10_sync_runs_per_entity(shop):
 
 
 def test_com10_next_scheduled_run(shop):
+    """COM-10."""
     now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     on_demand = SimpleNamespace(schedule_minutes=0)
     every_15 = SimpleNamespace(schedule_minutes=15)
@@ -226,3 +238,35 @@ def test_option_off_entity_is_not_synced_and_says_why(make_shop):
     shop.set_options(sync_orders="on")
     shop.sync([Entity.CUSTOMER])
     assert shop.catalog.count(Entity.CUSTOMER) == 1
+
+
+def test_com01_resumed_full_read_asks_the_pos_for_its_ids(shop):
+    """COM-01."""
+    products(shop, 4)
+    original_pull = shop.pos.pull
+
+    async def cut_after_first_page(entity, since, resume=None):
+        async for page in original_pull(entity, since, resume):
+            yield page
+            raise TransientError("Mạng lỗi.", "Network down.")
+    shop.pos.pull = cut_after_first_page
+    assert shop.sync([Entity.PRODUCT]).status == "interrupted"
+    gone = m.Link.select().first().pos_id
+    shop.pos.remove(Entity.PRODUCT, gone, report=False)
+    shop.pos.pull = original_pull
+    shop.events.clear()
+    shop.sync([Entity.PRODUCT])
+    assert ("list_keys", Entity.PRODUCT) in shop.pos.calls
+    assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [gone]
+
+
+def test_com03_preview_inside_a_rolled_back_transaction_still_reports_every_item(shop, store):
+    """COM-03: the wizard previews inside its own transaction and rolls it back; every
+    planned item must still reach the event stream and the counts."""
+    products(shop, 2)
+    shop.catalog.put(Entity.CUSTOMER, Customer(key="", name="Mới", phone="0900000001"))
+    with store.atomic() as transaction:
+        finished = shop.sync(dry_run=True)
+        transaction.rollback()
+    assert len(shop.items(outcome="planned")) == 3
+    assert finished.counts["planned"] == 3

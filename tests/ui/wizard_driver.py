@@ -56,3 +56,22 @@ def run_preview(qtbot, wizard) -> dict:
     page.button.click()
     qtbot.waitUntil(lambda: not page.running, timeout=TIMEOUT)
     return wizard.state.preview_counts
+
+
+def save_sample_profile(services, platform_key: str, name: str = "Cửa hàng mẫu",
+                        **options):
+    """A saved sample-shop profile without going through the pages (for main-window tests)."""
+    import asyncio
+
+    from ui.wizard.state import WizardState
+    platform = services.platform(platform_key)
+    state = WizardState(sample=True, platform_key=platform_key, profile_name=name,
+                        fields={k: v for k, v in platform.sandbox_settings.items()
+                                if k not in {f.name for f in platform.credential_fields
+                                             if f.secret}},
+                        secrets=dict(platform.sandbox_secrets))
+    state.options = {**platform.option_defaults(), **options}
+    info = asyncio.run(services.test_connection(state))
+    if info.branches:
+        state.branch_key = info.branches[0].key
+    return services.save(state)

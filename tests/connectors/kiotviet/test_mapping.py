@@ -78,3 +78,13 @@ def test_invoice_closing_an_order_is_keyed_by_the_order_code_kvf10():
                                         "description": "ShopSync #A-17 giao nhanh"})
     assert order.key == "DH000002" and order.number == "HD000005"
     assert order.status is OrderStatus.COMPLETED and order.note == "giao nhanh"
+
+
+def test_b06_pushed_product_sends_stock_per_kiotviet_branch():
+    from app.domain import Product, StockLevel, Variant
+    product = Product(key="a", name="Nón lá", category_keys=("4",), variants=(
+        Variant(key="v", sku="NL09", price=Decimal(65000),
+                stock=(StockLevel("1", Decimal(5)), StockLevel("2", Decimal(3)))),))
+    [body] = mapping.product_rows_for_push(product, "4")
+    assert body["categoryId"] == 4 and body["code"] == "NL09" and body["basePrice"] == 65000
+    assert body["inventories"] == [{"branchId": 1, "onHand": 5}, {"branchId": 2, "onHand": 3}]

@@ -1,7 +1,7 @@
 """KVF-02 … KVF-15 and B-06: each rule of the FnB seed (and the Retail extension) as a test."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -133,7 +133,8 @@ def test_kvf10_app_edit_after_push_is_a_conflict(platform):
 
 def test_kvf08_orders_pull_means_completed_invoices_and_is_shown():
     orders = KIOTVIET_FNB.capability(Entity.ORDER)
-    assert orders.pull is Mode.FULL and orders.rule == "KVF-08" and "KVF-08" in orders.caveats
+    assert orders.pull is Mode.FULL and "KVF-08" in orders.caveats
+    assert orders.rule == "KVF-04"      # the rule a skipped App order is reported with
 
 
 def test_kvf01_entities_and_directions_for_fnb():
@@ -227,3 +228,19 @@ def test_every_kiotviet_caveat_has_vietnamese_and_english_text():
             rules.update(option.caveats)
     for rule in sorted(rules):
         assert caveat(rule, "vi").text and caveat(rule, "en").text, rule
+
+
+def test_kvf11_delivery_status_never_changes_the_app_order():
+    for delivery_status in (1, 2, 3, 6):
+        order_ = mapping.order_from_invoice({
+            "id": 9, "code": "HD9", "status": 1,
+            "invoiceDelivery": {"status": delivery_status, "contactNumber": "0903123456"}})
+        assert order_.status is OrderStatus.COMPLETED
+
+
+def test_kvf13_hide_show_is_never_sent_to_kiotviet():
+    from app.domain import Product, Variant
+    hidden = Product(key="1", name="Nón lá", visible=False,
+                     variants=(Variant(key="2", sku="NL01", price=Decimal(65000)),))
+    bodies = mapping.product_rows_for_push(hidden)
+    assert all("isActive" not in body for body in bodies)

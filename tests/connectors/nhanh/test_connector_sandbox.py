@@ -2,6 +2,7 @@
 resuming, orders, look-ups, batches and Nhanh's refusals."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,10 +22,12 @@ def records(pages):
 
 
 def new_order(key="APP-1001", sku="SKL-HD", status=OrderStatus.PLACED, **changes):
-    return Order(key=key, status=status, customer_name="Lê Thu Hà", customer_phone="0903123456",
-                 shipping_address="15 Nguyễn Trãi, Quận 5, TP. Hồ Chí Minh", branch_key="101",
-                 lines=(OrderLine(sku=sku, name="Son kem lì", quantity=Decimal("2"),
-                                  price=Decimal("189000")),), created_at=NOW, **changes)
+    order = Order(key=key, status=status, customer_name="Lê Thu Hà",
+                  customer_phone="0903123456",
+                  shipping_address="15 Nguyễn Trãi, Quận 5, TP. Hồ Chí Minh", branch_key="101",
+                  lines=(OrderLine(sku=sku, name="Son kem lì", quantity=Decimal("2"),
+                                   price=Decimal("189000")),), created_at=NOW)
+    return dataclasses.replace(order, **changes)
 
 
 @VERSIONS
@@ -104,10 +107,8 @@ def test_nh04_new_order_is_pushed_with_nhanh_ids_resolved_from_the_sku(version):
 
 def test_nh04_a_line_of_a_product_with_variants_is_sent_as_the_variant_not_the_parent():
     connector, sandbox, _ = build("3")
-    order = new_order(sku="ATC-DEN-M")
-    order = Order(**{**order.__dict__, "lines": (OrderLine(
-        sku="ATC-DEN-M", name="Áo thun", quantity=Decimal(1), price=Decimal("159000"),
-        product_key="3000001"),)})
+    order = new_order(lines=(OrderLine(sku="ATC-DEN-M", name="Áo thun", quantity=Decimal(1),
+                                       price=Decimal("159000"), product_key="3000001"),))
     [outcome] = run(connector.create(Entity.ORDER, [order]))
     line = sandbox.orders[int(outcome.pos_key)]["products"][0]
     assert sandbox.product_rows[line["productId"]]["code"] == "ATC-DEN-M"
@@ -279,10 +280,38 @@ def test_nh12_a_v2_token_on_v3_is_explained():
     assert caught.value.rule == "NH-12"
 
 
-def test_test_connection_lists_branches_and_warns_before_token_expiry():
+def test_nh13_connection_test_lists_branches_and_warns_before_token_expiry():
+    connector, sandbox, _ = build("3")
+    sandbox.tokens["sbxV3Token73021168888"]["expiredAt"] = int(NOW.timestamp()) + 5 * 86400
+    info = run(connector.test_connection())
+    assert len(info.branches) == 3
+    assert any("5 ngày" in w for w in info.warnings_vi)
+
+
+def test_nh13_v2_connection_test_warns_from_the_expiry_the_login_saved():
     expires = (NOW + timedelta(days=5)).isoformat()
-    connector, _, _ = build("3", fields={"token_expires_at": expires})
+    connector, _, _ = build("2", fields={"token_expires_at": expires})
     info = run(connector.test_connection())
     assert len(info.branches) == 3
     assert any("5 ngày" in w for w in info.warnings_vi)
     assert info.token_expires_at is not None
+
+
+@VERSIONS
+def test_an_edited_parent_in_an_incremental_pull_keeps_its_variants(version):
+    connector, sandbox, clock = build(version)
+    since = NOW
+    clock.advance(60)
+    sandbox.edit_product(3000001, name="Áo thun cotton 100%")
+    [product] = records(run(collect(connector, Entity.PRODUCT, since)))
+    assert product.name == "Áo thun cotton 100%" and len(product.variants) == 9
+
+
+def test_nh13_v3_connection_test_reads_the_token_expiry_and_permissions_from_nhanh():
+    connector, sandbox, _ = build("3")
+    info = run(connector.test_connection())
+    expected = sandbox.tokens["sbxV3Token73021168888"]["expiredAt"]
+    assert info.token_expires_at.timestamp() == expected
+    assert "order" in info.permissions
+    request = next(r for r in sandbox.requests if r.url.path.endswith("checkaccesstoken"))
+    assert sandbox.body(request) == {"secretKey": "sbxNhanhSecretKey73021xYz"}

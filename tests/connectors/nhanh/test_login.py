@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import respx
 
 from connectors.base import InvalidInput
 from connectors.nhanh.login import (DEFAULT_REDIRECT_URL, LoginError, authorize_url,
@@ -191,3 +192,28 @@ def test_nh01_callback_urls_show_the_redirect_url_and_explain_webhooks_need_publ
     assert "https" in urls.note_vi and "định kỳ" in urls.note_vi
     assert "polling" in urls.note_en or "schedule" in urls.note_en
     assert callback_urls({}).redirect_url == DEFAULT_REDIRECT_URL
+
+
+@respx.mock
+def test_nh13_v3_depot_ids_all_means_every_depot_and_expiry_is_aware_utc():
+    respx.post("https://pos.open.nhanh.vn/v3.0/app/getaccesstoken").mock(
+        return_value=httpx.Response(200, json={"code": 1, "data": {
+            "accessToken": "tokenXYZ123456", "version": "3.0", "expiredAt": 1795402800,
+            "businessId": 168888, "depotIds": "All", "permissions": ["product"]}}))
+    result = run(exchange("abcdefgh1234", "73021", "secret"))
+    assert result.depot_ids == ()
+    assert result.expires_at == datetime.fromtimestamp(1795402800, timezone.utc)
+    assert result.business_id == "168888"
+
+
+@respx.mock
+def test_nh13_v2_flat_answer_with_only_a_vietnam_expiry_datetime():
+    route = respx.post("https://pos.open.nhanh.vn/api/oauth/access_token").mock(
+        return_value=httpx.Response(200, json={
+            "code": 1, "accessToken": "tokenV2abc123", "expiredDateTime": "2027-11-23 10:00:00",
+            "businessId": "168888", "depotIds": [101, 102], "permissions": []}))
+    result = run(exchange("abcdefgh1234", "73021", "secret", version="2"))
+    assert result.expires_at == datetime(2027, 11, 23, 3, 0, tzinfo=timezone.utc)
+    assert result.depot_ids == ("101", "102")
+    sent = parse_qs(route.calls.last.request.content.decode())
+    assert sent["version"] == ["2.0"] and sent["accessCode"] == ["abcdefgh1234"]

@@ -1,0 +1,202 @@
+"""POS → App: read pages, create or update App records, detect POS deletions (COM-01).
+
+Each item's App write, link and result row commit together; the checkpoint moves only after
+a whole page is committed, so a killed run re-reads at most one page (COM-09).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from app.domain import Entity, Order, Record
+from app.sync.ledger import atomic, stored_utc
+from app.sync.matching import match_in_app
+from app.sync.merge import merge
+from app.sync.messages import say
+from app.sync.policy import EntityPolicy, blank_fields
+from app.sync.steps import PULL, RunState, RunSteps, display_name
+from app.sync.translate import to_app
+from connectors.base import Mode
+
+
+class PullSteps(RunSteps):
+    async def _pull(self, ctx: RunState, policy: EntityPolicy, only_keys: set[str] | None = None,
+                    full: bool = False) -> None:
+        entity = policy.entity
+        point = self.ledger.checkpoint(entity, PULL)
+        bookkeeping = not ctx.dry_run and only_keys is None
+        since = (stored_utc(point.watermark) if point is not None and point.watermark
+                 and only_keys is None and not full else None)
+        resume = point.resume if bookkeeping and point is not None else None
+        # A resumed pull continues the interrupted one (perhaps resumed several times): its
+        # watermark is the start of the first run of that chain.
+        began_at = self.clock()
+        if resume and point.run is not None:
+            first = point.run
+            while first.resumed_from is not None:
+                first = first.resumed_from
+            began_at = min(began_at, stored_utc(first.started_at))
+        seen: set[str] = set()
+        done, total, began = 0, None, self.monotonic()
+        async for page in self.connector.pull(entity, since, resume):
+            self._check_cancel()
+            if page.total is not None:
+                total = page.total
+            for record in page.records:
+                self._check_cancel()
+                if record.key in seen:
+                    continue
+                seen.add(record.key)
+                if only_keys is not None and record.key not in only_keys:
+                    continue
+                self._pull_item(ctx, policy, record)
+                done += 1
+            for key in page.deleted_keys:
+                if only_keys is None:
+                    self._pos_deleted(ctx, policy, key)
+            if bookkeeping:
+                with atomic():
+                    self.ledger.save_checkpoint(entity, PULL, resume=page.resume, run=ctx.row)
+            self._progress(entity, PULL, done, total, began)
+        if only_keys is not None:
+            return
+        # Deletions the POS did not report: after a whole read, every linked id not seen is
+        # gone. After a partial read (incremental or resumed) the POS's id list is asked for;
+        # a connector whose scan is too costly, or whose POS reports deletions in its pages,
+        # answers None (KiotViet's hourly budget).
+        if since is None and resume is None:
+            keys: set[str] | None = seen
+        else:
+            keys = await self.connector.list_keys(entity)
+        if keys is not None:
+            for link in self.ledger.links(entity):
+                if link.pos_deleted_at is None and link.pos_id not in keys:
+                    self._check_cancel()
+                    self._pos_deleted(ctx, policy, link.pos_id)
+        if bookkeeping:
+            with atomic():
+                self.ledger.save_checkpoint(entity, PULL, watermark=began_at - self.overlap,
+                                            resume=None, run=None)
+
+    def _pull_item(self, ctx: RunState, policy: EntityPolicy, pos: Record) -> None:
+        entity = policy.entity
+        link = self.ledger.link_by_pos(entity, pos.key)
+        pos_fp = policy.comparable(pos)
+        name = display_name(pos)
+        ids = dict(pos_id=pos.key, name=name)
+        if link is None:
+            incoming = blank_fields(to_app(entity, pos, self.ledger, "").record,
+                                    policy.untouched_fields)
+            app_id = match_in_app(self.catalog, entity, incoming,
+                                  lambda candidate: self.ledger.link_by_app(entity,
+                                                                            candidate) is None)
+            with self._committing(ctx):
+                if app_id is not None:
+                    current = self.catalog.get(entity, app_id)
+                    merged = merge(current, dataclasses.replace(incoming, key=app_id),
+                                   policy.untouched_fields)
+                    changed = merged != current
+                    if not ctx.dry_run:
+                        if changed:
+                            self._write_app(ctx, entity, current, merged)
+                        self._link(entity, merged, pos.key, policy, pos_fp)
+                    self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
+                               app_id=app_id, rule="COM-02",
+                               text=say("linked_app", how=_how(entity)), **ids)
+                else:
+                    app_id = ""
+                    if not ctx.dry_run:
+                        saved = self._write_app(ctx, entity, None, incoming,
+                                                origin=self.platform.key)
+                        self._link(entity, saved, pos.key, policy, pos_fp)
+                        app_id = saved.key
+                    self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
+                               text=say("would_create_app" if ctx.dry_run else "created_app"),
+                               **ids)
+            return
+        app = self.catalog.get(entity, link.app_id)
+        ids["app_id"] = link.app_id
+        with self._committing(ctx):
+            if app is None:
+                self._item(ctx, entity, PULL, "skip", "skipped", text=say("deleted_in_app"),
+                           **ids)
+                return
+            if link.pos_deleted_at is not None and not ctx.dry_run:
+                link.pos_deleted_at = None   # it came back on the POS
+                link.save()
+            if pos_fp == link.pos_fingerprint:
+                return   # unchanged on the POS: no row, or a 100k-product shop drowns in them
+            app_changed = policy.comparable(app) != link.app_fingerprint
+            create_only = policy.pull is Mode.CREATE_ONLY
+            if create_only and not policy.kept_updated_fields:
+                if not ctx.dry_run:
+                    link.pos_fingerprint = pos_fp   # report each POS change once
+                    link.save()
+                self._item(ctx, entity, PULL, "skip", "skipped", rule=policy.rule,
+                           text=say("create_only", rule=policy.rule), **ids)
+                return
+            if app_changed:
+                self._conflict(ctx, entity, app, pos, link, "COM-04", say("conflict"))
+                return
+            keep = policy.untouched_fields | policy.first_time_fields
+            if create_only:
+                keep = _all_field_names(app) - policy.kept_updated_fields
+            incoming = to_app(entity, pos, self.ledger, link.app_id).record
+            merged = merge(app, incoming, keep)
+            if not ctx.dry_run:
+                if merged != app:
+                    self._write_app(ctx, entity, app, merged)
+                self._link(entity, merged, pos.key, policy, pos_fp)
+            self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
+
+    def _link(self, entity: Entity, app: Record, pos_id: str, policy: EntityPolicy,
+              pos_fp: str) -> None:
+        status = app.status.value if isinstance(app, Order) else None
+        self.ledger.save_link(entity, app.key, pos_id, policy.comparable(app), pos_fp,
+                              pushed_status=status)
+
+    def _pos_deleted(self, ctx: RunState, policy: EntityPolicy, pos_id: str) -> None:
+        """COM-01: flag, report, never delete in the App."""
+        entity = policy.entity
+        link = self.ledger.link_by_pos(entity, pos_id)
+        if link is None or link.pos_deleted_at is not None:
+            return
+        create_only = policy.pull is Mode.CREATE_ONLY
+        with self._committing(ctx):
+            if not ctx.dry_run:
+                link.pos_deleted_at = self.clock()
+                link.save()
+            if create_only:
+                self._item(ctx, entity, PULL, "skip", "skipped", app_id=link.app_id,
+                           pos_id=pos_id, rule=policy.rule,
+                           text=say("create_only_delete", rule=policy.rule))
+            else:
+                self._item(ctx, entity, PULL, "deleted_on_pos", "skipped", app_id=link.app_id,
+                           pos_id=pos_id,
+                           name=display_name(self.catalog.get(entity, link.app_id)),
+                           rule="COM-01", text=say("deleted_on_pos"))
+
+
+
+def _how(entity: Entity) -> str:
+    return {Entity.PRODUCT: "SKU/barcode", Entity.CUSTOMER: "phone/email",
+            Entity.CATEGORY: "name", Entity.ORDER: "number", Entity.BRANCH: "name"}.get(
+        entity, "key")
+
+
+
+
+def _all_field_names(record: Any) -> frozenset[str]:
+    """Every field name at any depth, except the lists that hold nested records (those are
+    merged item by item)."""
+    names: set[str] = set()
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for item in value:
+                names |= _all_field_names(item)
+        else:
+            names.add(f.name)
+    return frozenset(names)
+
+

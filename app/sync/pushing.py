@@ -1,0 +1,294 @@
+"""App → POS: creates (matched first, COM-02; behind write intents, COM-09), edits and
+order status changes, each as the platform's capability table says."""
+from __future__ import annotations
+
+import dataclasses
+
+from app.domain import Entity, Order, OrderStatus, Record
+from app.store import models as m
+from app.sync.ledger import atomic
+from app.sync.merge import merge
+from app.sync.messages import say
+from app.sync.policy import EntityPolicy
+from app.sync.steps import CHOSEN_CREATES, PUSH, RunState, RunSteps, display_name
+from app.sync.translate import to_pos
+from connectors.base import InvalidData, Mode, StatusChange
+
+
+class PushSteps(RunSteps):
+    async def _push_entity(self, ctx: RunState, policy: EntityPolicy) -> None:
+        entity = policy.entity
+        unresolved = [] if ctx.dry_run else await self._resolve_intents(ctx, policy)
+        creates: list[Record] = []
+        done, began = 0, self.monotonic()
+        # One read of the links instead of one query per App record (100k-product shops).
+        links = {link.app_id: link for link in self.ledger.links(entity)}
+        status_rule = self.platform.capability(entity).rule or policy.rule
+        told = (self.ledger.reported(entity, PUSH, "skip", status_rule)
+                if policy.push_statuses else set())
+        for app in self.catalog.iter_records(entity):
+            self._check_cancel()
+            link = links.get(app.key)
+            if link is not None:
+                await self._push_change(ctx, policy, app, link)
+            elif entity in CHOSEN_CREATES and app.key not in unresolved:
+                continue
+            elif self.catalog.origin(entity, app.key) != "app":
+                continue   # pulled records always have a link; a stray one is not ours to push
+            elif isinstance(app, Order) and not policy.may_push_order(app.status):
+                if app.key not in told:
+                    allowed = ", ".join(sorted(s.value for s in policy.push_statuses))
+                    self._item(ctx, entity, PUSH, "skip", "skipped", app_id=app.key,
+                               name=display_name(app), rule=status_rule,
+                               text=say("status_not_pushed", allowed=allowed,
+                                        rule=status_rule))
+            else:
+                creates.append(app)
+            if len(creates) >= self.batch_size:
+                await self._create_batch(ctx, policy, creates)
+                creates = []
+            done += 1
+            if done % 200 == 0:
+                self._progress(entity, PUSH, done, None, began)
+        if creates:
+            await self._create_batch(ctx, policy, creates)
+        self._progress(entity, PUSH, done, done, began)
+
+    async def _resolve_intents(self, ctx: RunState, policy: EntityPolicy) -> list[str]:
+        """COM-09: a create that may have reached the POS before a crash is looked up, never
+        repeated. Returns the App ids that were not created after all (to create again)."""
+        entity = policy.entity
+        unresolved = []
+        for app_id in self.ledger.intents(entity):
+            self._check_cancel()
+            app = self.catalog.get(entity, app_id)
+            if app is None or self.ledger.link_by_app(entity, app_id) is not None:
+                with atomic():
+                    self.ledger.drop_intent(entity, app_id)
+                continue
+            sent = to_pos(entity, app, self.ledger, app_id).record
+            found = await self.connector.find(entity, sent)
+            with self._committing(ctx):
+                self.ledger.drop_intent(entity, app_id)
+                if found is None:
+                    unresolved.append(app_id)
+                    continue
+                self._link_pushed(entity, policy, app, found.key, found)
+                self._item(ctx, entity, PUSH, "create", "ok", app_id=app_id, pos_id=found.key,
+                           name=display_name(app), rule="COM-09", text=say("found_after_crash"))
+        return unresolved
+
+    def _link_pushed(self, entity: Entity, policy: EntityPolicy, app: Record, pos_id: str,
+                     pos: Record | None) -> None:
+        pos_fp = policy.comparable(pos) if pos is not None else policy.comparable(app)
+        status = app.status.value if isinstance(app, Order) else None
+        self.ledger.save_link(entity, app.key, pos_id, policy.comparable(app), pos_fp,
+                              pushed_status=status)
+
+    async def _create_all(self, ctx: RunState, policy: EntityPolicy, records: list[Record]) -> None:
+        for start in range(0, len(records), self.batch_size):
+            self._check_cancel()
+            await self._create_batch(ctx, policy, records[start:start + self.batch_size])
+
+    async def _create_batch(self, ctx: RunState, policy: EntityPolicy,
+                            records: list[Record]) -> None:
+        entity = policy.entity
+        ready: list[tuple[Record, Record]] = []
+        cap = self.platform.capability(entity)
+        for app in records:
+            self._check_cancel()
+            ids = dict(app_id=app.key, name=display_name(app))
+            translation = to_pos(entity, app, self.ledger, app.key)
+            missing = [key for ref, key in translation.missing if ref is Entity.PRODUCT]
+            if isinstance(app, Order) and missing:
+                self._item(ctx, entity, PUSH, "blocked", "skipped",
+                           text=say("product_not_on_pos", refs=", ".join(missing)), **ids)
+                continue
+            sent = translation.record
+            problem = cap.validate_push(sent) if cap.validate_push is not None else None
+            if problem is not None:
+                self._item(ctx, entity, PUSH, "blocked", "skipped", rule=problem.rule,
+                           text=(problem.message_vi, problem.message_en), **ids)
+                continue
+            existing = await self.connector.find(entity, sent)
+            if existing is not None:   # COM-02: link, never a second copy
+                with self._committing(ctx):
+                    if not ctx.dry_run:
+                        self._link_pushed(entity, policy, app, existing.key, existing)
+                    self._item(ctx, entity, PUSH, "skip", "ok", pos_id=existing.key,
+                               rule="COM-02", text=say("linked_pos"), **ids)
+                continue
+            ready.append((app, sent))
+        if not ready:
+            return
+        if ctx.dry_run:
+            for app, _ in ready:
+                self._item(ctx, entity, PUSH, "create", "planned", app_id=app.key,
+                           name=display_name(app), text=say("would_create_pos"))
+            return
+        with atomic():
+            for app, _ in ready:
+                self.ledger.add_intent(ctx.row, entity, app.key)
+        try:
+            outcomes = await self.connector.create(entity, [sent for _, sent in ready])
+        except InvalidData as error:
+            # Refused before anything was created: try one by one so only the bad items fail.
+            with atomic():
+                for app, _ in ready:
+                    self.ledger.drop_intent(entity, app.key)
+            if len(ready) == 1:
+                app = ready[0][0]
+                self._item(ctx, entity, PUSH, "create", "failed", app_id=app.key,
+                           name=display_name(app), rule=error.rule,
+                           text=(error.message_vi, error.message_en))
+                return
+            for app, _ in ready:
+                await self._create_batch(ctx, policy, [app])
+            return
+        by_key = {outcome.app_key: outcome for outcome in outcomes}
+        for app, sent in ready:
+            outcome = by_key.get(app.key)
+            with self._committing(ctx):
+                ids = dict(app_id=app.key, name=display_name(app))
+                if outcome is None or outcome.error is not None or not outcome.pos_key:
+                    self.ledger.drop_intent(entity, app.key)
+                    error = outcome.error if outcome is not None else None
+                    self._item(ctx, entity, PUSH, "create", "failed",
+                               rule=error.rule if error else "",
+                               text=(error.message_vi, error.message_en) if error else (
+                                   "POS không trả lời cho mục này.",
+                                   "The POS gave no answer for this item."), **ids)
+                    continue
+                self._link_pushed(entity, policy, app, outcome.pos_key, outcome.record)
+                self.ledger.drop_intent(entity, app.key)
+                self._item(ctx, entity, PUSH, "create", "ok", pos_id=outcome.pos_key,
+                           text=say("created_pos"), **ids)
+
+    async def _push_change(self, ctx: RunState, policy: EntityPolicy, app: Record,
+                           link: m.Link) -> None:
+        """A linked App record: push its edit and, for orders, its status change."""
+        entity = policy.entity
+        if link.pos_deleted_at is not None:
+            return
+        if self.ledger.open_conflict(entity, app.key) is not None:
+            return
+        known = link.pushed_status
+        baseline = app
+        if isinstance(app, Order) and known:
+            baseline = dataclasses.replace(app, status=OrderStatus(known))
+        edited = policy.comparable(baseline) != link.app_fingerprint
+        ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
+        if edited:
+            if policy.push is Mode.CREATE_ONLY:
+                with self._committing(ctx):
+                    if not ctx.dry_run:
+                        link.app_fingerprint = policy.comparable(app)
+                        link.save()
+                    self._item(ctx, entity, PUSH, "skip", "skipped", rule=policy.rule,
+                               text=say("create_only", rule=policy.rule), **ids)
+                return
+            change, rule = policy.app_edit_after_push, policy.app_edit_rule
+            if change is StatusChange.CONFLICT:
+                pos = await self._pos_version(entity, app, link)
+                with self._committing(ctx):
+                    self._conflict(ctx, entity, app, pos, link, rule or "COM-04",
+                                   say("locked_edit", rule=rule or "COM-04"), PUSH)
+                return
+            if change is StatusChange.PUSH:
+                if not await self._push_update(ctx, policy, app, link):
+                    return
+            else:
+                with self._committing(ctx):
+                    if not ctx.dry_run:
+                        link.app_fingerprint = policy.comparable(baseline)
+                        link.save()
+                    if change is StatusChange.MANUAL:
+                        self._item(ctx, entity, PUSH, "manual", "skipped", rule=rule,
+                                   text=say("edit_manual", rule=rule), **ids)
+        if isinstance(app, Order) and known and app.status.value != known:
+            await self._push_status(ctx, policy, app, link)
+
+    async def _pos_version(self, entity: Entity, app: Record, link: m.Link) -> Record | None:
+        """The POS's current copy of a linked record (by its natural key), so a conflict
+        shows both sides and "keep POS" has something to keep."""
+        sent = to_pos(entity, app, self.ledger, link.pos_id).record
+        found = await self.connector.find(entity, sent)
+        return found if found is not None and found.key == link.pos_id else None
+
+    async def _push_update(self, ctx: RunState, policy: EntityPolicy, app: Record,
+                           link: m.Link) -> bool:
+        """Send an App edit; the POS's current record is fetched first so an empty App value
+        never blanks a POS value (COM-05) and a POS-side change becomes a conflict (COM-04)."""
+        entity = policy.entity
+        ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
+        sent = to_pos(entity, app, self.ledger, link.pos_id).record
+        cap = self.platform.capability(entity)
+        problem = cap.validate_push(sent) if cap.validate_push is not None else None
+        if problem is not None:
+            self._item(ctx, entity, PUSH, "blocked", "skipped", rule=problem.rule,
+                       text=(problem.message_vi, problem.message_en), **ids)
+            return False
+        current = await self._pos_version(entity, app, link)
+        if current is not None and policy.comparable(current) != link.pos_fingerprint:
+            with self._committing(ctx):
+                self._conflict(ctx, entity, app, current, link, "COM-04", say("conflict"), PUSH)
+            return False
+        if ctx.dry_run:
+            self._item(ctx, entity, PUSH, "update", "planned", **ids)
+            return True
+        payload = merge(current, sent) if current is not None else sent
+        try:
+            answer = await self.connector.update(entity, link.pos_id, payload)
+        except InvalidData as error:
+            self._item(ctx, entity, PUSH, "update", "failed", rule=error.rule,
+                       text=(error.message_vi, error.message_en), **ids)
+            return False
+        with self._committing(ctx):
+            link.app_fingerprint = policy.comparable(
+                dataclasses.replace(app, status=OrderStatus(link.pushed_status))
+                if isinstance(app, Order) and link.pushed_status else app)
+            link.pos_fingerprint = policy.comparable(answer if answer is not None else payload)
+            link.synced_at = self.clock()
+            link.save()
+            self._item(ctx, entity, PUSH, "update", "ok", text=say("updated_pos"), **ids)
+        return True
+
+    async def _push_status(self, ctx: RunState, policy: EntityPolicy, app: Order,
+                           link: m.Link) -> None:
+        """A later App status of a pushed order, as the platform's table says (KVF-05,
+        NH-04, SAPO-09)."""
+        entity = policy.entity
+        change, rule = policy.status_change(app.status)
+        ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
+        if change is StatusChange.CONFLICT:
+            pos = await self._pos_version(entity, app, link)
+            with self._committing(ctx):
+                self._conflict(ctx, entity, app, pos, link, rule,
+                               say("locked_edit", rule=rule), PUSH)
+            return
+        answer = None
+        if change is StatusChange.PUSH and not ctx.dry_run:
+            try:
+                answer = await self.connector.set_order_status(link.pos_id, app.status)
+            except InvalidData as error:
+                self._item(ctx, entity, PUSH, "status", "failed", rule=error.rule,
+                           text=(error.message_vi, error.message_en), **ids)
+                return
+        with self._committing(ctx):
+            if not ctx.dry_run:
+                link.pushed_status = app.status.value
+                link.app_fingerprint = policy.comparable(app)
+                if answer is not None:
+                    link.pos_fingerprint = policy.comparable(answer)
+                link.save()
+            if change is StatusChange.PUSH:
+                self._item(ctx, entity, PUSH, "status", "ok", rule=rule,
+                           text=say("status_pushed", status=app.status), **ids)
+            elif change is StatusChange.MANUAL:
+                self._item(ctx, entity, PUSH, "manual", "skipped", rule=rule,
+                           text=say("status_manual", status=app.status, rule=rule), **ids)
+            else:
+                self._item(ctx, entity, PUSH, "skip", "skipped", rule=rule,
+                           text=say("status_ignored", status=app.status, rule=rule), **ids)
+
+

@@ -1,0 +1,170 @@
+"""What every step of a run shares: the run's state, result rows, commits and progress.
+
+The engine is split by direction (pulling.py, pushing.py) over this base; all of them work on
+the attributes `SyncEngine.__init__` sets.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterator
+
+from app.domain import Entity, Record, text
+from app.store import models as m
+from app.sync import events as ev
+from app.sync.ledger import Ledger, atomic
+from app.sync.messages import say
+from app.sync.policy import EntityPolicy
+from connectors.base import (AuthError, Connector, NotSupported, PermissionDenied, Platform,
+                             SettingOff)
+
+PULL, PUSH = "pos_to_app", "app_to_pos"
+# The next incremental pull starts this long before the last one started, so a record saved on
+# the POS while we were reading is not missed (duplicates are harmless: same fingerprint).
+OVERLAP = timedelta(minutes=5)
+BATCH_SIZE = 100
+# New App records of these entities go to the POS only when the user picks them (SAPO-03):
+# a shop's App catalog may hold products it never meant to sell on the POS.
+CHOSEN_CREATES = frozenset({Entity.PRODUCT})
+# Errors that no retry can fix: the run stops and says what the user must do.
+STOPPING_ERRORS = (AuthError, PermissionDenied, SettingOff, NotSupported)
+
+
+
+
+class Cancelled(Exception):
+    """The user pressed Stop; the run ends between two items with its checkpoint kept."""
+
+
+def display_name(record: Record | None) -> str:
+    if record is None:
+        return ""
+    for name in ("name", "title", "number", "customer_name"):
+        value = getattr(record, name, "")
+        if value:
+            return text(value)
+    return ""
+
+
+@dataclass
+class RunState:
+    row: m.Run
+    kind: str
+    dry_run: bool
+    started: float
+    counts: Counter = field(default_factory=Counter)
+    actions: Counter = field(default_factory=Counter)
+    pending: list = field(default_factory=list)
+    open_commits: int = 0      # > 0 while inside `_committing`: events wait for the commit
+
+
+
+class RunSteps:
+    catalog: Any
+    ledger: Ledger
+    connector: Connector | None
+    platform: Platform
+    policies: dict[Entity, EntityPolicy]
+    emit: ev.Emit
+    clock: Callable[[], datetime]
+    monotonic: Callable[[], float]
+    cancel: threading.Event
+    batch_size: int
+    overlap: timedelta
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+
+    @contextmanager
+    def _committing(self, ctx: RunState) -> Iterator[None]:
+        """One item's App write, link and result row commit together; events go out only
+        after the commit, so the UI never shows a result the database does not hold."""
+        ctx.pending.clear()
+        ctx.open_commits += 1
+        try:
+            with atomic():
+                yield
+        except BaseException:
+            ctx.pending.clear()
+            raise
+        finally:
+            ctx.open_commits -= 1
+        self._flush(ctx)
+
+    def _flush(self, ctx: RunState) -> None:
+        for event in ctx.pending:
+            if isinstance(event, ev.ItemResult):
+                ctx.counts[event.outcome] += 1
+                ctx.actions[event.action] += 1
+            self.emit(event)
+        ctx.pending.clear()
+
+    def _item(self, ctx: RunState, entity: Entity, direction: str, action: str, outcome: str, *,
+              app_id: str = "", pos_id: str = "", name: str = "", rule: str = "",
+              text: tuple[str, str] = ("", "")) -> ev.ItemResult:
+        """Store a result row (COM-06); emitted when the surrounding commit succeeds (or at
+        once outside `_committing`)."""
+        if ctx.dry_run and outcome == "ok":
+            outcome = "planned"
+        self.ledger.add_result(ctx.row, entity=entity.value, direction=direction, app_id=app_id,
+                               pos_id=pos_id, name=name[:255], action=action, outcome=outcome,
+                               rule=rule, message_vi=text[0], message_en=text[1])
+        event = ev.ItemResult(ctx.row.id, entity.value, direction, app_id, pos_id, name, action,
+                              outcome, rule, text[0], text[1])
+        ctx.pending.append(event)
+        if not ctx.open_commits:
+            self._flush(ctx)
+        return event
+
+    def _progress(self, entity: Entity, direction: str, done: int, total: int | None,
+                  began: float) -> None:
+        eta = None
+        if total and done:
+            elapsed = self.monotonic() - began
+            eta = round(max(0.0, elapsed / done * (total - done)), 1)
+        self.emit(ev.Progress(entity.value, direction, done, total, eta))
+
+    def _entity_off(self, ctx: RunState, policy: EntityPolicy) -> None:
+        if policy.off_reason:
+            message = say("entity_off", option=policy.off_reason)
+        else:
+            cap = self.platform.capability(policy.entity)
+            message = say("entity_none", rule=cap.unavailable_reason or cap.rule or "—")
+        self._item(ctx, policy.entity, PULL, "skip", "skipped",
+                   rule=self.platform.capability(policy.entity).unavailable_reason or policy.rule,
+                   text=message)
+
+    def _not_offered(self, ctx: RunState, policy: EntityPolicy, app_id: str) -> None:
+        cap = self.platform.capability(policy.entity)
+        rule = cap.unavailable_reason or cap.rule
+        self._item(ctx, policy.entity, PUSH, "blocked", "skipped", app_id=app_id, rule=rule,
+                   text=say("push_not_offered", entity=policy.entity.value, rule=rule or "—"))
+
+    def _write_app(self, ctx: RunState, entity: Entity, before: Record | None,
+                   after: Record, origin: str = "app") -> Record:
+        """Write one App record and remember the old one for undo (B-02)."""
+        saved = self.catalog.put(entity, after, origin=origin)
+        self.ledger.add_change(ctx.row, entity, saved.key, before, saved)
+        return saved
+
+
+    def _conflict(self, ctx: RunState, entity: Entity, app: Record, pos: Record | None,
+                  link: m.Link, rule: str, message: tuple[str, str],
+                  direction: str = PULL) -> None:
+        """COM-04 / SAPO-09: store both sides, overwrite nothing, let the user decide."""
+        conflict_id = 0
+        if not ctx.dry_run:
+            conflict = self.ledger.add_conflict(ctx.row, entity, link.app_id, link.pos_id, app,
+                                                pos, rule)
+            conflict_id = conflict.id
+        self._item(ctx, entity, direction, "conflict", "skipped",
+                   app_id=link.app_id, pos_id=link.pos_id, name=display_name(app), rule=rule,
+                   text=message)
+        if conflict_id:
+            ctx.pending.append(ev.ConflictRaised(conflict_id, entity.value, link.app_id,
+                                                 link.pos_id, rule))
+

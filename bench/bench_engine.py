@@ -1,0 +1,136 @@
+"""Full first pull of N products (with variants) from each platform's sandbox, rate limits off,
+through the real engine into a temporary store: items per second and peak memory.
+
+Each (platform, N) runs in its own child process so peak RSS belongs to that case alone; the
+child reports its RSS before the sync (interpreter + sandbox) and at the peak, and per-item
+memory = (peak − before) ÷ products. Flat memory = per-item memory at 100k no larger than at
+10k. Goal: 100,000 products < 30 s and < 500 MB peak on 2 cores. Fixed seed 1.
+
+    PYTHONPATH=. python bench/bench_engine.py [--sizes 10000,100000] [--platforms sapo,...]
+    PYTHONPATH=. python bench/bench_engine.py --profile sapo:10000   # cProfile top functions
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine  # noqa: E402
+
+PLATFORMS = ("sapo", "kiotviet-fnb", "kiotviet-retail", "nhanh-v3", "nhanh-v2")
+GOAL_SECONDS, GOAL_MB = 30.0, 500.0
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def one_case(platform_key: str, products: int, profile: bool = False) -> dict:
+    os.environ.setdefault("SHOPSYNC_KEYRING", "memory")
+    from app.config import get_paths
+    from app.domain import Entity
+    from app.store.catalog import Catalog
+    from app.store.connection import open_store
+    from tests.reliability.harness import Shop
+
+    home = get_paths(Path(tempfile.mkdtemp(prefix="bench-engine-")))
+    db = open_store(home)
+    shop = Shop(Catalog(db), platform_key, seed=1, products=products, rate_limits=False)
+    before = current_rss_mb()
+    started = time.perf_counter()
+    if profile:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+    finished = shop.sync()
+    seconds = time.perf_counter() - started
+    if profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    in_app = shop.catalog.count(Entity.PRODUCT)
+    variants = sum(len(p.variants) for p in shop.catalog.iter_records(Entity.PRODUCT))
+    items = sum(v for k, v in finished.counts.items() if k != "by_action" and isinstance(v, int))
+    peak = rss_mb()
+    db.close()
+    return {"platform": platform_key, "requested": products, "products": in_app,
+            "variants": variants, "items": items, "status": finished.status,
+            "seconds": round(seconds, 2), "items_per_s": round(items / seconds, 1),
+            "products_per_s": round(in_app / seconds, 1),
+            "rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1),
+            "kib_per_product": round((peak - before) * 1024 / max(1, in_app), 2),
+            "requests": finished.request_count}
+
+
+def child(platform_key: str, products: int, timeout: float) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHOPSYNC_KEYRING": "memory"}
+    try:
+        done = subprocess.run([sys.executable, __file__, "--case", f"{platform_key}:{products}"],
+                              capture_output=True, text=True, env=env, cwd=ROOT,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"platform": platform_key, "requested": products, "status": "timeout",
+                "seconds": timeout}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"platform": platform_key, "requested": products, "status": "error",
+                "error": done.stderr.strip().splitlines()[-1:] if done.stderr else ""}
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--platforms", default=",".join(PLATFORMS))
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--case")
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    if args.case or args.profile:
+        key, _, size = (args.case or args.profile).partition(":")
+        print(json.dumps(one_case(key, int(size), profile=bool(args.profile))))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = [child(key, size, args.timeout) for key in args.platforms.split(",") for size in sizes]
+    print(f"{'platform':16} {'N':>7} {'products':>8} {'variants':>8} {'s':>7} {'items/s':>8} "
+          f"{'peak MB':>8} {'KiB/prod':>8} status")
+    for r in rows:
+        print(f"{r['platform']:16} {r['requested']:>7} {r.get('products', '-'):>8} "
+              f"{r.get('variants', '-'):>8} {r.get('seconds', '-'):>7} "
+              f"{r.get('items_per_s', '-'):>8} {r.get('peak_rss_mb', '-'):>8} "
+              f"{r.get('kib_per_product', '-'):>8} {r['status']}")
+    verdicts = {}
+    for key in args.platforms.split(","):
+        mine = {r["requested"]: r for r in rows if r["platform"] == key and "peak_rss_mb" in r}
+        big = mine.get(max(sizes))
+        small = mine.get(min(sizes))
+        verdicts[key] = {
+            "seconds_ok": bool(big and big["seconds"] < GOAL_SECONDS),
+            "memory_ok": bool(big and big["peak_rss_mb"] < GOAL_MB),
+            # flat: the per-product cost does not grow with N (10 % + 1 KiB noise allowed)
+            "memory_flat": bool(big and small and big["kib_per_product"]
+                                <= small["kib_per_product"] * 1.1 + 1)}
+    print(json.dumps({"bench": "engine", "machine": machine(), "goal_seconds": GOAL_SECONDS,
+                      "goal_mb": GOAL_MB, "results": rows, "verdicts": verdicts},
+                     ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

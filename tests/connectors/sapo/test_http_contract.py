@@ -1,0 +1,189 @@
+"""Each request the Sapo connector sends, pinned to the facts of platforms/sapo.md: path,
+query, Basic auth, body; and each Sapo answer mapped to the right error with vi+en text."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import httpx
+import pytest
+import respx
+
+from app.domain import Entity, InvalidValue, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
+from connectors.base import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied)
+from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET
+from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run
+
+AUTH = "Basic " + base64.b64encode(f"{SANDBOX_KEY}:{SANDBOX_SECRET}".encode()).decode()
+ONE_LOCATION = {"locations": [{"id": 501, "name": "Chi nhánh Hà Nội", "active": True}]}
+TWO_LOCATIONS = {"locations": [{"id": 501, "name": "Chi nhánh Hà Nội", "active": True},
+                               {"id": 502, "name": "Chi nhánh Huế", "active": True}]}
+PRODUCT = {"id": 11, "name": "Cà phê sữa đá", "published_on": "2026-11-01T00:00:00Z",
+           "modified_on": "2026-11-20T01:02:03Z", "options": [{"name": "Kích cỡ", "position": 1}],
+           "variants": [{"id": 21, "inventory_item_id": 31, "sku": "CF-M", "price": 29000.0,
+                         "option1": "M", "inventory_quantity": 5.0}]}
+
+
+def params(request: httpx.Request) -> dict[str, str]:
+    return dict(request.url.params)
+
+
+@pytest.fixture
+def api():
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def sapo():
+    return build_connector(None, clock=FakeClock())
+
+
+def test_sapo_list_reads_250_per_page_with_basic_auth_and_no_redirects(api, sapo):
+    api.get("/admin/locations.json").respond(json=ONE_LOCATION)
+    products = api.get("/admin/products.json").respond(json={"products": [PRODUCT]})
+    collects = api.get("/admin/collects.json").respond(
+        json={"collects": [{"id": 1, "product_id": 11, "collection_id": 1001}]})
+    pages = run(collect(sapo, Entity.PRODUCT))
+    sent = products.calls.last.request
+    assert sent.headers["authorization"] == AUTH
+    assert params(sent) == {"limit": "250", "page": "1"}
+    assert params(collects.calls.last.request) == {"limit": "250", "page": "1"}
+    product = pages[0].records[0]
+    assert product.category_keys == ("1001",) and pages[0].total == 1
+    assert product.variants[0].stock == (StockLevel("501", Decimal(5)),)   # one branch: no inventory call
+
+
+def test_sapo_incremental_filter_is_sent_with_a_zone_and_naive_dates_are_refused(api, sapo):
+    api.get("/admin/locations.json").respond(json=ONE_LOCATION)
+    products = api.get("/admin/products.json").respond(json={"products": []})
+    since = datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=7)))
+    run(collect(sapo, Entity.PRODUCT, since))
+    assert params(products.calls.last.request)["modified_on_min"] == "2026-11-23T01:00:00Z"
+    with pytest.raises(InvalidValue):
+        run(collect(sapo, Entity.PRODUCT, datetime(2026, 11, 23, 8, 0)))
+    assert products.call_count == 1
+
+
+def test_sapo_orders_are_read_per_status_never_status_any(api, sapo):
+    orders = api.get("/admin/orders.json").respond(json={"orders": []})
+    run(collect(sapo, Entity.ORDER))
+    statuses = [params(call.request).get("status") for call in orders.calls]
+    assert statuses == ["open", "closed", "cancelled"]
+
+
+def test_sapo04_order_create_body_sets_stock_behaviour_and_app_id_and_never_source_name(api):
+    sapo = build_connector(None, options={"inventory_behaviour": "decrement_ignoring_policy"})
+    api.get("/admin/products/11.json").respond(json={"product": PRODUCT})
+    created = api.post("/admin/orders.json").respond(201, json={"order": {
+        "id": 77, "name": "#1001", "status": "open", "line_items": [], "total_price": 58000}})
+    order = Order("app-42", lines=(OrderLine("CF-M", "Cà phê sữa đá", Decimal(2), Decimal(29000),
+                                             product_key="11"),),
+                  customer_name="Nguyễn Thị Lan", customer_phone="0981234567", note="Ít đá")
+    outcome = run(sapo.create(Entity.ORDER, [order]))[0]
+    body = json.loads(created.calls.last.request.content)["order"]
+    assert "source_name" not in body
+    assert body["inventory_behaviour"] == "decrement_ignoring_policy"
+    assert body["line_items"] == [{"quantity": 2, "price": 29000, "variant_id": 21}]
+    assert {"name": "app_order_id", "value": "app-42"} in body["note_attributes"]
+    assert "shopsync-app-42" in body["tags"] and body["note"] == "Ít đá"
+    assert body["customer"]["phone"] == "0981234567"
+    assert (outcome.app_key, outcome.pos_key, outcome.error) == ("app-42", "77", None)
+
+
+def test_sapo_cancel_body_is_wrapped_in_order_cancel_and_close_sends_empty_body(api, sapo):
+    cancel = api.post("/admin/orders/77/cancel.json").respond(json={"order": {"id": 77}})
+    close = api.post("/admin/orders/78/close.json").respond(json={"order": {"id": 78}})
+    api.get("/admin/orders/77.json").respond(json={"order": {"id": 77, "status": "cancelled"}})
+    api.get("/admin/orders/78.json").respond(json={"order": {"id": 78, "status": "closed"}})
+    assert run(sapo.set_order_status("77", OrderStatus.CANCELLED)).status is OrderStatus.CANCELLED
+    assert json.loads(cancel.calls.last.request.content) == {
+        "order_cancel": {"reason": "other", "note": "ShopSync"}}
+    assert run(sapo.set_order_status("78", OrderStatus.ARCHIVED)).status is OrderStatus.ARCHIVED
+    assert json.loads(close.calls.last.request.content) == {}
+    with pytest.raises(NotSupported):
+        run(sapo.set_order_status("78", OrderStatus.PACKED))
+
+
+def test_sapo_stock_per_branch_is_written_with_the_wrapped_put_set_json(api, sapo):
+    api.get("/admin/locations.json").respond(json=TWO_LOCATIONS)
+    api.post("/admin/products.json").respond(201, json={"product": PRODUCT})
+    api.post("/admin/collects.json").respond(201, json={"collect": {"id": 5}})
+    stock_set = api.put("/admin/inventory_levels/set.json").respond(json={"inventory_level": {}})
+    product = Product("app-p", "Cà phê sữa đá", category_keys=("1001",), option_names=("Kích cỡ",),
+                      variants=(Variant("v", sku="CF-M", price=Decimal(29000), options=("M",),
+                                        stock=(StockLevel("501", Decimal(5)),
+                                               StockLevel("502", Decimal(7)))),))
+    outcome = run(sapo.create(Entity.PRODUCT, [product]))[0]
+    bodies = [json.loads(call.request.content) for call in stock_set.calls]
+    assert bodies == [{"inventory_level": {"location_id": 501, "inventory_item_id": 31, "available": 5}},
+                      {"inventory_level": {"location_id": 502, "inventory_item_id": 31, "available": 7}}]
+    assert outcome.pos_key == "11" and outcome.error is None
+    assert outcome.record.variants[0].stock == (StockLevel("501", Decimal(5)), StockLevel("502", Decimal(7)))
+
+
+@pytest.mark.parametrize("status, body, headers, kind, words_vi, words_en", [
+    (401, {"errors": "[API] Invalid API key"}, {}, AuthError, "API secret", "API secret"),
+    (403, {"errors": "access_denied"}, {}, PermissionDenied, "Đơn hàng", "Orders"),
+    (404, {"errors": "Not Found"}, {}, NotFound, "có thể đã bị xoá", "deleted"),
+    (422, {"errors": {"name": ["can't be blank"]}}, {}, InvalidData, "name: can't be blank", "name: can't be blank"),
+    (422, {"errors": "Ward is not supported"}, {}, InvalidData, "Ward is not supported", "Ward is not supported"),
+    (302, None, {"location": "https://abc.mysapo.net/admin/orders/9.json"}, NotFound, "mysapo.net", "custom domain"),
+])
+def test_sapo_errors_become_clear_vi_en_messages(api, sapo, status, body, headers, kind, words_vi, words_en):
+    route = api.get("/admin/orders/9.json").respond(status, json=body, headers=headers)
+    with pytest.raises(kind) as raised:
+        run(sapo._get("/admin/orders/9.json"))
+    assert words_vi in raised.value.message_vi and words_en in raised.value.message_en
+    assert route.call_count == 1                       # never retried, never redirected
+
+
+def test_sapo_permission_message_names_the_group_to_tick_per_resource(api, sapo):
+    api.get("/admin/products.json").respond(403, json={"errors": "access_denied"})
+    api.get("/admin/blogs.json").respond(403, json={"errors": "access_denied"})
+    with pytest.raises(PermissionDenied) as products:
+        run(sapo._get("/admin/products.json"))
+    assert "Sản phẩm, phiên bản và danh mục" in products.value.message_vi
+    with pytest.raises(PermissionDenied) as blogs:
+        run(sapo._get("/admin/blogs.json"))
+    assert "Nội dung" in blogs.value.message_vi and "Content" in blogs.value.message_en
+
+
+def test_sapo11_unknown_shop_on_store_json_says_check_the_shop_name(api, sapo):
+    api.get("/admin/store.json").respond(404, json={"errors": "Not Found"})
+    with pytest.raises(NotFound) as raised:
+        run(sapo.test_connection())
+    assert raised.value.rule == "SAPO-11" and "tên cửa hàng" in raised.value.message_vi
+
+
+def test_sapo_html_page_instead_of_json_is_a_clear_error_not_a_crash(api, sapo):
+    api.get("/admin/customers.json").respond(200, text="<html><body>Đăng nhập</body></html>",
+                                             headers={"content-type": "text/html"})
+    with pytest.raises(NotFound) as raised:
+        run(sapo._get("/admin/customers.json"))
+    assert "trang web" in raised.value.message_vi and "web page" in raised.value.message_en
+
+
+def test_sapo_connection_test_falls_back_when_store_json_is_forbidden_and_lists_permissions(api, sapo):
+    api.get("/admin/store.json").respond(403, json={"errors": "access_denied"})
+    fallback = api.get("/admin/custom_collections.json").respond(json={"custom_collections": []})
+    api.get("/admin/products.json").respond(json={"products": []})
+    api.get("/admin/customers.json").respond(json={"customers": []})
+    api.get("/admin/orders.json").respond(403, json={"errors": "access_denied"})
+    api.get("/admin/blogs.json").respond(json={"blogs": []})
+    api.get("/admin/locations.json").respond(json=TWO_LOCATIONS)
+    info = run(sapo.test_connection())
+    assert params(fallback.calls[0].request) == {"limit": "1"}
+    assert info.shop_name == "cuahangmau"
+    assert [b.name for b in info.branches] == ["Chi nhánh Hà Nội", "Chi nhánh Huế"]
+    assert any("Đơn hàng" in w for w in info.warnings_vi)
+    assert any(p.startswith("Đơn hàng") and p.endswith("✗") for p in info.permissions)
+
+
+def test_com07_secret_never_appears_in_an_error_detail(api, sapo):
+    api.get("/admin/orders/9.json").respond(422, json={"errors": f"bad {SANDBOX_SECRET}"})
+    with pytest.raises(InvalidData) as raised:
+        run(sapo._get("/admin/orders/9.json"))
+    assert SANDBOX_SECRET not in raised.value.detail

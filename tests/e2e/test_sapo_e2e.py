@@ -1,0 +1,194 @@
+"""Sapo Web / Omni end to end: the real engine and store over the in-process Sapo sandbox.
+
+One shop, one profile, one fake clock shared by the connector's bucket and the sandbox's;
+each test walks a story of the seed (000, SAPO) through `SyncEngine`.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from app.domain import Entity, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
+from app.store import models as m
+from app.store.profiles import create_profile
+from app.sync.engine import SyncEngine
+from app.sync.events import ItemResult, RunFinished
+from connectors.sapo.platform import SAPO
+from connectors.sapo.sandbox import sapo_sandbox
+from tests.connectors.sapo.conftest import FakeClock, build_connector
+
+
+class Shop:
+    """A Sapo shop synced into the App catalog."""
+
+    def __init__(self, catalog, products: int = 40) -> None:
+        self.clock = FakeClock()
+        self.sandbox = sapo_sandbox(seed=11, products=products, clock=self.clock)
+        self.catalog = catalog
+        self.profile = create_profile("Cửa hàng Sapo", SAPO.key, fields=dict(SAPO.sandbox_settings))
+        self.events: list = []
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    def _engine(self):
+        connector = build_connector(self.sandbox.transport(), clock=self.clock)
+        return connector, SyncEngine(self.catalog, self.profile, connector, self.events.append,
+                                     clock=self.now, monotonic=self.clock)
+
+    def _drive(self, action) -> RunFinished:
+        connector, engine = self._engine()
+
+        async def go():
+            try:
+                return await action(engine)
+            finally:
+                await connector.aclose()
+        finished = asyncio.run(go())
+        self.clock.advance(600)
+        return finished
+
+    def sync(self, entities=None) -> RunFinished:
+        return self._drive(lambda engine: engine.run(entities))
+
+    def push_products(self, app_ids) -> RunFinished:
+        return self._drive(lambda engine: engine.push_products(app_ids))
+
+    def items(self, **match) -> list[ItemResult]:
+        return [e for e in self.events if isinstance(e, ItemResult)
+                and all(getattr(e, k) == v for k, v in match.items())]
+
+    def app_id(self, entity: Entity, pos_id: object) -> str:
+        return m.Link.get((m.Link.entity == entity.value) & (m.Link.pos_id == str(pos_id))).app_id
+
+    def pos_id(self, entity: Entity, app_id: str) -> str:
+        return m.Link.get((m.Link.entity == entity.value) & (m.Link.app_id == app_id)).pos_id
+
+
+@pytest.fixture
+def shop(catalog):
+    return Shop(catalog)
+
+
+def test_first_sync_of_an_empty_app_pulls_everything(shop):
+    finished = shop.sync()
+    assert finished.status == "done", finished
+    assert not shop.items(outcome="failed")
+    assert shop.catalog.count(Entity.BRANCH) == 2
+    assert shop.catalog.count(Entity.CATEGORY) == 8                                  # SAPO-02
+    assert shop.catalog.count(Entity.PRODUCT) == 40                                  # SAPO-03
+    assert shop.catalog.count(Entity.CUSTOMER) == 60                                 # SAPO-05
+    assert shop.catalog.count(Entity.ORDER) == len(shop.sandbox.orders)              # SAPO-04
+    assert shop.catalog.count(Entity.NEWS) == 8                                      # SAPO-06
+    orders = list(shop.catalog.iter_records(Entity.ORDER))
+    assert {o.status for o in orders} >= {OrderStatus.ARCHIVED, OrderStatus.CANCELLED}   # SAPO-10
+    product = next(p for p in shop.catalog.iter_records(Entity.PRODUCT) if p.variants[0].stock)
+    # categories arrive as App ids of the pulled collections, not as Sapo ids
+    assert len(product.category_keys) == 1
+    assert shop.catalog.get(Entity.CATEGORY, product.category_keys[0]) is not None
+    assert shop.sandbox.throttled == 0
+
+
+def test_second_sync_reads_only_what_changed(shop):
+    shop.sync()
+    shop.sandbox.edit_product(100_005, name="Cà phê muối đặc biệt")
+    sent = len(shop.sandbox.requests)
+    assert shop.sync().status == "done"
+    lists = [r for r in shop.sandbox.requests[sent:] if r.method == "GET"
+             and r.url.path in ("/admin/products.json", "/admin/customers.json",
+                                "/admin/custom_collections.json", "/admin/orders.json")]
+    # every list read is either "changed since" or a cheap id scan for deletions (SAPO-07)
+    assert all("modified_on_min" in r.url.params or r.url.params.get("fields") == "id"
+               or r.url.path == "/admin/orders.json" for r in lists)
+    assert all(r.url.params["modified_on_min"].endswith("Z") for r in lists
+               if "modified_on_min" in r.url.params)
+    updated = shop.items(direction="pos_to_app", entity="product", action="update")
+    assert [i.pos_id for i in updated] == ["100005"]
+    assert shop.catalog.get(Entity.PRODUCT, shop.app_id(Entity.PRODUCT, 100_005)).name == \
+        "Cà phê muối đặc biệt"
+
+
+def test_sapo03_app_products_are_pushed_and_sapo08_blocks_the_one_without_a_category(shop):
+    shop.sync()
+    tea = next(c for c in shop.catalog.iter_records(Entity.CATEGORY) if c.name == "Trà")
+    branch = next(iter(shop.catalog.iter_records(Entity.BRANCH)))
+    good = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Trà mãng cầu", category_keys=(tea.key,), option_names=("Kích cỡ",),
+        variants=(Variant("", sku="TMC-M", price=Decimal(39000), options=("M",),
+                          stock=(StockLevel(branch.key, Decimal(20)),)),)))
+    bad = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Bánh pía sầu riêng", variants=(Variant("", sku="BP-1", price=Decimal(25000)),)))
+    before = shop.sandbox.count("POST", "/admin/products.json")
+    finished = shop.push_products([good.key, bad.key])
+    assert finished.status == "done"
+    assert shop.sandbox.count("POST", "/admin/products.json") == before + 1
+    [blocked] = shop.items(app_id=bad.key, action="blocked")
+    assert blocked.rule == "SAPO-08"
+    created = shop.sandbox.product(int(shop.pos_id(Entity.PRODUCT, good.key)))
+    assert created["name"] == "Trà mãng cầu" and created["variants"][0]["sku"] == "TMC-M"
+    assert any(c[1] == created["id"] and c[2] == int(shop.pos_id(Entity.CATEGORY, tea.key))
+               for c in shop.sandbox.collects)
+
+
+def test_sapo04_sapo10_app_order_is_pushed_then_archived_when_closed_in_sapo(shop):
+    shop.sync()
+    product = shop.catalog.get(Entity.PRODUCT, shop.app_id(Entity.PRODUCT, 100_002))
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Võ Thị Yến", customer_phone="0977000111",
+        lines=(OrderLine(product.variants[0].sku, product.name, Decimal(1), product.variants[0].price,
+                         product_key=product.key),), note="Gọi trước khi giao",
+        created_at=shop.now()))
+    assert shop.sync([Entity.ORDER]).status == "done"
+    pos_id = int(shop.pos_id(Entity.ORDER, order.key))
+    sapo_order = shop.sandbox.orders[pos_id]
+    assert "source_name" not in shop.sandbox.body(next(
+        r for r in shop.sandbox.requests if r.method == "POST" and r.url.path == "/admin/orders.json"))["order"]
+    line = sapo_order["line_items"][0]
+    assert (line["variant_id"], line["sku"]) == (int(product.variants[0].key), product.variants[0].sku)
+    assert {"name": "app_order_id", "value": order.key} in sapo_order["note_attributes"]
+    shop.sandbox.close_order(pos_id)
+    shop.clock.advance(5)
+    assert shop.sync([Entity.ORDER]).status == "done"
+    assert shop.catalog.get(Entity.ORDER, order.key).status is OrderStatus.ARCHIVED
+
+
+def test_sapo09_app_edit_or_cancel_of_a_pushed_order_is_a_conflict_never_pushed(shop):
+    shop.sync()
+    product = shop.catalog.get(Entity.PRODUCT, shop.app_id(Entity.PRODUCT, 100_003))
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, lines=(OrderLine(product.variants[0].sku, product.name,
+                                                        Decimal(1), product.variants[0].price,
+                                                        product_key=product.key),),
+        created_at=shop.now()))
+    shop.sync([Entity.ORDER])
+    shop.catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus.CANCELLED))
+    sent = len(shop.sandbox.requests)
+    shop.sync([Entity.ORDER])
+    conflicts = shop.items(app_id=order.key, action="conflict")
+    assert conflicts and conflicts[0].rule == "SAPO-09"
+    assert not [r for r in shop.sandbox.requests[sent:] if r.method != "GET"]
+
+
+def test_com04_product_edited_on_both_sides_is_a_conflict(shop):
+    shop.sync()
+    app_id = shop.app_id(Entity.PRODUCT, 100_007)
+    current = shop.catalog.get(Entity.PRODUCT, app_id)
+    shop.catalog.put(Entity.PRODUCT, dataclasses.replace(current, name=current.name + " (App)"))
+    shop.sandbox.edit_product(100_007, name="Tên mới trên Sapo")
+    shop.sync([Entity.PRODUCT])
+    assert shop.items(app_id=app_id, action="conflict")
+    assert shop.sandbox.product(100_007)["name"] == "Tên mới trên Sapo"
+
+
+def test_sapo07_com01_product_deleted_in_sapo_is_flagged_not_deleted(shop):
+    shop.sync()
+    app_id = shop.app_id(Entity.PRODUCT, 100_009)
+    shop.sandbox.delete_product(100_009)
+    shop.sync([Entity.PRODUCT])
+    [flag] = shop.items(action="deleted_on_pos")
+    assert flag.app_id == app_id and flag.rule in ("COM-01", "SAPO-07")
+    assert shop.catalog.get(Entity.PRODUCT, app_id) is not None
