@@ -48,6 +48,12 @@ def draw_icon(size: int) -> QPixmap:
     return pixmap
 
 
+def apply_style(qt_app: QApplication) -> None:
+    path = resources_dir() / "styles" / "shopsync.qss"
+    if path.is_file():
+        qt_app.setStyleSheet(path.read_text(encoding="utf-8"))
+
+
 def _error_box(title: str, text: str) -> None:
     QMessageBox.critical(None, title, text)
 
@@ -94,6 +100,7 @@ class DesktopApp:
         self.window = None
         self.icon = app_icon()
         qt_app.setWindowIcon(self.icon)
+        apply_style(qt_app)
         self.apply_language(self.settings.language)
 
     def apply_language(self, lang: str) -> None:

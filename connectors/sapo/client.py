@@ -19,7 +19,7 @@ import httpx
 from app.domain import (Customer, Entity, NewsArticle, Order, OrderStatus, Product, Record,
                         StockLevel, now_utc, quantity, text)
 from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
-                             PermissionDenied, Platform, PosError, PushOutcome)
+                             PermissionDenied, Platform, PosError, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping
 from connectors.sapo.errors import classify, permission_group
@@ -33,6 +33,7 @@ INVENTORY_IDS_PER_REQUEST = 40
 ORDER_STATUSES = ("open", "closed", "cancelled")   # never status=any: Sapo answers []
 # Per-product collect look-ups beat a whole collects scan only for a handful of products.
 FEW_PRODUCTS = 3
+CREATE_ATTEMPTS = 3
 
 # What the connection test reads to tell the owner which permissions the key has.
 _PROBES: tuple[tuple[str, str], ...] = (
@@ -67,6 +68,13 @@ class SapoConnector:
             headers={"Accept": "application/json"},
             redact=Redactor([api_key, api_secret, f"{api_key}:{api_secret}"]),
             sleep=sleep, retry=RetryPolicy(default_throttle_wait=1.5))
+        # Creating POSTs are never re-sent blind: after a lost answer the record is looked up
+        # first (COM-02), so this client raises at the first transient error (429s still wait).
+        self.http_once = PosHttp(
+            base_url=base_url, limiter=self.limiter, classify=classify,
+            auth=httpx.BasicAuth(api_key, api_secret), transport=transport,
+            headers={"Accept": "application/json"}, redact=self.http.redact, sleep=sleep,
+            retry=RetryPolicy(attempts=1, default_throttle_wait=1.5))
         self._now = now
         self._locations: list[dict] | None = None
         self._location_rows: list[dict] | None = None
@@ -74,20 +82,50 @@ class SapoConnector:
 
     @property
     def request_count(self) -> int:
-        return self.http.request_count
+        return self.http.request_count + self.http_once.request_count
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.http_once.aclose()
 
     # -- plumbing --------------------------------------------------------------------------
     async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
         return await self.http.json("GET", path, params=dict(params or {}))
 
-    async def _send(self, method: str, path: str, body: Any) -> dict:
-        response = await self.http.request(method, path, json=body)
+    async def _send(self, method: str, path: str, body: Any, *, once: bool = False) -> dict:
+        """A write. Its answer is parsed here, not retried: the write may have happened even
+        when the body came back cut off, so a bad body is a transient error for the caller."""
+        response = await (self.http_once if once else self.http).request(method, path, json=body)
         if not response.content:
             return {}
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientError(
+                "Sapo trả lời không trọn vẹn sau khi ghi; ShopSync sẽ kiểm tra lại trước khi gửi lại.",
+                "Sapo's answer to a write was cut off; ShopSync checks before sending again.",
+                detail=f"unreadable body after {method} {path}", status=response.status_code) from None
+
+    async def _post_create(self, path: str, root: str, body: Any,
+                           lookup: Callable[[], Awaitable[dict | None]] | None
+                           ) -> tuple[dict, bool]:
+        """POST a new record. When the answer is lost (timeout, reset, 5xx, cut-off body) Sapo
+        may have created it anyway, and Sapo does not refuse a duplicate SKU: look it up by its
+        natural key before sending again; without one, stop rather than risk a copy (COM-02)."""
+        error: TransientError | None = None
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return (await self._send("POST", path, body, once=True))[root], False
+            except TransientError as lost:
+                error = lost
+            if lookup is None:
+                break
+            await self.http.sleep(min(8.0, 1.0 * 2 ** attempt))
+            found = await lookup()
+            if found is not None:
+                return found, True
+        assert error is not None
+        raise error
 
     async def _count(self, path: str, params: Mapping[str, Any]) -> int:
         data = await self._get(path.removesuffix(".json") + "/count.json", params)
@@ -138,7 +176,7 @@ class SapoConnector:
             data = await self._get("/admin/store.json")
             store = data.get("store") or data.get("shop") or {}
             shop_name = text(store.get("name")) or self.shop
-        except PermissionDenied:
+        except (PermissionDenied, NotSupported):
             await self._get("/admin/custom_collections.json", {"limit": 1})
         permissions, warnings_vi, warnings_en = [], [], []
         checked: set[str] = set()
@@ -150,7 +188,7 @@ class SapoConnector:
             try:
                 await self._get(path, {"limit": 1})
                 permissions.append(f"{vi} / {en}: ✓")
-            except PermissionDenied:
+            except (PermissionDenied, NotSupported):
                 permissions.append(f"{vi} / {en}: ✗")
                 warnings_vi.append(f"Thiếu quyền “{vi}”: trong Sapo → Ứng dụng riêng, chọn “Đọc và ghi”.")
                 warnings_en.append(f"Missing the “{en}” permission: in Sapo → Private apps, set "
@@ -162,7 +200,7 @@ class SapoConnector:
         branches: tuple = ()
         try:
             branches = tuple(mapping.branch_from_sapo(row) for row in await self.active_locations())
-        except PermissionDenied:
+        except (PermissionDenied, NotSupported):
             pass
         return ConnectionInfo(shop_name=shop_name, branches=branches, permissions=tuple(permissions),
                               warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en))
@@ -350,6 +388,12 @@ class SapoConnector:
         return None
 
     async def _find_product(self, record: Product) -> Product | None:
+        row = await self._product_row(record)
+        if row is None:
+            return None
+        return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
+
+    async def _product_row(self, record: Product) -> dict | None:
         for attribute in ("sku", "barcode"):
             for value in dict.fromkeys(getattr(v, attribute) for v in record.variants):
                 if not value:
@@ -358,7 +402,7 @@ class SapoConnector:
                         ).get("products") or []
                 for row in rows:   # the search is fuzzy: compare exactly here
                     if any(text(v.get(attribute)) == value for v in row.get("variants") or []):
-                        return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
+                        return row
         return None
 
     async def _collects_of(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -367,6 +411,10 @@ class SapoConnector:
         return {str(row["id"]): [str(c["collection_id"]) for c in collects]}
 
     async def _find_customer(self, record: Customer) -> Customer | None:
+        row = await self._customer_row(record)
+        return mapping.customer_from_sapo(row) if row is not None else None
+
+    async def _customer_row(self, record: Customer) -> dict | None:
         wanted = mapping.phone_digits(record.phone)
         if wanted:
             rows = (await self._get("/admin/customers.json",
@@ -374,25 +422,31 @@ class SapoConnector:
                     ).get("customers") or []
             for row in rows:   # Sapo stores +84… and 0…, and its search is a substring match
                 if mapping.phone_digits(row.get("phone")) == wanted:
-                    return mapping.customer_from_sapo(row)
+                    return row
         if record.email:
             rows = (await self._get("/admin/customers.json", {"query": record.email, "limit": LIMIT})
                     ).get("customers") or []
             for row in rows:
                 if text(row.get("email")).casefold() == record.email.casefold():
-                    return mapping.customer_from_sapo(row)
+                    return row
         return None
 
     async def _find_order(self, app_key: str) -> Order | None:
+        row = await self._order_row(app_key)
+        return mapping.order_from_sapo(row) if row is not None else None
+
+    async def _order_row(self, app_key: str) -> dict | None:
         """A Sapo order ShopSync created for this App order: found by the exact tag (`tags=`
         is ignored by Sapo, `tag=` works), confirmed by the note attribute."""
+        if not app_key:
+            return None
         for status in ORDER_STATUSES:
             rows = (await self._get("/admin/orders.json", {"status": status,
                                                            "tag": mapping.app_order_tag(app_key),
                                                            "limit": LIMIT})).get("orders") or []
             for row in rows:
                 if mapping.app_order_key(row) == app_key:
-                    return mapping.order_from_sapo(row)
+                    return row
         return None
 
     # -- writing ----------------------------------------------------------------------------
@@ -412,16 +466,18 @@ class SapoConnector:
         if entity is Entity.PRODUCT and isinstance(record, Product):
             return await self._create_product(record)
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
-            data = await self._send("POST", "/admin/customers.json",
-                                    {"customer": mapping.customer_to_sapo(record)})
-            created = mapping.customer_from_sapo(data["customer"])
+            lookup = (lambda: self._customer_row(record)) if (record.phone or record.email) else None
+            row, _ = await self._post_create("/admin/customers.json", "customer",
+                                          {"customer": mapping.customer_to_sapo(record)}, lookup)
+            created = mapping.customer_from_sapo(row)
             return PushOutcome(record.key, created.key, created)
         if entity is Entity.ORDER and isinstance(record, Order):
             record = await self._with_variant_ids(record)
             body = mapping.order_to_sapo(record, inventory_behaviour=str(
                 self.options.get("inventory_behaviour") or "decrement_obeying_policy"))
-            data = await self._send("POST", "/admin/orders.json", {"order": body})
-            created = mapping.order_from_sapo(data["order"])
+            row, _ = await self._post_create("/admin/orders.json", "order", {"order": body},
+                                          lambda: self._order_row(record.key))
+            created = mapping.order_from_sapo(row)
             return PushOutcome(record.key, created.key, created)
         raise NotSupported("ShopSync không tạo mục này trên Sapo (chỉ lấy từ Sapo về).",
                            "ShopSync does not create this on Sapo (it only comes from Sapo).",
@@ -459,17 +515,28 @@ class SapoConnector:
         single = await self._single_branch()
         body = mapping.product_to_sapo(record, published_on=mapping.sapo_time(self._now()),
                                        initial_stock_branch=single)
-        created = (await self._send("POST", "/admin/products.json", {"product": body}))["product"]
+        has_key = any(v.sku or v.barcode for v in record.variants)
+        created, found = await self._post_create("/admin/products.json", "product", {"product": body},
+                                          (lambda: self._product_row(record)) if has_key else None)
         pos_key = str(created["id"])
         category = record.category_keys[0]
         stock: dict[str, tuple[StockLevel, ...]] | None = None
         try:
-            await self._send("POST", "/admin/collects.json",
-                             {"collect": {"product_id": created["id"], "collection_id": int(category)}})
+            already = (await self._collects_of(created))[pos_key] if found else []
+            if category not in already:
+                await self._send("POST", "/admin/collects.json", {"collect": {
+                    "product_id": created["id"], "collection_id": int(category)}})
             if single is None:
                 stock = await self._set_initial_stock(record, created)
-        except (InvalidData, NotFound) as error:
-            # The product exists on Sapo now: report its id so it is linked, never re-created.
+        except (InvalidData, NotFound, TransientError) as error:
+            # The product exists on Sapo now: its id is reported with the error so the owner
+            # knows it is there (the engine's SKU look-up links it next time, never a copy).
+            error = InvalidData(
+                f"Sản phẩm đã được tạo trên Sapo nhưng chưa gán được danh mục/tồn kho: "
+                f"{error.message_vi} Hãy kiểm tra sản phẩm này trong Sapo.",
+                f"The product was created on Sapo but its category/stock could not be set: "
+                f"{error.message_en} Check this product in Sapo.", rule=error.rule,
+                detail=error.detail, status=error.status)
             return PushOutcome(record.key, pos_key,
                                mapping.product_from_sapo(created, (), stock, single), error)
         return PushOutcome(record.key, pos_key,

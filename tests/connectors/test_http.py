@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from connectors.base import AuthError, InvalidData, NotFound, RateLimited, TransientError
-from connectors.http import LeakyBucket, PosHttp, Redactor, RetryPolicy, SlidingWindow
+from connectors.http import LeakyBucket, NoLimit, PosHttp, Redactor, RetryPolicy, SlidingWindow
 
 
 class FakeTime:
@@ -79,6 +79,7 @@ def test_com08_no_request_is_sent_during_a_platform_lock():
 
 
 def _client(handler, t: FakeTime, **kwargs) -> PosHttp:
+    kwargs.setdefault("limiter", NoLimit(clock=t.clock, sleep=t.sleep))
     return PosHttp("https://pos.example", transport=httpx.MockTransport(handler),
                    sleep=t.sleep, seed=1, **kwargs)
 
@@ -198,3 +199,5 @@ def test_com08_throttle_storm_gives_up_after_the_policy_limit_with_a_clear_error
         run(go())
     assert client.request_count == 4
     assert "chờ" in caught.value.message_vi
+    # Each throttled answer without Retry-After waits longer: 2 + 4 + 6 s before giving up.
+    assert t.now - 1000.0 == pytest.approx(12.0)

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +198,81 @@ def test_sapo07_com01_product_deleted_in_sapo_is_flagged_not_deleted(shop):
     [flag] = shop.items(action="deleted_on_pos")
     assert flag.app_id == app_id and flag.rule in ("COM-01", "SAPO-07")
     assert shop.catalog.get(Entity.PRODUCT, app_id) is not None
+
+
+# -- through the command line ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _shopsync_in_process(home, store, keyring, *argv, env=None):
+    from app.cli import main
+    from app.store.models import database_proxy
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--home", str(home.home), *argv], secrets=keyring, out=out, err=err,
+                environ=env or {}, stdin_is_tty=False)
+    database_proxy.initialize(store)       # the command bound the models to its own connection
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.slow
+def test_b01_shopsync_syncs_a_sapo_shop_served_by_shopsync_sandbox_serve(home, store, catalog):
+    """`shopsync sandbox serve --platform sapo` in its own process, real HTTP on 127.0.0.1,
+    and `shopsync profile add` + `shopsync sync` against it (SAPO-11 fields, B-01)."""
+    from app.secrets import MemoryKeyring, SecretStore
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SHOPSYNC_KEYRING="memory")
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home.home), "--lang",
+                               "en", "sandbox", "serve", "--platform", "sapo", "--products", "30"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        settings = []
+        while len(settings) < 3:
+            line = server.stdout.readline()
+            assert line, server.stderr.read()
+            if line.startswith("--set "):
+                settings.append(line.split()[1])
+        keyring = SecretStore(backend=MemoryKeyring())
+        args = [part for setting in settings for part in ("--set", setting)]
+        code, out, err = _shopsync_in_process(
+            home, store, keyring, "profile", "add", "Sapo mẫu", "--platform", "sapo", *args,
+            env={"SHOPSYNC_SECRET_API_SECRET": SAPO.sandbox_secrets["api_secret"]})
+        assert code == 0, err
+        code, out, err = _shopsync_in_process(home, store, keyring, "sync", "Sapo mẫu", "--json")
+        assert code == 0, err + out
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert lines[-1]["status"] == "done"
+        assert catalog.count(Entity.PRODUCT) == 30 and catalog.count(Entity.BRANCH) == 2
+        assert SAPO.sandbox_secrets["api_secret"] not in out + err           # COM-07
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.mark.slow
+def test_b01_sample_shop_profile_syncs_in_a_shopsync_subprocess(home):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SHOPSYNC_KEYRING="memory")
+
+    def shopsync(*argv):
+        return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home.home), *argv],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    added = shopsync("profile", "add", "Mẫu", "--platform", "sapo", "--set", "sandbox=on")
+    assert added.returncode == 0, added.stderr
+    synced = shopsync("sync", "Mẫu", "--json")
+    assert synced.returncode == 0, synced.stderr + synced.stdout
+    events = [json.loads(line) for line in synced.stdout.splitlines() if line.startswith("{")]
+    assert events[-1]["status"] == "done"
+    assert any(e.get("entity") == "product" and e.get("outcome") == "ok" for e in events)
+
+
+def test_sapo08_applies_to_creates_only_an_app_edit_of_a_product_in_two_sapo_groups_is_pushed(shop):
+    shop.sandbox.collects.append((9_999_001, 100_004, 1_001 + 5, "2026-11-01T00:00:00Z"))
+    shop.sync()
+    app_id = shop.app_id(Entity.PRODUCT, 100_004)
+    current = shop.catalog.get(Entity.PRODUCT, app_id)
+    assert len(current.category_keys) == 2
+    shop.catalog.put(Entity.PRODUCT, dataclasses.replace(current, name="Tên mới từ App"))
+    shop.sync([Entity.PRODUCT])
+    assert not shop.items(app_id=app_id, action="blocked")
+    assert shop.sandbox.product(100_004)["name"] == "Tên mới từ App"
+    assert sum(1 for c in shop.sandbox.collects if c[1] == 100_004) == 2

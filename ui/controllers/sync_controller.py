@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.1
 FLUSH_ITEMS = 500
+GIL_SWITCH_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ class SyncWorker(QThread):
                 self.finished_run.emit(event)
 
     def run(self) -> None:
+        # The worker is CPU-bound Python between requests; a shorter GIL switch interval lets
+        # the window's thread take the GIL back within ~2 ms instead of 5 (default) when it
+        # has an event to handle. Restored when the run ends.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, GIL_SWITCH_SECONDS))
         try:
             asyncio.run(self._main())
         except BaseException as exc:  # noqa: BLE001 - reported to the window, never lost
@@ -113,6 +120,7 @@ class SyncWorker(QThread):
             self._outbox.flush()
             self.crashed.emit(exc)
         finally:
+            sys.setswitchinterval(switch_interval)
             self._outbox.flush()
             try:
                 self.services.db.close()        # this thread's connection only

@@ -16,8 +16,8 @@ class CaveatNote(QFrame):
         self.setObjectName("caveatNoteWarning" if warning else "caveatNote")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 6)
-        layout.setSpacing(2)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(0)
         self.title_label = QLabel(f"<b>{'⚠' if warning else 'ℹ'} {title}</b> "
                                   f"<span style='color:#777'>({rule})</span>")
         self.title_label.setTextFormat(Qt.TextFormat.RichText)

@@ -101,7 +101,12 @@ class ConnectionPage(QWizardPage):
         steps_scroll.setWidgetResizable(True)
         steps_scroll.setFrameShape(QFrame.Shape.NoFrame)
         steps_scroll.setWidget(self.steps_box)
-        outer.addWidget(scroll, 3)
+        # The test button and its answer stay in view below the scrolling form.
+        left_column = QVBoxLayout()
+        left_column.addWidget(scroll, 1)
+        self.test_holder = QVBoxLayout()
+        left_column.addLayout(self.test_holder)
+        outer.addLayout(left_column, 3)
         outer.addWidget(steps_scroll, 2)
         self.test_panel = None
 
@@ -126,6 +131,7 @@ class ConnectionPage(QWizardPage):
         self._built_for = key
         self._clear(self.form_layout)
         self._clear(self.steps_layout)
+        self._clear(self.test_holder)
         self.editors = {}
         if self.state.sample:
             note = QLabel(tr("wizard.connection.sample_note"))
@@ -144,6 +150,7 @@ class ConnectionPage(QWizardPage):
         form.addRow(tr("wizard.connection.profile_name"), self.name_edit)
         form.addRow("", self.name_error)
         defaults_fields, defaults_secrets = self.services.initial_values(self.state, platform)
+        shown: set[str] = set()
         for spec in platform.credential_fields:
             if self.services.is_branch_field(spec):
                 continue          # picked from the connection test's list on the next page
@@ -160,16 +167,19 @@ class ConnectionPage(QWizardPage):
             box.addWidget(editor.help)
             form.addRow(label, box)
             for rule in spec.caveats:
-                form.addRow("", caveat_note(rule))
+                if rule not in shown:           # one box per rule, at its first field
+                    shown.add(rule)
+                    form.addRow("", caveat_note(rule))
         self.form_layout.addLayout(form)
         for rule in platform.caveats:
-            if rule != "NH-12" or platform.deprecated:
+            if rule not in shown and (rule != "NH-12" or platform.deprecated):
+                shown.add(rule)
                 self.form_layout.addWidget(caveat_note(rule))
         if not self.services.uses_browser_login(platform):
             self.test_panel = ConnectionTestPanel(self.state, self.services, self.jobs,
                                                   self.collect)
             self.test_panel.tested.connect(lambda _ok: self.completeChanged.emit())
-            self.form_layout.addWidget(self.test_panel)
+            self.test_holder.addWidget(self.test_panel)
         else:
             self.test_panel = None
         self.form_layout.addStretch(1)

@@ -9,7 +9,7 @@ import pytest
 
 from app.domain import (Customer, Entity, Order, OrderLine, OrderStatus, Product, StockLevel,
                         Variant, fingerprint)
-from connectors.base import NotFound
+from connectors.base import NotFound, TransientError
 from connectors.sapo.sandbox import sapo_sandbox
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run
 
@@ -214,3 +214,56 @@ def test_com01_a_deletion_during_the_id_scan_never_hides_a_live_product():
     keys = run(sapo.list_keys(Entity.PRODUCT))
     assert keys == {str(pid) for pid in sandbox.product_ids}
     assert len(keys) == 599
+
+
+def _losing_first_answer(sandbox, path: str, fault: str):
+    """The sandbox does the write, then the answer is lost on the way back (once)."""
+    lost = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = sandbox.handle(request)
+        if request.method == "POST" and request.url.path == path and not lost:
+            lost.append(request)
+            if fault == "timeout":
+                raise httpx.ReadTimeout("answer lost", request=request)
+            return httpx.Response(200, content=b'{"product": {"id": 1', request=request)
+        return answer
+    return httpx.MockTransport(handle), lost
+
+
+@pytest.mark.parametrize("fault", ["timeout", "cut-off body"])
+def test_com02_lost_answer_to_a_product_create_is_looked_up_never_sent_twice(fault):
+    clock = FakeClock()
+    sandbox = sapo_sandbox(seed=4, products=10, clock=clock, location_count=1)
+    transport, lost = _losing_first_answer(sandbox, "/admin/products.json", fault)
+    sapo = build_connector(transport, clock=clock)
+    outcome = run(sapo.create(Entity.PRODUCT, [new_product(variants=(
+        Variant("v", sku="LOST-1", price=Decimal(10000)),))]))[0]
+    assert lost and outcome.error is None
+    assert sandbox.count("POST", "/admin/products.json") == 1
+    created = [p for p in sandbox.products.values() if p["variants"][0]["sku"] == "LOST-1"]
+    assert len(created) == 1 and outcome.pos_key == str(created[0]["id"])
+    assert any(c[1] == created[0]["id"] for c in sandbox.collects)     # category set once found
+
+
+def test_com02_lost_answer_without_any_sku_stops_instead_of_risking_a_copy():
+    clock = FakeClock()
+    sandbox = sapo_sandbox(seed=4, products=10, clock=clock, location_count=1)
+    transport, _ = _losing_first_answer(sandbox, "/admin/products.json", "timeout")
+    sapo = build_connector(transport, clock=clock)
+    with pytest.raises(TransientError):
+        run(sapo.create(Entity.PRODUCT, [new_product(variants=(Variant("v", price=Decimal(1)),))]))
+    assert sandbox.count("POST", "/admin/products.json") == 1
+
+
+def test_com09_lost_answer_to_an_order_create_is_found_by_its_app_order_tag():
+    clock = FakeClock()
+    sandbox = sapo_sandbox(seed=4, products=10, clock=clock)
+    transport, lost = _losing_first_answer(sandbox, "/admin/orders.json", "timeout")
+    sapo = build_connector(transport, clock=clock)
+    order = Order("app-o-77", lines=(OrderLine("", "Bánh flan", Decimal(2), Decimal(15000)),))
+    outcome = run(sapo.create(Entity.ORDER, [order]))[0]
+    assert lost and outcome.error is None
+    assert sandbox.count("POST", "/admin/orders.json") == 1
+    assert sandbox.orders[int(outcome.pos_key)]["note_attributes"] == [
+        {"name": "app_order_id", "value": "app-o-77"}]

@@ -1,0 +1,102 @@
+"""Incremental sync: k products changed on the POS among N (k = 0, 10, 1,000): requests made
+and seconds spent by the next run, through the real engine.
+
+The first full sync is not timed. Then the POS clock moves on an hour, k products are edited
+on the POS, and the next (incremental) sync is measured: wall seconds (ShopSync's own work),
+paced seconds (what the platform's rate limit adds, on a virtual clock) and requests; the
+items it updated must be exactly k. Fixed seed 1.
+
+    PYTHONPATH=. python bench/bench_incremental.py [--n 100000] [--platforms sapo,...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SHOPSYNC_KEYRING", "memory")
+
+from app.config import get_paths  # noqa: E402
+from app.domain import Entity  # noqa: E402
+from app.store.catalog import Catalog  # noqa: E402
+from app.store.connection import open_store  # noqa: E402
+from bench.machine import machine  # noqa: E402
+from tests.reliability.harness import Shop  # noqa: E402
+
+KS = (0, 10, 1000)
+
+
+def edit(shop: Shop, k: int, round_: int) -> None:
+    """Change the name of k products on the POS (distinct products, deterministic)."""
+    box = shop.sandbox
+    if shop.platform_key == "sapo":
+        from connectors.sapo import sample_shop
+        for i in range(k):
+            box.edit_product(sample_shop.PRODUCT_BASE + i * 7 % box.product_count,
+                             name=f"Đổi tên lần {round_} – {i}")
+    elif shop.platform_key.startswith("kiotviet"):
+        ids = sorted(r for r, row in box.tables["products"].items()
+                     if not row.get("masterProductId") and not row.get("masterUnitId"))
+        for i in range(k):
+            box.touch("products", ids[i * 7 % len(ids)], name=f"Đổi tên lần {round_} – {i}")
+    else:
+        ids = sorted(p for p, row in box.product_rows.items() if row["parentId"] <= 0)
+        for i in range(k):
+            box.edit_product(ids[i * 7 % len(ids)], name=f"Đổi tên lần {round_} – {i}")
+
+
+def bench(platform_key: str, n: int) -> list[dict]:
+    home = get_paths(Path(tempfile.mkdtemp(prefix="bench-incr-")))
+    db = open_store(home)
+    shop = Shop(Catalog(db), platform_key, seed=1, products=n, rate_limits=True)
+    started = time.perf_counter()
+    first = shop.sync()
+    first_seconds = time.perf_counter() - started
+    rows = []
+    for round_, k in enumerate(KS, start=1):
+        shop.clock.now += 3600
+        edit(shop, k, round_)
+        shop.events.clear()
+        paced_from, requests_from = shop.clock.now, shop.requests_sent
+        seen = len(shop.sandbox.requests)
+        started = time.perf_counter()
+        finished = shop.sync()
+        seconds = time.perf_counter() - started
+        updated = len(shop.items(entity="product", action="update"))
+        rows.append({"platform": platform_key, "n": n, "k": k, "status": finished.status,
+                     "requests": shop.requests_sent - requests_from,
+                     "seconds": round(seconds, 2),
+                     "paced_seconds": round(shop.clock.now - paced_from, 1),
+                     "products_updated": updated,
+                     "first_sync_seconds": round(first_seconds, 1),
+                     "first_sync_requests": first.request_count,
+                     "by_path": dict(Counter(
+                         f"{r.method} {r.url.path}" for r in shop.sandbox.requests[seen:]))})
+    db.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--platforms", default="sapo,kiotviet-fnb,nhanh-v3")
+    args = parser.parse_args()
+    rows = [row for key in args.platforms.split(",") for row in bench(key, args.n)]
+    print(f"{'platform':14} {'N':>7} {'k':>5} {'requests':>8} {'s':>7} {'paced s':>8} "
+          f"{'updated':>7} status")
+    for r in rows:
+        print(f"{r['platform']:14} {r['n']:>7} {r['k']:>5} {r['requests']:>8} {r['seconds']:>7} "
+              f"{r['paced_seconds']:>8} {r['products_updated']:>7} {r['status']}")
+    print(json.dumps({"bench": "incremental", "machine": machine(), "results": rows},
+                     ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

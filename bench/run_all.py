@@ -1,0 +1,182 @@
+"""Run every benchmark (or reuse their saved JSON lines) and write docs/performance.md.
+
+Each bench prints a table and ONE JSON line; that line is saved to bench/results/<name>.json
+and the document is generated from those files only, so every figure in it was produced by a
+script in this folder on the machine it names.
+
+    PYTHONPATH=. python bench/run_all.py                 # full sizes (long: 100k products)
+    PYTHONPATH=. python bench/run_all.py --quick         # the reduced sizes (minutes)
+    PYTHONPATH=. python bench/run_all.py --docs-only     # regenerate the doc from results/
+    PYTHONPATH=. python bench/run_all.py --only engine   # one bench
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = BENCH / "results"
+DOC = ROOT / "docs" / "performance.md"
+
+from bench.machine import describe  # noqa: E402
+
+FULL = {"engine": ["--sizes", "10000,100000"], "rate_limits": [],
+        "incremental": ["--n", "100000"], "ui": ["--products", "100000"]}
+QUICK = {"engine": ["--sizes", "10000"], "rate_limits": [],
+         "incremental": ["--n", "10000"], "ui": ["--products", "3000"]}
+
+
+def run(name: str, args: list[str], tag: str = "") -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
+           "SHOPSYNC_KEYRING": "memory"}
+    done = subprocess.run([sys.executable, str(BENCH / f"bench_{name}.py"), *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    sys.stdout.write(done.stdout)
+    line = next((l for l in reversed(done.stdout.splitlines()) if l.startswith("{")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"bench_{name} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(line)
+    result["args"] = args
+    result["ran_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}{'-' + tag if tag else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+    return result
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("pass" if ok else "**fail**")
+
+
+def engine_rows(r: dict) -> list[list[str]]:
+    rows = []
+    for item in r["results"]:
+        if "seconds" not in item or "products" not in item:
+            rows.append([f"first pull {item['platform']} N={item['requested']}",
+                         item["status"], "", "", ""])
+            continue
+        rows.append([f"first pull, {item['platform']}, {item['products']:,} products / "
+                     f"{item['variants']:,} variants (engine + store, limits off)",
+                     f"{item['seconds']} s · {item['items_per_s']} items/s · peak "
+                     f"{item['peak_rss_mb']} MB · {item['kib_per_product']} KiB/product",
+                     "100k < 30 s, < 500 MB", "", r["machine_text"]])
+    for key, v in r["verdicts"].items():
+        rows.append([f"{key}: 100,000 products (goal)",
+                     f"measured at N={v['measured_at']:,}; linear projection to 100k: "
+                     f"{v['projected_100k_seconds']:.0f} s" if v["measured_at"] else "no run",
+                     "< 30 s", verdict(v["seconds_ok"]) if v["seconds_ok"] is not None else
+                     ("**fail** (projected)" if v["projected_100k_seconds"]
+                      and v["projected_100k_seconds"] >= 30 else "n/a"),
+                     r["machine_text"]])
+        rows.append([f"{key}: memory flat as N grows", "per-product KiB at small vs large N",
+                     "no growth", verdict(v["memory_flat"]), r["machine_text"]])
+        rows.append([f"{key}: peak memory at 100k", "", "< 500 MB", verdict(v["memory_ok"]),
+                     r["machine_text"]])
+    return rows
+
+
+def rate_rows(r: dict) -> list[list[str]]:
+    rows = []
+    for item in r["results"]:
+        v = dict(r["verdicts"][item["case"]])
+        if not item["min_seconds"]:        # the limit asks for no wait: a ratio means nothing
+            v["time_ok"] = None
+            item["time_ratio"] = (f"n/a (limit needs no wait; connector spread minimum "
+                                  f"{item.get('spread_min_seconds', 0)} s)")
+        rows.append([f"{item['platform']}: {item['work']} — time ÷ limit's minimum",
+                     f"{item['seconds']} s ÷ {item['min_seconds']} s = {item['time_ratio']}",
+                     "≤ 1.1", verdict(v["time_ok"]), r["machine_text"]])
+        rows.append([f"{item['platform']}: {item['work']} — requests ÷ fewest possible",
+                     f"{item['requests']} ÷ {item['min_requests']} = {item['request_ratio']} "
+                     f"({', '.join(f'{k}×{n}' for k, n in item['by_path'].items())})",
+                     "1.0", verdict(v["requests_ok"]), r["machine_text"]])
+    return rows
+
+
+def incremental_rows(r: dict) -> list[list[str]]:
+    return [[f"{i['platform']}: incremental run, k={i['k']:,} changed of {i['n']:,}",
+             f"{i['requests']} requests · {i['seconds']} s own work · {i['paced_seconds']} s "
+             f"pacing · {i['products_updated']} products updated",
+             "requests ∝ k", "reported", r["machine_text"]] for i in r["results"]]
+
+
+def ui_rows(r: dict) -> list[list[str]]:
+    s, c, v = r["stalls"], r["cold_start"], r["verdicts"]
+    return [[f"main-thread stalls during a {s['products']:,}-product sync in the window "
+             f"({s['platform']}, {s['sync_seconds']} s, {s['gaps_measured']:,} ticks)",
+             f"p99 {s['p99_stall_ms']} ms · longest {s['longest_stall_ms']} ms",
+             "p99 < 50 ms", verdict(v["p99_ok"]), r["machine_text"]],
+            ["cold start to first window shown",
+             f"median {c.get('median_s')} s (max {c.get('max_s')} s, {c.get('runs')} runs, "
+             f"{c.get('first_window')})", "< 3 s", verdict(v["cold_start_ok"]),
+             r["machine_text"]]]
+
+
+def write_doc(results: dict[str, dict]) -> None:
+    lines = ["# Performance", "",
+             "Generated by `bench/run_all.py` from the JSON lines the benchmarks in `bench/` "
+             "printed (saved in `bench/results/`). Every figure names the machine it ran on. "
+             "Do not edit by hand; re-run the script.", ""]
+    makers = {"engine": engine_rows, "rate_limits": rate_rows,
+              "incremental": incremental_rows, "ui": ui_rows}
+    titles = {"engine": "Full first pull through the engine (`bench_engine.py`)",
+              "rate_limits": "Rate limits on the real clock (`bench_rate_limits.py`)",
+              "incremental": "Incremental runs (`bench_incremental.py`)",
+              "ui": "Window responsiveness and cold start (`bench_ui.py`)"}
+    for name in ("engine", "rate_limits", "incremental", "ui"):
+        if name not in results:
+            continue
+        result = results[name]
+        result["machine_text"] = describe(result["machine"])
+        lines += [f"## {titles[name]}", "",
+                  f"Ran {result.get('ran_at', '?')} with `{' '.join(result.get('args', []))}`.",
+                  "", "| What was measured | Figure | Goal | Result | Machine |",
+                  "|---|---|---|---|---|"]
+        for row in makers[name](result):
+            lines.append("| " + " | ".join(str(cell).replace("|", "/") for cell in row) + " |")
+        lines.append("")
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--docs-only", action="store_true")
+    parser.add_argument("--only", default="engine,rate_limits,incremental,ui")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    if not args.docs_only:
+        for name in args.only.split(","):
+            run(name, plan[name])
+    write_doc(load_results())
+
+
+def load_results() -> dict[str, dict]:
+    """bench/results/<bench>.json, plus <bench>-<tag>.json parts (e.g. engine-100k.json run
+    separately) merged into it; engine verdicts are recomputed over all its rows."""
+    results: dict[str, dict] = {}
+    for path in sorted(RESULTS.glob("*.json")):
+        name = path.stem.split("-")[0]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if name in results and "results" in data:
+            results[name]["results"] = results[name]["results"] + data["results"]
+            results[name]["args"] = results[name].get("args", []) + ["+"] + data.get("args", [])
+        else:
+            results[name] = data
+    if "engine" in results:
+        from bench.bench_engine import judge
+        results["engine"]["verdicts"] = judge(results["engine"]["results"])
+    return results
+
+
+if __name__ == "__main__":
+    main()
