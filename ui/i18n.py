@@ -168,7 +168,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.rule": ("Quy tắc {rule}", "Rule {rule}"),
     "common.all": ("Tất cả", "All"),
     "common.error_title": ("Có lỗi", "Something went wrong"),
-    "common.locked": ("🔒 Đã khoá", "🔒 Locked"),
+    "common.locked": ("Đã khoá", "Locked"),
 
     # -- wizard ------------------------------------------------------------------------------
     "wizard.title": ("Kết nối phần mềm bán hàng", "Connect your POS"),
@@ -353,7 +353,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conflicts.keep_pos": ("Giữ bản &POS", "Keep &POS"),
     "conflicts.skip": ("&Bỏ qua", "&Skip"),
     "conflicts.export": ("&Xuất CSV…", "&Export CSV…"),
-    "conflicts.none": ("Không có xung đột nào. 👍", "No conflicts. 👍"),
+    "conflicts.none": ("Không có xung đột nào.", "No conflicts."),
     "conflicts.field": ("Trường", "Field"),
     "conflicts.app": ("App", "App"),
     "conflicts.pos": ("POS", "POS"),

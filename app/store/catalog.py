@@ -126,6 +126,54 @@ class CatalogRow:
     updated_at: datetime
 
 
+def serialise(record: Record) -> str:
+    """The stored JSON of a record (what `get` reads back)."""
+    return json.dumps(to_plain(record), ensure_ascii=False, sort_keys=True)
+
+
+class IdAllocator:
+    """Hands out the next App ids of one entity inside the caller's transaction: the sequence
+    is read once and written once (`save`), existing ids are skipped a chunk at a time."""
+
+    CHUNK = 100
+
+    def __init__(self, db: pw.Database, entity: Entity) -> None:
+        self.db, self.entity = db, entity
+        self.prefix = ID_PREFIX[entity]
+        self.last: int | None = None
+        self.ready: list[tuple[int, str]] = []
+
+    def next(self) -> str:
+        if not self.ready:
+            self._refill()
+        number, candidate = self.ready.pop(0)
+        self.last = number
+        return candidate
+
+    def _refill(self) -> None:
+        if self.last is None:
+            IdSequence.insert(entity=self.entity.value, last=0).on_conflict_ignore().execute()
+            self.last = IdSequence.get_by_id(self.entity.value).last
+        number = self.last
+        while not self.ready:
+            candidates = [(n, f"{self.prefix}{n:06d}")
+                          for n in range(number + 1, number + 1 + self.CHUNK)]
+            number += self.CHUNK
+            # An id may exist already if it was given explicitly (import, older data).
+            marks = ", ".join("?" * len(candidates))
+            taken = {row[0] for row in self.db.execute_sql(
+                f"SELECT app_id FROM catalog_item WHERE entity = ? AND app_id IN ({marks})",
+                [self.entity.value, *(c for _, c in candidates)])}
+            self.ready = [(n, c) for n, c in candidates if c not in taken]
+
+    def save(self) -> None:
+        """Record the last id handed out (ids taken but never used stay free)."""
+        if self.last is not None:
+            IdSequence.update(last=self.last).where(
+                (IdSequence.entity == self.entity.value)
+                & (IdSequence.last < self.last)).execute()
+
+
 class Catalog:
     """The App catalog over one database (bound through `database_proxy`)."""
 
@@ -215,23 +263,61 @@ class Catalog:
                 yield from_plain(entity, json.loads(data))
             last_id = chunk[-1][0]
 
+    def iter_raw(self, entity: Entity) -> Iterator[tuple[str, str, str]]:
+        """(app_id, origin, stored JSON) of every record of `entity`, in short chunks, so a
+        caller that needs only some of them parses only those (see `parse`)."""
+        entity = Entity(entity)
+        last_id = 0
+        while True:
+            chunk = self.db.execute_sql(
+                "SELECT id, app_id, origin, data FROM catalog_item WHERE entity = ? AND id > ? "
+                "ORDER BY id LIMIT ?", (entity.value, last_id, self.STREAM_CHUNK)).fetchall()
+            if not chunk:
+                return
+            for _, app_id, origin, data in chunk:
+                yield app_id, origin, data
+            last_id = chunk[-1][0]
+
+    @staticmethod
+    def parse(entity: Entity, data: str) -> Record:
+        return from_plain(Entity(entity), json.loads(data))
+
+    def find_many(self, entity: Entity, pairs: Iterable[tuple[str, str]]
+                  ) -> dict[tuple[str, str], list[str]]:
+        """`find` for many (kind, stored value) pairs at once: pair → App ids, in id order
+        (pairs with no record are absent). Values must already be in `match_value` form."""
+        entity = Entity(entity)
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in dict.fromkeys(p for p in pairs if p[1]):
+            by_kind.setdefault(kind, []).append(value)
+        found: dict[tuple[str, str], list[str]] = {}
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), self.STREAM_CHUNK):
+                chunk = values[start:start + self.STREAM_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = self.db.execute_sql(
+                    "SELECT DISTINCT k.value, i.app_id FROM catalog_key k "
+                    "JOIN catalog_item i ON i.id = k.item_id WHERE k.entity = ? AND k.kind = ? "
+                    f"AND k.value IN ({marks}) ORDER BY i.app_id",
+                    [entity.value, kind, *chunk]).fetchall()
+                for value, app_id in rows:
+                    found.setdefault((kind, value), []).append(app_id)
+        return found
+
     # -- writing ------------------------------------------------------------------------------
 
     def new_id(self, entity: Entity) -> str:
         """Next App id of `entity` ("P000123"); never reused, even after a delete."""
-        entity = Entity(entity)
-        prefix = ID_PREFIX[entity]
         with self.db.atomic():
-            IdSequence.insert(entity=entity.value, last=0).on_conflict_ignore().execute()
-            while True:
-                IdSequence.update(last=IdSequence.last + 1).where(
-                    IdSequence.entity == entity.value).execute()
-                number = IdSequence.get_by_id(entity.value).last
-                candidate = f"{prefix}{number:06d}"
-                # An id may exist already if it was given explicitly (import, older data).
-                if not CatalogItem.select().where((CatalogItem.entity == entity.value)
-                                                  & (CatalogItem.app_id == candidate)).exists():
-                    return candidate
+            ids = self.id_allocator(entity)
+            found = ids.next()
+            ids.save()
+            return found
+
+    def id_allocator(self, entity: Entity) -> "IdAllocator":
+        """New App ids handed out one by one without a query each (a page of a first pull
+        needs a hundred). Use inside a transaction and call `save()` before it commits."""
+        return IdAllocator(self.db, Entity(entity))
 
     def put(self, entity: Entity, record: Record, origin: str = "app") -> Record:
         """Insert or replace the record with App id `record.key` (a new id when empty).
@@ -249,57 +335,70 @@ class Catalog:
         kind = RECORD_TYPES[entity]
         stored: list[Record] = []
         with self.db.atomic():
-            batch: list[Record] = []
+            ids: IdAllocator | None = None
+            batch: list[tuple[Record, str, str]] = []
             for record in records:
                 if not isinstance(record, kind):
                     raise InvalidValue(f"{entity.value}: expected {kind.__name__}, "
                                        f"got {type(record).__name__}")
                 if not text(record.key):
-                    record = dataclasses.replace(record, key=self.new_id(entity))
-                batch.append(record)
+                    ids = ids or self.id_allocator(entity)
+                    record = dataclasses.replace(record, key=ids.next())
+                batch.append((record, origin, serialise(record)))
                 if len(batch) == self.WRITE_CHUNK:
-                    stored.extend(self._write_chunk(entity, batch, origin))
+                    self.write_serialised(entity, batch)
+                    stored.extend(r for r, _, _ in batch)
                     batch = []
-            stored.extend(self._write_chunk(entity, batch, origin))
+            self.write_serialised(entity, batch)
+            stored.extend(r for r, _, _ in batch)
+            if ids is not None:
+                ids.save()
         return stored
 
-    def _write_chunk(self, entity: Entity, records: list[Record], origin: str) -> list[Record]:
+    def write_serialised(self, entity: Entity, rows: list[tuple[Record, str, str]]) -> None:
+        """Upsert (record, origin, JSON from `serialise`) rows that already carry their App
+        ids, with their keys and search text. The sync engine serialises once and stores the
+        same text for undo (B-02). Plain executemany: peewee's per-row SQL building cost more
+        than SQLite itself on a 100k first pull."""
+        entity = Entity(entity)
+        for start in range(0, len(rows), self.WRITE_CHUNK):
+            self._write_chunk(entity, rows[start:start + self.WRITE_CHUNK])
+
+    def _write_chunk(self, entity: Entity, records: list[tuple[Record, str, str]]) -> None:
         if not records:
-            return []
+            return
         # The last spelling wins when a chunk holds the same id twice, as sequential puts would.
-        unique = list({r.key: r for r in records}.values())
+        unique = list({r.key: (r, origin, data) for r, origin, data in records}.values())
         now = now_utc()
         rows, search = [], {}
-        for record in unique:
+        for record, origin, data in unique:
             name, code, status = _columns(record)
-            rows.append({"entity": entity.value, "app_id": record.key, "name": text(name),
-                         "code": text(code), "status": status, "origin": origin,
-                         "data": json.dumps(to_plain(record), ensure_ascii=False,
-                                            sort_keys=True),
-                         "created_at": now, "updated_at": now})
+            rows.append((entity.value, record.key, text(name), text(code), status, origin, data,
+                         now, now))
             search[record.key] = search_text(f"{name} {code} {record.key}")
-        (CatalogItem.insert_many(rows)
-         .on_conflict(conflict_target=[CatalogItem.entity, CatalogItem.app_id],
-                      update={CatalogItem.name: pw.EXCLUDED.name,
-                              CatalogItem.code: pw.EXCLUDED.code,
-                              CatalogItem.status: pw.EXCLUDED.status,
-                              CatalogItem.data: pw.EXCLUDED.data,
-                              CatalogItem.updated_at: pw.EXCLUDED.updated_at})
-         .execute())
-        ids = dict(CatalogItem.select(CatalogItem.app_id, CatalogItem.id)
-                   .where((CatalogItem.entity == entity.value)
-                          & (CatalogItem.app_id.in_(list(search)))).tuples())
-        CatalogKey.delete().where(CatalogKey.item.in_(list(ids.values()))).execute()
-        keys = [{"item": ids[r.key], "entity": entity.value, "kind": k, "value": v}
-                for r in unique for k, v in sorted(natural_keys(entity, r))]
-        for start in range(0, len(keys), self.WRITE_CHUNK):
-            CatalogKey.insert_many(keys[start:start + self.WRITE_CHUNK]).execute()
         cursor = self.db.cursor()
-        cursor.executemany("DELETE FROM catalog_search WHERE rowid = ?",
-                           [(item_id,) for item_id in ids.values()])
+        # One multi-row statement per chunk (executemany would run one statement per row).
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        cursor.execute(
+            'INSERT INTO "catalog_item" (entity, app_id, name, code, status, origin, data, '
+            f"created_at, updated_at) VALUES {values} "
+            "ON CONFLICT (entity, app_id) DO UPDATE SET name = excluded.name, "
+            "code = excluded.code, status = excluded.status, data = excluded.data, "
+            "updated_at = excluded.updated_at", [v for row in rows for v in row])
+        wanted = list(search)
+        marks = ", ".join("?" * len(wanted))
+        ids = dict(self.db.execute_sql(
+            f"SELECT app_id, id FROM catalog_item WHERE entity = ? AND app_id IN ({marks})",
+            [entity.value, *wanted]).fetchall())
+        item_ids = [(item_id,) for item_id in ids.values()]
+        cursor.executemany("DELETE FROM catalog_key WHERE item_id = ?", item_ids)
+        cursor.executemany(
+            "INSERT INTO catalog_key (item_id, entity, kind, value) VALUES (?, ?, ?, ?)",
+            [(ids[r.key], entity.value, k, v) for r, _, _ in unique
+             for k, v in sorted(natural_keys(entity, r))])
+        cursor.executemany("DELETE FROM catalog_search WHERE rowid = ?", item_ids)
         cursor.executemany("INSERT INTO catalog_search (rowid, entity, body) VALUES (?, ?, ?)",
                            [(ids[key], entity.value, body) for key, body in search.items()])
-        return records
 
     def delete(self, entity: Entity, app_id: str) -> bool:
         """Remove a record and its keys; True if it existed."""

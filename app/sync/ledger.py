@@ -111,6 +111,90 @@ class Ledger:
         link.save()
         return link
 
+    # -- whole pages at once (a 100k first pull is not 100k round trips) ----------------------
+    CHUNK = 500
+
+    def links_by_pos(self, entity: Entity, pos_ids: Iterable[str]) -> dict[str, m.Link]:
+        wanted = list(dict.fromkeys(pos_ids))
+        found: dict[str, m.Link] = {}
+        for start in range(0, len(wanted), self.CHUNK):
+            for link in self._links(entity).where(
+                    m.Link.pos_id.in_(wanted[start:start + self.CHUNK])):
+                found[link.pos_id] = link
+        return found
+
+    def linked_app_ids(self, entity: Entity, app_ids: Iterable[str]) -> set[str]:
+        """Those of `app_ids` that already have a link (are not free to match, COM-02)."""
+        wanted = list(dict.fromkeys(app_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[start:start + self.CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.update(row[0] for row in m.database_proxy.execute_sql(
+                f"SELECT app_id FROM link WHERE profile_id = ? AND entity = ? "
+                f"AND app_id IN ({marks})", [self.profile, entity.value, *chunk]))
+        return found
+
+    def app_ids(self, refs: Iterable[tuple[Entity, str]]) -> dict[tuple[Entity, str], str]:
+        """App ids of many (entity, POS id) references at once (unlinked ones are absent)."""
+        by_entity: dict[Entity, list[str]] = {}
+        for entity, pos_id in dict.fromkeys(refs):
+            if pos_id:
+                by_entity.setdefault(entity, []).append(pos_id)
+        found: dict[tuple[Entity, str], str] = {}
+        for entity, pos_ids in by_entity.items():
+            for start in range(0, len(pos_ids), self.CHUNK):
+                chunk = pos_ids[start:start + self.CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for pos_id, app_id in m.database_proxy.execute_sql(
+                        f"SELECT pos_id, app_id FROM link WHERE profile_id = ? AND entity = ? "
+                        f"AND pos_id IN ({marks})", [self.profile, entity.value, *chunk]):
+                    found[(entity, pos_id)] = app_id
+        return found
+
+    def unseen_links(self, entity: Entity, seen: set[str]) -> list[str]:
+        """POS ids of live links of `entity` that are not in `seen` (deleted on the POS)."""
+        rows = m.database_proxy.execute_sql(
+            "SELECT pos_id FROM link WHERE profile_id = ? AND entity = ? "
+            "AND pos_deleted_at IS NULL ORDER BY id", (self.profile, entity.value))
+        return [pos_id for (pos_id,) in rows if pos_id not in seen]
+
+    def write_links(self, new: list[m.Link], changed: Iterable[m.Link]) -> None:
+        """Insert new and update changed links of one page, one statement kind each."""
+        cursor = m.database_proxy.cursor()
+        if new:
+            cursor.executemany(
+                "INSERT INTO link (profile_id, entity, app_id, pos_id, app_fingerprint, "
+                "pos_fingerprint, synced_at, pos_deleted_at, pushed_status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(self.profile, link.entity, link.app_id, link.pos_id, link.app_fingerprint,
+                  link.pos_fingerprint, link.synced_at, link.pos_deleted_at,
+                  link.pushed_status or "") for link in new])
+        rows = [(link.app_id, link.pos_id, link.app_fingerprint, link.pos_fingerprint,
+                 link.synced_at, link.pos_deleted_at, link.pushed_status or "", link.id)
+                for link in changed]
+        if rows:
+            cursor.executemany(
+                "UPDATE link SET app_id = ?, pos_id = ?, app_fingerprint = ?, "
+                "pos_fingerprint = ?, synced_at = ?, pos_deleted_at = ?, pushed_status = ? "
+                "WHERE id = ?", rows)
+
+    def add_results(self, rows: list[tuple]) -> None:
+        """Result rows (run_id, entity, direction, app_id, pos_id, name, action, outcome,
+        rule, message_vi, message_en, at) in one statement."""
+        if rows:
+            m.database_proxy.cursor().executemany(
+                "INSERT INTO item_result (run_id, entity, direction, app_id, pos_id, name, "
+                "action, outcome, rule, message_vi, message_en, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def add_changes(self, rows: list[tuple]) -> None:
+        """Undo rows (run_id, entity, app_id, before JSON, after JSON, at), B-02."""
+        if rows:
+            m.database_proxy.cursor().executemany(
+                "INSERT INTO app_change (run_id, entity, app_id, before, after, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+
     # KeyMap for app.sync.translate
     def app_id(self, entity: Entity, pos_id: str) -> str | None:
         link = self.link_by_pos(entity, pos_id)

@@ -18,13 +18,16 @@ PRECEDENCE = ("sku", "barcode", "phone", "email", "number", "name")
 
 
 def match_in_app(catalog: Any, entity: Entity, record: Record,
-                 is_free: Callable[[str], bool] = lambda app_id: True) -> str | None:
+                 is_free: Callable[[str], bool] = lambda app_id: True,
+                 find: Callable[[str, str], list[str]] | None = None) -> str | None:
     """App id of the catalog record that is the same thing as `record` (already carrying App
-    ids inside), or None. `is_free` rejects App records already linked to another POS record."""
+    ids inside), or None. `is_free` rejects App records already linked to another POS record;
+    `find` (kind, value) → App ids replaces the catalog look-up (a page looks up at once)."""
     keys = sorted(natural_keys(entity, record), key=lambda pair: (PRECEDENCE.index(pair[0]),
                                                                   pair[1]))
+    find = find or (lambda kind, value: catalog.find(entity, kind, value))
     for kind, value in keys:
-        for app_id in catalog.find(entity, kind, value):
+        for app_id in find(kind, value):
             if is_free(app_id):
                 return app_id
     return None

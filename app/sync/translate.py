@@ -25,6 +25,21 @@ class Translation:
     missing: list[tuple[Entity, str]] = dataclasses.field(default_factory=list)
 
 
+def references(record: Record) -> list[tuple[Entity, str]]:
+    """Every (entity, id) a record names, so a whole page's ids can be looked up at once."""
+    refs: list[tuple[Entity, str]] = []
+    if isinstance(record, Category):
+        refs.append((Entity.CATEGORY, record.parent_key or ""))
+    elif isinstance(record, Product):
+        refs.extend((Entity.CATEGORY, c) for c in record.category_keys)
+        refs.extend((Entity.BRANCH, s.branch_key) for v in record.variants for s in v.stock)
+    elif isinstance(record, Order):
+        refs.append((Entity.CUSTOMER, record.customer_key))
+        refs.append((Entity.BRANCH, record.branch_key))
+        refs.extend((Entity.PRODUCT, line.product_key) for line in record.lines)
+    return [ref for ref in refs if ref[1]]
+
+
 def to_app(entity: Entity, record: Record, keys: KeyMap, app_key: str) -> Translation:
     """The POS record with App ids inside, keyed `app_key`."""
     return _translate(entity, record, keys.app_id, app_key)

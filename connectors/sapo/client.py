@@ -16,10 +16,10 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, S
 
 import httpx
 
-from app.domain import (Customer, Entity, NewsArticle, Order, OrderStatus, Product, Record,
+from app.domain import (Customer, Entity, Order, OrderStatus, Product, Record,
                         StockLevel, now_utc, quantity, text)
 from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
-                             PermissionDenied, Platform, PosError, PushOutcome, TransientError)
+                             PermissionDenied, Platform, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping
 from connectors.sapo.errors import classify, permission_group

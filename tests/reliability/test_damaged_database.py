@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 
 import pytest
 
 from app.cli import main
+from app.config import get_paths
 from app.domain import Entity
 from app.store.catalog import Catalog
 from app.store.connection import open_store, restore_backup
@@ -37,17 +39,26 @@ def _pages(data: bytes, rng: random.Random) -> bytes:
 DAMAGE = {"truncated": _truncate, "header_overwritten": _header, "pages_overwritten": _pages}
 
 
-@pytest.fixture
-def synced_home(home):
-    db = open_store(home)
+@pytest.fixture(scope="module")
+def synced_template(tmp_path_factory):
+    """One real sync and one backup, copied into each test's home (saves a sync per case)."""
+    paths = get_paths(tmp_path_factory.mktemp("template"))
+    db = open_store(paths)
     shop = Shop(Catalog(db), "sapo", products=60)
     assert shop.sync().status == "done"
     counts = {e: shop.catalog.count(e) for e in (Entity.PRODUCT, Entity.CUSTOMER)}
-    backup = backup_database(home.database, home.backups, "test")
+    backup = backup_database(paths.database, paths.backups, "test")
     db.close()
-    for suffix in ("-wal", "-shm"):
-        (home.database.parent / f"{home.database.name}{suffix}").unlink(missing_ok=True)
-    return home, counts, backup
+    return paths, counts, backup
+
+
+@pytest.fixture
+def synced_home(home, synced_template):
+    paths, counts, backup = synced_template
+    home.database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(paths.database, home.database)
+    shutil.copytree(paths.backups, home.backups, dirs_exist_ok=True)
+    return home, counts, home.backups / backup.name
 
 
 @pytest.mark.parametrize("seed", (1, 2))

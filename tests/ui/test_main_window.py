@@ -106,7 +106,7 @@ def test_com04_conflict_shown_side_by_side_and_resolved_in_the_table(qtbot, serv
     window.nav.setCurrentRow(CONFLICTS)
     page = window.conflicts_page
     assert page.model.rowCount() == 1
-    assert "name" in page.differing_fields()
+    assert "Tên" in page.differing_fields()
     page.table.selectRow(0)
     run_and_wait(qtbot, window, lambda: page.keep_pos.click())
     assert m.Conflict.get().status == "resolved"
@@ -247,3 +247,49 @@ def test_wizard_finish_starts_the_first_sync(qtbot, services, window):
     assert blocker.args[0].status == "done"
     assert window.profile is not None and window.profile.platform == "kiotviet-retail"
     assert window.stack.currentIndex() == SYNC
+
+
+def test_com01_deleted_on_pos_is_shown_and_deleted_in_app_with_one_click(qtbot, services,
+                                                                          window):
+    profile = save_sample_profile(services, "sapo")
+    window.refresh_profiles(profile.name)
+    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
+    link = m.Link.select().where(m.Link.entity == "product").first()
+    services.sandbox_for(services.platform("sapo")).delete_product(int(link.pos_id))
+    run_and_wait(qtbot, window, lambda: window.sync_page.entity_buttons["product"].click())
+    window.nav.setCurrentRow(RESULTS)
+    page = window.results_page
+    page.action_filter.setCurrentIndex(page.action_filter.findData("deleted_on_pos"))
+    page._apply_filters()
+    assert page.model.total() >= 1
+    row = next(page.model.row_at(i) for i in range(page.model.rowCount())
+               if page.model.row_at(i).app_id == link.app_id)
+    assert row.rule == "COM-01"
+    assert services.catalog().get(Entity.PRODUCT, link.app_id) is not None   # kept in App
+    page.table.selectRow(0)
+    run_and_wait(qtbot, window, lambda: window._delete_rows([row]))
+    assert services.catalog().get(Entity.PRODUCT, link.app_id) is None
+
+
+def test_com07_removing_a_connection_removes_its_secrets(qtbot, services, window):
+    profile = save_sample_profile(services, "kiotviet-fnb")
+    window.refresh_profiles(profile.name)
+    assert services.secrets.get(profile.name, "client_secret")
+    assert window.remove_profile(profile.name)
+    assert services.secrets.get(profile.name, "client_secret") is None
+    assert services.list_profiles() == []
+
+
+def test_editing_a_connection_reopens_the_wizard_with_its_values(qtbot, services, window):
+    from ui.wizard import setup_wizard as W
+    profile = save_sample_profile(services, "sapo", name="Sửa thử")
+    window.refresh_profiles(profile.name)
+    wizard = window.edit_profile(profile.name)
+    assert wizard.currentId() == W.PLATFORM
+    assert not wizard.pages[W.PLATFORM].buttons["sapo"].isEnabled() or \
+        wizard.pages[W.PLATFORM].buttons["sapo"].isChecked()
+    wizard.next()
+    page = wizard.pages[W.CONNECTION]
+    assert page.editors["shop"].raw() == profile.fields["shop"]
+    assert page.editors["api_secret"].raw() == services.secrets.get(profile.name, "api_secret")
+    wizard.reject()

@@ -69,5 +69,6 @@ def run_notice(profile_name: str, finished) -> Notice | None:
     if failed:
         return Notice(f"run:{profile_name}", "warning", tr("notify.failed"),
                       pick(finished.message_vi, finished.message_en))
-    return Notice(f"run:{profile_name}", "info", tr("notify.finished"),
-                  pick(finished.message_vi, finished.message_en))
+    summary = tr("sync.counts", ok=counts.get("ok", 0), failed=failed, conflict=conflicts,
+                 skipped=counts.get("skipped", 0))
+    return Notice(f"run:{profile_name}", "info", tr("notify.finished"), summary)

@@ -183,7 +183,8 @@ class ShopServices:
         from connectors.nhanh import login
         platform = self.platform(state.platform_key)
         urls = login.callback_urls(platform.hosts)
-        result = {"redirect": urls.redirect_url, "webhook": urls.webhook_url, "authorize": ""}
+        result = {"redirect": urls.redirect_url, "webhook": urls.webhook_url, "authorize": "",
+                  "note": pick(urls.note_vi, urls.note_en)}
         try:
             result["authorize"] = login.authorize_url(
                 state.fields.get("app_id", ""), urls.redirect_url,

@@ -27,6 +27,15 @@ class CatalogLine:
     pos_id: str
 
 
+def _origin(key: str) -> str:
+    try:
+        from connectors.registry import get_platform
+        platform = get_platform(key)
+    except Exception:  # noqa: BLE001 - an unknown or older platform key is shown as it is
+        return key
+    return pick(platform.name_vi, platform.name_en)
+
+
 def status_text(entity: str, status: str) -> str:
     if entity == "order" and status:
         try:
@@ -71,7 +80,7 @@ class CatalogModel(QAbstractTableModel):
             if key == "status":
                 return status_text(self.entity, line.status)
             if key == "origin":
-                return tr("appdata.origin.app") if line.origin == "app" else line.origin
+                return tr("appdata.origin.app") if line.origin == "app" else _origin(line.origin)
             if key == "updated_at":
                 value = line.updated_at
                 return value.strftime("%d/%m/%Y %H:%M") if hasattr(value, "strftime") else str(value)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app.store import models as m
-from ui.i18n import entity_name, tr
+from app.domain import UNSYNCED_FIELDS
+from ui.i18n import entity_name, pick, tr
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,33 @@ def _flatten(value, prefix: str = "") -> dict[str, str]:
     return out
 
 
-IGNORED = {"key", "updated_at", "created_at"}
+# Ids and cross-references differ between the App and the POS for the same thing (App
+# "C000002" vs POS "1002"): showing them as differences would only confuse.
+IGNORED = set(UNSYNCED_FIELDS)
+
+FIELD_NAMES = {
+    "name": ("Tên", "Name"), "title": ("Tiêu đề", "Title"),
+    "description": ("Mô tả", "Description"), "price": ("Giá", "Price"),
+    "compare_at_price": ("Giá so sánh", "Compare-at price"), "sku": ("SKU", "SKU"),
+    "barcode": ("Mã vạch", "Barcode"), "visible": ("Hiện", "Visible"),
+    "phone": ("Điện thoại", "Phone"), "email": ("Email", "Email"),
+    "address": ("Địa chỉ", "Address"), "note": ("Ghi chú", "Note"),
+    "status": ("Trạng thái", "Status"), "available": ("Tồn kho", "Stock"),
+    "content": ("Nội dung", "Content"), "summary": ("Tóm tắt", "Summary"),
+    "options": ("Thuộc tính", "Options"), "option_names": ("Tên thuộc tính", "Option names"),
+    "images": ("Ảnh", "Images"), "unit": ("Đơn vị", "Unit"), "quantity": ("Số lượng", "Qty"),
+}
+
+
+def field_label(path: str) -> str:
+    """'variants[0].price' → 'Phiên bản 1 · Giá' style label, keeping the path readable."""
+    last = path.split(".")[-1]
+    base, _, index = last.partition("[")
+    label = pick(*FIELD_NAMES.get(base, (base, base)))
+    if index:
+        label = f"{label} {int(index.rstrip(']')) + 1}"
+    prefix = path[: -len(last)].rstrip(".")
+    return f"{prefix} · {label}" if prefix else label
 
 
 def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
@@ -57,7 +84,7 @@ def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
         if name.split(".")[-1].split("[")[0] in IGNORED:
             continue
         a, p = app.get(name, ""), pos.get(name, "")
-        rows.append((name, a, p, a != p))
+        rows.append((field_label(name), a, p, a != p))
     return rows
 
 

@@ -169,6 +169,7 @@ class PushDialog(QDialog):
             layout.addWidget(title)
             blocked_list = QListWidget()
             blocked_list.setObjectName("pushBlocked")
+            blocked_list.setWordWrap(True)
             for product, reason in blocked:
                 blocked_list.addItem(f"{product.name} ({product.key}): {reason}")
             layout.addWidget(blocked_list)
@@ -303,7 +304,8 @@ class AppDataPage(QWidget):
                                     platform.capability(Entity.PRODUCT).push.value != "none")
         orders = self.entity_tabs["order"]
         rule = self._order_lock_rule(platform)
-        orders.note.setText(f"🔒 {caveat_title(rule)} ({rule})" if rule else "")
+        orders.note.setText(tr("appdata.order_locked", reason=f"{caveat_title(rule)} ({rule})")
+                            if rule else "")
         self.refresh()
 
     def refresh(self) -> None:

@@ -22,6 +22,7 @@ class SettingsPage(QWidget):
         self.services = services
         layout = QVBoxLayout(self)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.language = QComboBox()
         self.language.setObjectName("language")
         for code, name in LANGUAGES:
@@ -62,9 +63,15 @@ class SettingsPage(QWidget):
         self.diagnostics = QPushButton(tr("settings.diagnostics"))
         self.diagnostics.setObjectName("diagnostics")
         self.diagnostics.clicked.connect(self._ask_diagnostics)
-        form.addRow("", self.diagnostics)
+        diagnostics_row = QHBoxLayout()
+        diagnostics_row.addWidget(self.diagnostics)
+        diagnostics_row.addStretch(1)
+        form.addRow("", diagnostics_row)
         form.addRow(tr("settings.version"), QLabel(_version()))
-        layout.addLayout(form)
+        holder = QWidget()
+        holder.setLayout(form)
+        holder.setMaximumWidth(820)
+        layout.addWidget(holder)
         layout.addStretch(1)
 
     def _keyring_text(self) -> str:

@@ -169,7 +169,7 @@ class ConnectionPage(QWizardPage):
             for rule in spec.caveats:
                 if rule not in shown:           # one box per rule, at its first field
                     shown.add(rule)
-                    form.addRow("", caveat_note(rule))
+                    form.addRow(caveat_note(rule))
         self.form_layout.addLayout(form)
         for rule in platform.caveats:
             if rule not in shown and (rule != "NH-12" or platform.deprecated):

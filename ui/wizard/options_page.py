@@ -107,6 +107,14 @@ class OptionsPage(QWizardPage):
                 if option_name in option_specs and option_name not in placed_options:
                     self._add_option(option_specs[option_name], saved, holder)
                     placed_options.add(option_name)
+            # Options about this entity (their caveats name one of its rules) sit under it,
+            # e.g. the locked KVF-03 status option under Products.
+            for spec in platform.options:
+                if (spec.name not in placed_options and spec.name not in self.option_groups
+                        and set(spec.caveats) & set(cap.caveats)
+                        and not any(spec.name == c.enabled_by for c in platform.entities.values())):
+                    self._add_option(spec, saved, holder)
+                    placed_options.add(spec.name)
             rules = list(cap.caveats)
             if cap.unavailable_reason:
                 rules.append(cap.unavailable_reason)
@@ -157,8 +165,8 @@ class OptionsPage(QWizardPage):
         widget.setObjectName(f"option_{spec.name}")
         if spec.locked:
             widget.setEnabled(False)
-            reason = QLabel(f"{tr('common.locked')} — " + tr(
-                "wizard.options.locked_reason", reason=caveat_title(spec.lock_rule)))
+            reason = QLabel(tr("wizard.options.locked_reason",
+                               reason=f"{caveat_title(spec.lock_rule)} ({spec.lock_rule})"))
             reason.setObjectName(f"locked_{spec.name}")
             reason.setWordWrap(True)
             reason.setStyleSheet("color: #8a5a00;")

@@ -187,3 +187,31 @@ def test_com07_secret_never_appears_in_an_error_detail(api, sapo):
     with pytest.raises(InvalidData) as raised:
         run(sapo._get("/admin/orders/9.json"))
     assert SANDBOX_SECRET not in raised.value.detail
+
+
+def test_com09_order_look_up_uses_the_exact_tag_filter_per_status(api, sapo):
+    orders = api.get("/admin/orders.json").mock(side_effect=[
+        httpx.Response(200, json={"orders": []}),
+        httpx.Response(200, json={"orders": [{"id": 5, "status": "closed", "note_attributes": [
+            {"name": "app_order_id", "value": "O000042"}]}]})])
+    found = run(sapo.find(Entity.ORDER, Order("O000042")))
+    sent = [params(call.request) for call in orders.calls]
+    assert [p["status"] for p in sent] == ["open", "closed"]
+    assert all(p["tag"] == "shopsync-O000042" and "tags" not in p for p in sent)
+    assert found.key == "5" and found.status is OrderStatus.ARCHIVED
+
+
+def test_sapo09_an_order_on_sapo_is_never_edited_from_the_app(api, sapo):
+    with pytest.raises(InvalidData) as refused:
+        run(sapo.update(Entity.ORDER, "5", Order("O1", note="sửa")))
+    assert refused.value.rule == "SAPO-09" and not api.calls
+
+
+def test_com02_customer_look_up_searches_the_digits_and_compares_exactly(api, sapo):
+    route = api.get("/admin/customers.json").respond(json={"customers": [
+        {"id": 1, "phone": "0981234567999", "first_name": "Khác"},
+        {"id": 2, "phone": "+84981234567", "first_name": "Lan"}]})
+    from app.domain import Customer
+    found = run(sapo.find(Entity.CUSTOMER, Customer("K1", "Lan", phone="098 123 4567")))
+    assert params(route.calls.last.request)["query"] == "981234567"
+    assert found.key == "2"
