@@ -187,7 +187,10 @@ def main() -> int:
 
     lines = ["# Screenshots", "",
              "Rendered offscreen in Vietnamese by `docs/render_screenshots.py` against the sample "
-             "shops (B-01).", "", "| File | Shows |", "|---|---|"]
+             "shops (B-01). Regenerate with `QT_QPA_PLATFORM=offscreen python "
+             "docs/render_screenshots.py`; offscreen rendering needs a font with Vietnamese "
+             "glyphs (DejaVu: `apt-get install -y fonts-dejavu-core`).", "",
+             "| File | Shows |", "|---|---|"]
     lines += [f"| [{name}.png]({name}.png) | {what} |" for name, what in shots]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     window.autosync.stop()

@@ -75,11 +75,10 @@ def open_services(paths: Paths, ask=None):
     try:
         secrets = SecretStore.for_home(paths)
     except InsecureKeyring as exc:
-        backend = getattr(exc, "backend_name", "") or str(exc)
-        question = tr("keyring.insecure", backend=backend) + "\n\n" + pick(
-            getattr(exc, "message_vi", ""), getattr(exc, "message_en", ""))
-        if not getattr(exc, "can_accept", True) or ask is None or not ask(question):
-            _error_box(tr("common.error_title"), question)
+        explanation = pick(exc.message_vi, exc.message_en)
+        if not exc.can_accept or ask is None or not ask(
+                f"{explanation}\n\n{tr('keyring.accept_question')}"):
+            _error_box(tr("common.error_title"), explanation)
             return None
         accept_insecure_keyring(paths)
         secrets = SecretStore.for_home(paths)

@@ -330,6 +330,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "results.filter.action": ("Hành động", "Action"),
     "results.filter.outcome": ("Kết quả", "Outcome"),
     "results.filter.rule": ("Quy tắc", "Rule"),
+    "results.dry_run": ("xem trước", "preview"),
     "results.search": ("Tìm tên, mã…", "Search name, id…"),
     "results.export": ("&Xuất CSV…", "&Export CSV…"),
     "results.exported": ("Đã xuất {n} dòng vào {path}.", "Exported {n} rows to {path}."),
@@ -428,6 +429,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "banner.dismiss": ("Ẩn", "Dismiss"),
     "tray.show": ("Mở ShopSync", "Open ShopSync"),
     "tray.quit": ("Thoát", "Quit"),
-    "keyring.insecure": ("Máy này không có kho khoá an toàn ({backend}). ShopSync không lưu mã bí mật vào đó.",
-                         "This computer has no safe keyring ({backend}). ShopSync will not store secrets there."),
+    "keyring.accept_question": ("Vẫn dùng kho khoá không an toàn này? Chọn Không để thoát và cài kho khoá an toàn.",
+                                "Use this insecure keyring anyway? Choose No to quit and install a secure keyring."),
 }

@@ -24,6 +24,10 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 5000,
     "synchronous": "normal",  # with WAL: durable at checkpoints, never corrupt on power loss
+    # A 100k first pull touches far more pages than the 2 MB default cache holds; 32 MB keeps
+    # the indexes it writes in memory (well inside the 500 MB budget).
+    "cache_size": -32000,
+    "temp_store": "memory",
 }
 
 

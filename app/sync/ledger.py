@@ -123,6 +123,15 @@ class Ledger:
                 found[link.pos_id] = link
         return found
 
+    def links_by_app(self, entity: Entity, app_ids: Iterable[str]) -> dict[str, m.Link]:
+        wanted = list(dict.fromkeys(app_ids))
+        found: dict[str, m.Link] = {}
+        for start in range(0, len(wanted), self.CHUNK):
+            for link in self._links(entity).where(
+                    m.Link.app_id.in_(wanted[start:start + self.CHUNK])):
+                found[link.app_id] = link
+        return found
+
     def linked_app_ids(self, entity: Entity, app_ids: Iterable[str]) -> set[str]:
         """Those of `app_ids` that already have a link (are not free to match, COM-02)."""
         wanted = list(dict.fromkeys(app_ids))
@@ -237,6 +246,12 @@ class Ledger:
                                          & (m.Conflict.entity == entity.value)
                                          & (m.Conflict.app_id == app_id)
                                          & (m.Conflict.status == "open")).first()
+
+    def open_conflict_ids(self, entity: Entity) -> set[str]:
+        """App ids of `entity` with an open conflict: nothing is pushed for them (COM-04)."""
+        return {row[0] for row in m.database_proxy.execute_sql(
+            "SELECT app_id FROM conflict WHERE profile_id = ? AND entity = ? AND status = 'open'",
+            (self.profile, entity.value))}
 
     def add_conflict(self, run: m.Run, entity: Entity, app_id: str, pos_id: str,
                      app_record: Record | None, pos_record: Record | None,

@@ -1,7 +1,8 @@
 """POS → App: read pages, create or update App records, detect POS deletions (COM-01).
 
-Each item's App write, link and result row commit together; the checkpoint moves only after
-a whole page is committed, so a killed run re-reads at most one page (COM-09).
+A page is decided and written as a whole (page.py): its App writes, links, undo rows, result
+rows and its checkpoint commit in one transaction, so a killed run re-reads at most one page
+and never finds a checkpoint ahead of the results (COM-09).
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 
 from app.domain import Entity, Order, Record
 from app.sync.ledger import atomic, stored_utc
-from app.sync.matching import match_in_app
 from app.sync.merge import merge
 from app.sync.messages import say
+from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
 from app.sync.steps import PULL, RunState, RunSteps, display_name
 from app.sync.translate import to_app
@@ -42,21 +43,17 @@ class PullSteps(RunSteps):
             self._check_cancel()
             if page.total is not None:
                 total = page.total
+            records = []
             for record in page.records:
-                self._check_cancel()
                 if record.key in seen:
                     continue
                 seen.add(record.key)
-                if only_keys is not None and record.key not in only_keys:
-                    continue
-                self._pull_item(ctx, policy, record)
-                done += 1
-            for key in page.deleted_keys:
-                if only_keys is None:
-                    self._pos_deleted(ctx, policy, key)
-            if bookkeeping:
-                with atomic():
-                    self.ledger.save_checkpoint(entity, PULL, resume=page.resume, run=ctx.row)
+                if only_keys is None or record.key in only_keys:
+                    records.append(record)
+            deleted = list(page.deleted_keys) if only_keys is None else []
+            self._pull_page(ctx, policy, records, deleted,
+                            checkpoint=(page.resume,) if bookkeeping else None)
+            done += len(records)
             self._progress(entity, PULL, done, total, began)
         if only_keys is not None:
             return
@@ -69,113 +66,131 @@ class PullSteps(RunSteps):
         else:
             keys = await self.connector.list_keys(entity)
         if keys is not None:
-            for link in self.ledger.links(entity):
-                if link.pos_deleted_at is None and link.pos_id not in keys:
-                    self._check_cancel()
-                    self._pos_deleted(ctx, policy, link.pos_id)
+            gone = self.ledger.unseen_links(entity, keys)
+            for start in range(0, len(gone), self.ledger.CHUNK):
+                self._check_cancel()
+                self._pull_page(ctx, policy, [], gone[start:start + self.ledger.CHUNK])
         if bookkeeping:
             with atomic():
                 self.ledger.save_checkpoint(entity, PULL, watermark=began_at - self.overlap,
                                             resume=None, run=None)
 
-    def _pull_item(self, ctx: RunState, policy: EntityPolicy, pos: Record) -> None:
+    def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
+                   deleted: list[str], checkpoint: tuple[str | None] | None = None) -> None:
+        """Decide and write one page in one transaction; `checkpoint` (the page's resume
+        token) commits with it, so the checkpoint never runs ahead of the results (COM-09)."""
         entity = policy.entity
-        link = self.ledger.link_by_pos(entity, pos.key)
+        with self._committing(ctx):
+            page = PageWrites(self.catalog, self.ledger, entity, ctx.row, self.clock)
+            ctx.page = page
+            try:
+                page.prefetch(records, deleted)
+                for record in records:
+                    self._pull_item(ctx, policy, record, page)
+                for key in deleted:
+                    self._pos_deleted(ctx, policy, key, page)
+                # Stopped while deciding: nothing of this page is written; a resumed run
+                # reads it again.
+                self._check_cancel()
+                page.write()
+                if checkpoint is not None:
+                    self.ledger.save_checkpoint(entity, PULL, resume=checkpoint[0],
+                                                run=ctx.row)
+            finally:
+                ctx.page = None
+        if not ctx.dry_run:
+            ctx.synced.setdefault(entity, set()).update(page.new_by_app)
+
+    def _pull_item(self, ctx: RunState, policy: EntityPolicy, pos: Record,
+                   page: PageWrites) -> None:
+        entity = policy.entity
+        link = page.link_by_pos(pos.key)
         pos_fp = policy.comparable(pos)
         name = display_name(pos)
         ids = dict(pos_id=pos.key, name=name)
         if link is None:
-            incoming = blank_fields(to_app(entity, pos, self.ledger, "").record,
+            incoming = blank_fields(to_app(entity, pos, page, "").record,
                                     policy.untouched_fields)
-            app_id = match_in_app(self.catalog, entity, incoming,
-                                  lambda candidate: self.ledger.link_by_app(entity,
-                                                                            candidate) is None)
-            with self._committing(ctx):
-                if app_id is not None:
-                    current = self.catalog.get(entity, app_id)
-                    merged = merge(current, dataclasses.replace(incoming, key=app_id),
-                                   policy.untouched_fields)
-                    changed = merged != current
-                    if not ctx.dry_run:
-                        if changed:
-                            self._write_app(ctx, entity, current, merged)
-                        self._link(entity, merged, pos.key, policy, pos_fp)
-                    self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
-                               app_id=app_id, rule="COM-02",
-                               text=say("linked_app", how=_how(entity)), **ids)
-                else:
-                    app_id = ""
-                    if not ctx.dry_run:
-                        saved = self._write_app(ctx, entity, None, incoming,
-                                                origin=self.platform.key)
-                        self._link(entity, saved, pos.key, policy, pos_fp)
-                        app_id = saved.key
-                    self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
-                               text=say("would_create_app" if ctx.dry_run else "created_app"),
-                               **ids)
-            return
-        app = self.catalog.get(entity, link.app_id)
-        ids["app_id"] = link.app_id
-        with self._committing(ctx):
-            if app is None:
-                self._item(ctx, entity, PULL, "skip", "skipped", text=say("deleted_in_app"),
-                           **ids)
-                return
-            if link.pos_deleted_at is not None and not ctx.dry_run:
-                link.pos_deleted_at = None   # it came back on the POS
-                link.save()
-            if pos_fp == link.pos_fingerprint:
-                return   # unchanged on the POS: no row, or a 100k-product shop drowns in them
-            app_changed = policy.comparable(app) != link.app_fingerprint
-            create_only = policy.pull is Mode.CREATE_ONLY
-            if create_only and not policy.kept_updated_fields:
+            app_id = page.match(incoming)
+            if app_id is not None:
+                current = page.app(app_id)
+                merged = merge(current, dataclasses.replace(incoming, key=app_id),
+                               policy.untouched_fields)
+                changed = merged != current
                 if not ctx.dry_run:
-                    link.pos_fingerprint = pos_fp   # report each POS change once
-                    link.save()
-                self._item(ctx, entity, PULL, "skip", "skipped", rule=policy.rule,
-                           text=say("create_only", rule=policy.rule), **ids)
-                return
-            if app_changed:
-                self._conflict(ctx, entity, app, pos, link, "COM-04", say("conflict"))
-                return
-            keep = policy.untouched_fields | policy.first_time_fields
-            if create_only:
-                keep = _all_field_names(app) - policy.kept_updated_fields
-            incoming = to_app(entity, pos, self.ledger, link.app_id).record
-            merged = merge(app, incoming, keep)
+                    if changed:
+                        self._write_app(ctx, entity, current, merged)
+                    self._link(page, merged, pos.key, policy, pos_fp)
+                self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
+                           app_id=app_id, rule="COM-02",
+                           text=say("linked_app", how=_how(entity)), **ids)
+            else:
+                app_id = ""
+                if not ctx.dry_run:
+                    saved = self._write_app(ctx, entity, None, incoming,
+                                            origin=self.platform.key)
+                    self._link(page, saved, pos.key, policy, pos_fp)
+                    app_id = saved.key
+                self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
+                           text=say("would_create_app" if ctx.dry_run else "created_app"),
+                           **ids)
+            return
+        app = page.app(link.app_id)
+        ids["app_id"] = link.app_id
+        if app is None:
+            self._item(ctx, entity, PULL, "skip", "skipped", text=say("deleted_in_app"), **ids)
+            return
+        if link.pos_deleted_at is not None and not ctx.dry_run:
+            link.pos_deleted_at = None   # it came back on the POS
+            page.touch(link)
+        if pos_fp == link.pos_fingerprint:
+            return   # unchanged on the POS: no row, or a 100k-product shop drowns in them
+        app_changed = policy.comparable(app) != link.app_fingerprint
+        create_only = policy.pull is Mode.CREATE_ONLY
+        if create_only and not policy.kept_updated_fields:
             if not ctx.dry_run:
-                if merged != app:
-                    self._write_app(ctx, entity, app, merged)
-                self._link(entity, merged, pos.key, policy, pos_fp)
-            self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
+                link.pos_fingerprint = pos_fp   # report each POS change once
+                page.touch(link)
+            self._item(ctx, entity, PULL, "skip", "skipped", rule=policy.rule,
+                       text=say("create_only", rule=policy.rule), **ids)
+            return
+        if app_changed:
+            self._conflict(ctx, entity, app, pos, link, "COM-04", say("conflict"))
+            return
+        keep = policy.untouched_fields | policy.first_time_fields
+        if create_only:
+            keep = _all_field_names(app) - policy.kept_updated_fields
+        incoming = to_app(entity, pos, page, link.app_id).record
+        merged = merge(app, incoming, keep)
+        if not ctx.dry_run:
+            if merged != app:
+                self._write_app(ctx, entity, app, merged)
+            self._link(page, merged, pos.key, policy, pos_fp)
+        self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
 
-    def _link(self, entity: Entity, app: Record, pos_id: str, policy: EntityPolicy,
+    def _link(self, page: PageWrites, app: Record, pos_id: str, policy: EntityPolicy,
               pos_fp: str) -> None:
         status = app.status.value if isinstance(app, Order) else None
-        self.ledger.save_link(entity, app.key, pos_id, policy.comparable(app), pos_fp,
-                              pushed_status=status)
+        page.save_link(app.key, pos_id, policy.comparable(app), pos_fp, pushed_status=status)
 
-    def _pos_deleted(self, ctx: RunState, policy: EntityPolicy, pos_id: str) -> None:
+    def _pos_deleted(self, ctx: RunState, policy: EntityPolicy, pos_id: str,
+                     page: PageWrites) -> None:
         """COM-01: flag, report, never delete in the App."""
         entity = policy.entity
-        link = self.ledger.link_by_pos(entity, pos_id)
+        link = page.link_by_pos(pos_id)
         if link is None or link.pos_deleted_at is not None:
             return
-        create_only = policy.pull is Mode.CREATE_ONLY
-        with self._committing(ctx):
-            if not ctx.dry_run:
-                link.pos_deleted_at = self.clock()
-                link.save()
-            if create_only:
-                self._item(ctx, entity, PULL, "skip", "skipped", app_id=link.app_id,
-                           pos_id=pos_id, rule=policy.rule,
-                           text=say("create_only_delete", rule=policy.rule))
-            else:
-                self._item(ctx, entity, PULL, "deleted_on_pos", "skipped", app_id=link.app_id,
-                           pos_id=pos_id,
-                           name=display_name(self.catalog.get(entity, link.app_id)),
-                           rule="COM-01", text=say("deleted_on_pos"))
-
+        if not ctx.dry_run:
+            link.pos_deleted_at = self.clock()
+            page.touch(link)
+        if policy.pull is Mode.CREATE_ONLY:
+            self._item(ctx, entity, PULL, "skip", "skipped", app_id=link.app_id,
+                       pos_id=pos_id, rule=policy.rule,
+                       text=say("create_only_delete", rule=policy.rule))
+        else:
+            self._item(ctx, entity, PULL, "deleted_on_pos", "skipped", app_id=link.app_id,
+                       pos_id=pos_id, name=display_name(page.app(link.app_id)),
+                       rule="COM-01", text=say("deleted_on_pos"))
 
 
 def _how(entity: Entity) -> str:

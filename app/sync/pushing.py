@@ -3,6 +3,7 @@ order status changes, each as the platform's capability table says."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Iterable, Iterator
 
 from app.domain import Entity, Order, OrderStatus, Record
 from app.store import models as m
@@ -18,38 +19,49 @@ from connectors.base import InvalidData, Mode, StatusChange
 class PushSteps(RunSteps):
     async def _push_entity(self, ctx: RunState, policy: EntityPolicy) -> None:
         entity = policy.entity
-        unresolved = [] if ctx.dry_run else await self._resolve_intents(ctx, policy)
+        unresolved = set() if ctx.dry_run else set(await self._resolve_intents(ctx, policy))
         creates: list[Record] = []
         done, began = 0, self.monotonic()
-        # One read of the links instead of one query per App record (100k-product shops).
-        links = {link.app_id: link for link in self.ledger.links(entity)}
+        synced = ctx.synced.get(entity, set())
+        conflicted = self.ledger.open_conflict_ids(entity)
         status_rule = self.platform.capability(entity).rule or policy.rule
         told = (self.ledger.reported(entity, PUSH, "skip", status_rule)
                 if policy.push_statuses else set())
-        for app in self.catalog.iter_records(entity):
-            self._check_cancel()
-            link = links.get(app.key)
-            if link is not None:
-                await self._push_change(ctx, policy, app, link)
-            elif entity in CHOSEN_CREATES and app.key not in unresolved:
-                continue
-            elif self.catalog.origin(entity, app.key) != "app":
-                continue   # pulled records always have a link; a stray one is not ours to push
-            elif isinstance(app, Order) and not policy.may_push_order(app.status):
-                if app.key not in told:
-                    allowed = ", ".join(sorted(s.value for s in policy.push_statuses))
-                    self._item(ctx, entity, PUSH, "skip", "skipped", app_id=app.key,
-                               name=display_name(app), rule=status_rule,
-                               text=say("status_not_pushed", allowed=allowed,
-                                        rule=status_rule))
-            else:
+        # Raw rows in chunks, links read per chunk: only records that may need pushing are
+        # parsed, and memory does not grow with the catalog.
+        for rows in _chunks(self.catalog.iter_raw(entity), self.ledger.CHUNK):
+            links = self.ledger.links_by_app(
+                entity, [app_id for app_id, _, _ in rows if app_id not in synced])
+            for app_id, origin, data in rows:
+                self._check_cancel()
+                done += 1
+                if done % 200 == 0:
+                    self._progress(entity, PUSH, done, None, began)
+                if app_id in synced:
+                    continue
+                link = links.get(app_id)
+                if link is not None:
+                    if link.pos_deleted_at is None and app_id not in conflicted:
+                        await self._push_change(ctx, policy, self.catalog.parse(entity, data),
+                                                link, conflict_checked=True)
+                    continue
+                if entity in CHOSEN_CREATES and app_id not in unresolved:
+                    continue
+                if origin != "app":
+                    continue   # pulled records always have a link; a stray one is not ours
+                app = self.catalog.parse(entity, data)
+                if isinstance(app, Order) and not policy.may_push_order(app.status):
+                    if app.key not in told:
+                        allowed = ", ".join(sorted(s.value for s in policy.push_statuses))
+                        self._item(ctx, entity, PUSH, "skip", "skipped", app_id=app.key,
+                                   name=display_name(app), rule=status_rule,
+                                   text=say("status_not_pushed", allowed=allowed,
+                                            rule=status_rule))
+                    continue
                 creates.append(app)
-            if len(creates) >= self.batch_size:
-                await self._create_batch(ctx, policy, creates)
-                creates = []
-            done += 1
-            if done % 200 == 0:
-                self._progress(entity, PUSH, done, None, began)
+                if len(creates) >= self.batch_size:
+                    await self._create_batch(ctx, policy, creates)
+                    creates = []
         if creates:
             await self._create_batch(ctx, policy, creates)
         self._progress(entity, PUSH, done, done, began)
@@ -165,12 +177,12 @@ class PushSteps(RunSteps):
                            text=say("created_pos"), **ids)
 
     async def _push_change(self, ctx: RunState, policy: EntityPolicy, app: Record,
-                           link: m.Link) -> None:
+                           link: m.Link, conflict_checked: bool = False) -> None:
         """A linked App record: push its edit and, for orders, its status change."""
         entity = policy.entity
         if link.pos_deleted_at is not None:
             return
-        if self.ledger.open_conflict(entity, app.key) is not None:
+        if not conflict_checked and self.ledger.open_conflict(entity, app.key) is not None:
             return
         known = link.pushed_status
         baseline = app
@@ -292,3 +304,14 @@ class PushSteps(RunSteps):
                            text=say("status_ignored", status=app.status, rule=rule), **ids)
 
 
+
+
+def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -59,6 +59,10 @@ class RunState:
     actions: Counter = field(default_factory=Counter)
     pending: list = field(default_factory=list)
     open_commits: int = 0      # > 0 while inside `_committing`: events wait for the commit
+    page: Any = None           # PageWrites while a page of a pull is decided (page.py)
+    # App ids whose link this run's pull wrote (App and POS agree as of now): the push pass
+    # after it has nothing to check for them (a 100k first pull parses nothing twice).
+    synced: dict = field(default_factory=dict)
 
 
 
@@ -110,9 +114,14 @@ class RunSteps:
         once outside `_committing`)."""
         if ctx.dry_run and outcome == "ok":
             outcome = "planned"
-        self.ledger.add_result(ctx.row, entity=entity.value, direction=direction, app_id=app_id,
-                               pos_id=pos_id, name=name[:255], action=action, outcome=outcome,
-                               rule=rule, message_vi=text[0], message_en=text[1])
+        if ctx.page is not None:
+            ctx.page.result((ctx.row.id, entity.value, direction, app_id, pos_id, name[:255],
+                             action, outcome, rule, text[0], text[1], self.clock()))
+        else:
+            self.ledger.add_result(ctx.row, entity=entity.value, direction=direction,
+                                   app_id=app_id, pos_id=pos_id, name=name[:255],
+                                   action=action, outcome=outcome, rule=rule,
+                                   message_vi=text[0], message_en=text[1])
         event = ev.ItemResult(ctx.row.id, entity.value, direction, app_id, pos_id, name, action,
                               outcome, rule, text[0], text[1])
         ctx.pending.append(event)
@@ -147,6 +156,8 @@ class RunSteps:
     def _write_app(self, ctx: RunState, entity: Entity, before: Record | None,
                    after: Record, origin: str = "app") -> Record:
         """Write one App record and remember the old one for undo (B-02)."""
+        if ctx.page is not None:
+            return ctx.page.put(before, after, origin)
         saved = self.catalog.put(entity, after, origin=origin)
         self.ledger.add_change(ctx.row, entity, saved.key, before, saved)
         return saved

@@ -88,14 +88,21 @@ class ServedShop:
         from app.config import get_paths
         return get_paths(self.home)
 
-    def shopsync(self, *argv: str) -> int:
-        """Run the command line in a child process; the sandbox may kill it mid-run."""
+    def shopsync(self, *argv: str, kill_after: float | None = None) -> int:
+        """Run the command line in a child process; the sandbox may kill it mid-run, or the
+        test after `kill_after` seconds (a moment that may fall inside a database write)."""
         self.db.close()
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.cli_with_secrets", "--home",
              str(self.home), *argv], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
         self.pid = process.pid
+        if kill_after is not None:
+            try:
+                process.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                self.kills += 1
         _, err = process.communicate(timeout=120)
         self.pid = None
         self.db.connect(reuse_if_open=True)
@@ -158,3 +165,27 @@ def test_com09_sigkill_at_a_random_request_then_resume_loses_and_doubles_nothing
 @pytest.mark.parametrize("platform_key", PLATFORM_KEYS)
 def test_com09_soak_sigkill_at_many_random_points(tmp_path, home, platform_key, seed):
     crash_and_resume(tmp_path, platform_key, seed=seed, kills=3)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("seed", range(1, 9))
+@pytest.mark.parametrize("platform_key", PLATFORM_KEYS)
+def test_com09_soak_sigkill_at_random_moments_including_database_writes(tmp_path, home,
+                                                                        platform_key, seed):
+    """Killed after a random delay instead of a request count, with a slow POS (20 ms per
+    answer) and 200 products, so kills also land while pages are being written."""
+    shop = ServedShop(platform_key, tmp_path / f"home-{platform_key}-{seed}", seed,
+                      products=200)
+    shop.sandbox.latency = 0.02
+    try:
+        rng = random.Random(seed)
+        for _ in range(3):
+            if shop.shopsync("sync", PROFILE, kill_after=rng.uniform(0.8, 4.0)) != KILLED:
+                break
+        for _ in range(4):
+            if shop.shopsync("sync", PROFILE) == 0:
+                break
+        problems = disagreements(shop)
+    finally:
+        shop.close()
+    assert problems == [], problems

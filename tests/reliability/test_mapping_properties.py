@@ -255,8 +255,8 @@ def nhanh_families(draw):
     name = text(draw(vietnamese(max_size=80)))
     updated = draw(st.integers(1_600_000_000, 1_900_000_000))
     product = Product(key="", name=name, description=draw(optional_text),
-                      category_keys=("3",), option_names=names if len(variants) > 1 or names
-                      else (), variants=variants, visible=draw(st.booleans()))
+                      category_keys=("3",), option_names=names, variants=variants,
+                      visible=draw(st.booleans()))
     status = 1 if product.visible else nh.HIDDEN_PRODUCT_STATUS
 
     def row(variant: Variant, ident: int, parent: int | None, title: str) -> dict:

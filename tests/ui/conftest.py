@@ -22,9 +22,3 @@ def vietnamese():
 @pytest.fixture
 def services(home, store, secrets) -> ShopServices:
     return ShopServices(home, store, secrets, sandbox_options={"rate_limits": False})
-
-
-@pytest.fixture
-def fresh_services(services):
-    """Services whose worker threads' DB connections are closed at teardown."""
-    yield services

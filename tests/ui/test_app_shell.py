@@ -6,7 +6,6 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.caveats import all_rules, caveat, caveat_rules
@@ -187,3 +186,36 @@ def test_b04_qt_own_buttons_are_vietnamese(qtbot, services, home):
         desktop.apply_language("en")
         for translator in desktop.translators:
             QApplication.instance().removeTranslator(translator)
+
+
+
+def _plain_backend():
+    import keyring.backend
+
+    class PlainTextKeyring(keyring.backend.KeyringBackend):
+        priority = 1
+        store: dict = {}
+
+        def get_password(self, service, username):
+            return self.store.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.store[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.store.pop((service, username), None)
+    return PlainTextKeyring()
+
+
+def test_com07_insecure_keyring_is_refused_unless_the_user_accepts(qtbot, home, monkeypatch):
+    import app.secrets as secrets_module
+    import ui.app as ui_app
+    monkeypatch.setattr(secrets_module, "default_backend", lambda *a, **k: _plain_backend())
+    errors = []
+    monkeypatch.setattr(ui_app, "_error_box", lambda title, text: errors.append(text))
+    questions = []
+    assert ui_app.open_services(home, ask=lambda q: questions.append(q) or False) is None
+    assert questions and errors                      # asked, then explained why it stops
+    services = ui_app.open_services(home, ask=lambda q: True)
+    assert services is not None
+    services.db.close()

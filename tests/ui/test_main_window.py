@@ -1,7 +1,6 @@
 """The main window over a sample shop: runs in the worker thread, results, conflicts, pushes."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -37,12 +36,15 @@ def test_kvf15_first_sync_runs_in_worker_with_progress_and_time_left(qtbot, serv
     profile = save_sample_profile(services, "kiotviet-fnb")
     window.refresh_profiles(profile.name)
     window.nav.setCurrentRow(SYNC)
-    progress = []
+    progress, time_left = [], []
     window.controller.progress.connect(progress.append)
+    window.controller.progress.connect(
+        lambda _e: time_left.append(window.sync_page.time_left.text()))
     finished = run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
     assert finished.status == "done", finished.message_en
     assert progress, "no progress reached the window"
     assert any(p.total for p in progress)
+    assert time_left and all(text.startswith("Còn khoảng") for text in time_left)
     assert window.sync_page.progress.value() == window.sync_page.progress.maximum()
     assert m.ItemResult.select().count() > 0
     assert window.sync_page.cancel_button.isEnabled() is False

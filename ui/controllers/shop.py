@@ -10,7 +10,6 @@ the wizard's test, the preview, the first sync and later runs all see the same s
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections import defaultdict
@@ -19,12 +18,11 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from app.config import Paths
-from app.domain import Entity
 from app.store import models as m
 from app.store import profiles as store_profiles
 from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField, InvalidInput,
                              Platform)
-from connectors.registry import all_platforms, get_platform
+from connectors.registry import get_platform
 from ui.i18n import pick, tr
 
 SANDBOX_OPTION = "sandbox"
@@ -211,7 +209,6 @@ class ShopServices:
     async def preview(self, state) -> dict[str, dict[str, int]]:
         """A dry run with a throw-away profile row: everything it writes is rolled back, so
         nothing is saved before Finish (COM-03)."""
-        from app.store.catalog import Catalog
         from app.sync.engine import SyncEngine
         platform = self.platform(state.platform_key)
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -113,7 +113,8 @@ class ResultsPage(QWidget):
             runs = list(m.Run.select(m.Run.id, m.Run.kind, m.Run.dry_run)
                         .where(m.Run.profile == self.profile_id)
                         .order_by(m.Run.id.desc()).limit(200))
-        self._fill(self.run_filter, [(f"#{r.id} {r.kind}{' (xem trước)' if r.dry_run else ''}",
+        self._fill(self.run_filter, [(f"#{r.id} {r.kind}"
+                                      + (f" ({tr('results.dry_run')})" if r.dry_run else ""),
                                       r.id) for r in runs])
         self._fill(self.entity_filter, [(entity_name(e), e) for e in self.model.distinct("entity")])
         self._fill(self.action_filter, [(action_name(a), a) for a in ACTION_NAMES])

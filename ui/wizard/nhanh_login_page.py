@@ -74,7 +74,8 @@ class NhanhLoginPage(QWizardPage):
         self.authorize_url = urls.get("authorize", "")
         self.url_note.setText(urls.get("note", ""))
         self.webhook.edit.setPlaceholderText("—")
-        self.open_button.setEnabled(bool(self.authorize_url))
+        # The sample shop hands out its code here; the real consent page would not know it.
+        self.open_button.setEnabled(bool(self.authorize_url) and not self.state.sample)
         self.sample_label.setVisible(self.state.sample)
         if self.state.sample and not self.code_edit.text():
             self.code_edit.setText(self.services.sample_access_code(self.state))

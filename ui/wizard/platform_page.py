@@ -1,7 +1,6 @@
 """Pick the POS; each choice says what it syncs (from Platform.entities), v2 warns (NH-12)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QLabel, QRadioButton, QScrollArea,
                                QVBoxLayout, QWidget, QWizardPage)
 

@@ -2,8 +2,8 @@
 write a shared `WizardState`, and nothing is saved before Finish."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QWizard
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWizard
 
 from ui.controllers.background import BackgroundJobs
 from ui.i18n import tr
