@@ -41,11 +41,9 @@ on/off/true/false. Secret fields are refused here."""
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("shopsync")
-    except Exception:
-        return "0.1.0"
+    # app.__version__, not importlib.metadata: the frozen Windows build carries no dist-info.
+    from app import __version__
+    return __version__
 
 
 class UsageError(Exception):
@@ -134,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = order.add_parser("status", help="change an App order's status (as in the App)")
     status.add_argument("app_order_id")
     status.add_argument("status", choices=[s.value for s in OrderStatus])
+
+    diagnostics = sub.add_parser("diagnostics", help="support bundle without secrets (zip)")
+    diagnostics.add_argument("out", nargs="?")
+    selfcheck = sub.add_parser("selfcheck", help="check this installation (Qt, database, "
+                                                 "keyring, resources, platforms)")
+    selfcheck.add_argument("--json", action="store_true")
 
     sandbox = sub.add_parser("sandbox", help="sample shops").add_subparsers(dest="action")
     serve = sandbox.add_parser("serve", help="serve a platform sandbox on 127.0.0.1")
@@ -646,16 +650,27 @@ def cmd_sandbox(cli: Cli) -> int:
     return EXIT_OK
 
 
+def cmd_diagnostics(cli: Cli) -> int:
+    from app.diagnostics import diagnostics_command
+    return diagnostics_command(cli.args, cli.out_stream, cli.err_stream, cli.redact)
+
+
+def cmd_selfcheck(cli: Cli) -> int:
+    from app.selfcheck import selfcheck_command
+    return selfcheck_command(cli.args, cli.out_stream)
+
+
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
     "undo": cmd_undo, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
-    "sandbox": cmd_sandbox,
+    "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 
 
 def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = None,
          err: Any = None, environ: dict | None = None, stdin_is_tty: bool | None = None) -> int:
+    _utf8_console()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -670,6 +685,18 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
         return _report(cli, exc)
     finally:
         cli.close()
+
+
+def _utf8_console() -> None:
+    """Vietnamese output must not fail on a Windows console or a redirected pipe that uses
+    the legacy code page."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower() != "utf-8":
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):
+                pass
 
 
 def _report(cli: Cli, exc: Exception) -> int:
@@ -703,35 +730,10 @@ def _report(cli: Cli, exc: Exception) -> int:
 
 
 def gui_main(home: str | None = None) -> int:
-    """The desktop app: ui.app.run_app(paths) when present, else a minimal window."""
+    """The desktop app."""
     from app.config import get_paths
-    paths = get_paths(home)
-    try:
-        from ui.app import run_app  # type: ignore[import-not-found]
-    except ImportError:
-        return _minimal_window(paths)
-    return int(run_app(paths) or 0)
-
-
-def _minimal_window(paths) -> int:
-    """Until ui/app.py lands: a window listing the saved connections."""
-    from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QVBoxLayout, QWidget
-    from app.store.connection import open_store
-    from app.store.profiles import list_profiles
-    db = open_store(paths)
-    app = QApplication.instance() or QApplication(sys.argv)
-    window = QWidget()
-    window.setWindowTitle("ShopSync")
-    layout = QVBoxLayout(window)
-    layout.addWidget(QLabel("Kết nối đã lưu / Saved connections"))
-    names = QListWidget()
-    names.addItems([f"{p.name} — {p.platform}" for p in list_profiles()])
-    layout.addWidget(names)
-    window.show()
-    try:
-        return app.exec()
-    finally:
-        db.close()
+    from ui.app import run_app
+    return int(run_app(get_paths(home)) or 0)
 
 
 if __name__ == "__main__":

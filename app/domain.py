@@ -231,10 +231,39 @@ UNSYNCED_FIELDS = frozenset({"key", "updated_at", "created_at", "product_key", "
                              "category_key", "number"})
 
 
+# Field names per dataclass type, looked up once: fingerprints and stored JSON are made for
+# every item of a 100k-product sync, and dataclasses.fields() per value was most of the cost.
+_ALL_NAMES: dict[type, tuple[str, ...] | None] = {}
+_SYNCED_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    try:
+        return _ALL_NAMES[kind]
+    except KeyError:
+        names = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+        _ALL_NAMES[kind] = names
+        return names
+
+
+def _synced_names(kind: type) -> tuple[str, ...] | None:
+    try:
+        return _SYNCED_NAMES[kind]
+    except KeyError:
+        names = _field_names(kind)
+        if names is not None:
+            names = tuple(name for name in names if name not in UNSYNCED_FIELDS)
+        _SYNCED_NAMES[kind] = names
+        return names
+
+
 def _plain(value: object) -> object:
-    if is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)
-                if f.name not in UNSYNCED_FIELDS}
+    kind = type(value)
+    if kind is str:
+        return text(value)
+    names = _synced_names(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, Enum):
@@ -261,8 +290,12 @@ def fingerprint(record: Record) -> str:
 def to_plain(record: Record) -> dict:
     """JSON-ready dict of a record (all fields), for storage, exports and the CLI."""
     def plain(value: object) -> object:
-        if is_dataclass(value):
-            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+        kind = type(value)
+        if kind is str:
+            return value
+        names = _field_names(kind)
+        if names is not None:
+            return {name: plain(getattr(value, name)) for name in names}
         if isinstance(value, (tuple, list)):
             return [plain(item) for item in value]
         if isinstance(value, Enum):

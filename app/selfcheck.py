@@ -86,12 +86,15 @@ def check_qt() -> Check:
 
 def _offscreen_application():
     """A Qt application for the checks when none runs yet (the command line), offscreen so
-    it works on a server or CI with no display. The caller keeps it alive until the end."""
+    it works on a server or CI with no display. The caller keeps it alive until the end.
+    A widgets QApplication, not a QGuiApplication: the desktop app (or a test) that runs in the
+    same process later needs widgets, and Qt allows one application object per process."""
     try:
         from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QApplication
         if QGuiApplication.instance() is not None:
             return None
-        return QGuiApplication([sys.argv[0] or "shopsync", "-platform", "offscreen"])
+        return QApplication([sys.argv[0] or "shopsync", "-platform", "offscreen"])
     except Exception:  # Qt itself does not load: check_qt reports it
         return None
 

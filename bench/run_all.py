@@ -75,10 +75,16 @@ def engine_rows(r: dict) -> list[list[str]]:
                      ("**fail** (projected)" if v["projected_100k_seconds"]
                       and v["projected_100k_seconds"] >= 30 else "n/a"),
                      r["machine_text"]])
-        rows.append([f"{key}: memory flat as N grows", "per-product KiB at small vs large N",
+        sizes = sorted((i["requested"], i) for i in r["results"]
+                       if i["platform"] == key and "kib_per_product" in i)
+        rows.append([f"{key}: memory flat as N grows",
+                     " → ".join(f"{i['kib_per_product']} KiB/product at N={n:,}"
+                                for n, i in sizes) or "no run",
                      "no growth", verdict(v["memory_flat"]), r["machine_text"]])
-        rows.append([f"{key}: peak memory at 100k", "", "< 500 MB", verdict(v["memory_ok"]),
-                     r["machine_text"]])
+        big = sizes[-1][1] if sizes else None
+        rows.append([f"{key}: peak memory at 100k",
+                     f"{big['peak_rss_mb']} MB at N={big['requested']:,}" if big else "no run",
+                     "< 500 MB", verdict(v["memory_ok"]), r["machine_text"]])
     return rows
 
 
@@ -142,7 +148,8 @@ def write_doc(results: dict[str, dict]) -> None:
         result = results[name]
         result["machine_text"] = describe(result["machine"])
         lines += [f"## {titles[name]}", "",
-                  f"Ran {result.get('ran_at', '?')} with `{' '.join(result.get('args', []))}`.",
+                  f"Ran {result.get('ran_at', '?')} with "
+                  f"`{' '.join(result.get('args', [])) or '(default sizes)'}`.",
                   "", "| What was measured | Figure | Goal | Result | Machine |",
                   "|---|---|---|---|---|"]
         for row in makers[name](result):

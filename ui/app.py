@@ -58,20 +58,24 @@ def _error_box(title: str, text: str) -> None:
     QMessageBox.critical(None, title, text)
 
 
-def open_services(paths: Paths, ask=None):
+def open_services(paths: Paths, ask=None, log_handle=None):
     """Database, keyring and services; returns None (after telling the user) if one of them
     cannot be used. `ask(text) -> bool` answers the insecure-keyring question."""
     from app.secrets import InsecureKeyring, SecretsUnavailable, SecretStore, accept_insecure_keyring
-    from app.store.connection import open_store
+    from app.store.connection import open_store, restore_backup
     from app.store.errors import DamagedDatabase
     from ui.controllers.shop import ShopServices
 
     try:
         db = open_store(paths)
     except DamagedDatabase as exc:
-        _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
-                                                   getattr(exc, "message_en", str(exc))))
-        return None
+        explanation = pick(exc.message_vi, exc.message_en)
+        question = pick("Khôi phục bản sao lưu này ngay bây giờ?", "Restore this backup now?")
+        if exc.backup is None or ask is None or not ask(f"{explanation}\n\n{question}"):
+            _error_box(tr("common.error_title"), explanation)
+            return None
+        restore_backup(paths, exc.backup)
+        db = open_store(paths)
     try:
         secrets = SecretStore.for_home(paths)
     except InsecureKeyring as exc:
@@ -86,7 +90,19 @@ def open_services(paths: Paths, ask=None):
         _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
                                                    getattr(exc, "message_en", str(exc))))
         return None
+    _mask_known_secrets(log_handle, secrets) if log_handle is not None else None
     return ShopServices(paths, db, secrets)
+
+
+def _mask_known_secrets(log_handle, secrets) -> None:
+    """Teach the log's mask every saved secret, so none reaches the log file (COM-07)."""
+    from app.store.profiles import list_profiles
+    for profile in list_profiles():
+        for name in profile.secret_names:
+            try:
+                log_handle.add(secrets.get(profile.name, name))
+            except Exception:  # noqa: BLE001 - a keyring hiccup must not stop the app
+                continue
 
 
 class DesktopApp:
@@ -145,7 +161,10 @@ def run_app(paths: Paths) -> int:
     def ask(text: str) -> bool:
         return QMessageBox.question(None, tr("app.title"), text) == QMessageBox.StandardButton.Yes
 
-    services = open_services(paths, ask)
+    from app.logs import setup_logging
+    from connectors.http import Redactor
+    log_handle = setup_logging(paths, Redactor())
+    services = open_services(paths, ask, log_handle)
     if services is None:
         return 1
     desktop = DesktopApp(qt_app, paths, services)

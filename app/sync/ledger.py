@@ -73,15 +73,28 @@ class Ledger:
             query = query.where(m.ItemResult.app_id == app_id)
         return query.exists()
 
-    def reported(self, entity: Entity, direction: str, action: str, rule: str) -> set[str]:
+    def reported(self, entity: Entity, direction: str, action: str, rule: str,
+                 message_en: str | None = None) -> set[str]:
         """App ids that already got this kind of result in an earlier real run, so a standing
-        condition (an order whose status is never pushed) is said once, not every run."""
+        condition (an order whose status is never pushed) is said once, not every run.
+        `message_en` narrows it to one message when one action and rule say several things."""
         query = (m.ItemResult.select(m.ItemResult.app_id).join(m.Run)
                  .where((m.Run.profile == self.profile) & (m.Run.dry_run == False)  # noqa: E712
                         & (m.ItemResult.entity == entity.value)
                         & (m.ItemResult.direction == direction)
                         & (m.ItemResult.action == action) & (m.ItemResult.rule == rule)))
+        if message_en is not None:
+            query = query.where(m.ItemResult.message_en == message_en)
         return {row.app_id for row in query}
+
+    def links_without_app_record(self, entity: Entity) -> list[tuple[str, str]]:
+        """(app_id, pos_id) of links whose App record is gone (deleted in the App) while the
+        POS still has it."""
+        return list(m.database_proxy.execute_sql(
+            "SELECT l.app_id, l.pos_id FROM link l LEFT JOIN catalog_item c "
+            "ON c.entity = l.entity AND c.app_id = l.app_id "
+            "WHERE l.profile_id = ? AND l.entity = ? AND l.pos_deleted_at IS NULL "
+            "AND c.id IS NULL ORDER BY l.id", (self.profile, entity.value)))
 
     # -- links -------------------------------------------------------------------------------
     def _links(self, entity: Entity):

@@ -53,6 +53,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
                       "order to \"{status}\" on the POS yourself."),
     "status_ignored": ("Trạng thái \"{status_vi}\" không được gửi lên POS ({rule}).",
                        "Status \"{status}\" is not sent to the POS ({rule})."),
+    "app_deleted_manual": ("Đã xoá trong App nhưng vẫn còn trên POS, và POS không cho xoá qua "
+                           "API ({rule}): hãy tự huỷ hoặc xoá trên POS.",
+                           "Deleted in the App but still on the POS, which cannot delete it "
+                           "through its API ({rule}): cancel or delete it on the POS yourself."),
     "edit_manual": ("Thay đổi này không gửi được lên POS ({rule}): hãy sửa trên POS.",
                     "This change cannot be sent to the POS ({rule}): edit it on the POS."),
     "status_not_pushed": ("Chưa gửi: chỉ đơn ở trạng thái {allowed} được gửi lên POS ({rule}).",

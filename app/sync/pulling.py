@@ -109,8 +109,8 @@ class PullSteps(RunSteps):
         name = display_name(pos)
         ids = dict(pos_id=pos.key, name=name)
         if link is None:
-            incoming = blank_fields(to_app(entity, pos, page, "").record,
-                                    policy.untouched_fields)
+            translation = to_app(entity, pos, page, "")
+            incoming = blank_fields(translation.record, policy.untouched_fields)
             app_id = page.match(incoming)
             if app_id is not None:
                 current = page.app(app_id)
@@ -129,7 +129,11 @@ class PullSteps(RunSteps):
                 if not ctx.dry_run:
                     saved = self._write_app(ctx, entity, None, incoming,
                                             origin=self.platform.key)
-                    self._link(page, saved, pos.key, policy, pos_fp)
+                    # Translating changed only ids, which fingerprints leave out, unless a
+                    # reference was dropped (stock of an unlinked branch): then the new App
+                    # record's fingerprint is the POS one, and hashing it again is waste.
+                    self._link(page, saved, pos.key, policy, pos_fp,
+                               app_fp=None if translation.missing else pos_fp)
                     app_id = saved.key
                 self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
                            text=say("would_create_app" if ctx.dry_run else "created_app"),
@@ -159,7 +163,8 @@ class PullSteps(RunSteps):
             return
         keep = policy.untouched_fields | policy.first_time_fields
         if create_only:
-            keep = _all_field_names(app) - policy.kept_updated_fields
+            keep = (_all_field_names(app, policy.kept_updated_fields)
+                    - policy.kept_updated_fields)
         incoming = to_app(entity, pos, page, link.app_id).record
         merged = merge(app, incoming, keep)
         if not ctx.dry_run:
@@ -169,9 +174,10 @@ class PullSteps(RunSteps):
         self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
 
     def _link(self, page: PageWrites, app: Record, pos_id: str, policy: EntityPolicy,
-              pos_fp: str) -> None:
+              pos_fp: str, app_fp: str | None = None) -> None:
         status = app.status.value if isinstance(app, Order) else None
-        page.save_link(app.key, pos_id, policy.comparable(app), pos_fp, pushed_status=status)
+        page.save_link(app.key, pos_id, app_fp or policy.comparable(app), pos_fp,
+                       pushed_status=status)
 
     def _pos_deleted(self, ctx: RunState, policy: EntityPolicy, pos_id: str,
                      page: PageWrites) -> None:
@@ -201,17 +207,18 @@ def _how(entity: Entity) -> str:
 
 
 
-def _all_field_names(record: Any) -> frozenset[str]:
+def _all_field_names(record: Any, whole: frozenset[str] = frozenset()) -> frozenset[str]:
     """Every field name at any depth, except the lists that hold nested records (those are
-    merged item by item)."""
+    merged item by item). A list named in `whole` (an option naming "stock") is one field:
+    its items' own fields (a stock level's `available`) are not looked into, or keeping them
+    would keep the very list the option says to update."""
     names: set[str] = set()
     for f in dataclasses.fields(record):
         value = getattr(record, f.name)
-        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+        if (f.name not in whole and isinstance(value, tuple) and value
+                and dataclasses.is_dataclass(value[0])):
             for item in value:
-                names |= _all_field_names(item)
+                names |= _all_field_names(item, whole)
         else:
             names.add(f.name)
     return frozenset(names)
-
-

@@ -64,7 +64,25 @@ class PushSteps(RunSteps):
                     creates = []
         if creates:
             await self._create_batch(ctx, policy, creates)
+        self._deleted_in_app(ctx, policy)
         self._progress(entity, PUSH, done, done, began)
+
+    def _deleted_in_app(self, ctx: RunState, policy: EntityPolicy) -> None:
+        """A record on the POS that the user deleted in the App: where the POS has no delete
+        call (NH-04 orders) one result row, once, tells the user to act on the POS; IGNORE
+        says nothing (COM-06)."""
+        entity = policy.entity
+        cap = self.platform.capability(entity)
+        if cap.app_delete is not StatusChange.MANUAL:
+            return
+        rule = cap.app_delete_rule or policy.rule
+        message = say("app_deleted_manual", rule=rule)
+        told = self.ledger.reported(entity, PUSH, "manual", rule, message_en=message[1])
+        for app_id, pos_id in self.ledger.links_without_app_record(entity):
+            self._check_cancel()
+            if app_id not in told:
+                self._item(ctx, entity, PUSH, "manual", "skipped", app_id=app_id,
+                           pos_id=pos_id, rule=rule, text=message)
 
     async def _resolve_intents(self, ctx: RunState, policy: EntityPolicy) -> list[str]:
         """COM-09: a create that may have reached the POS before a crash is looked up, never

@@ -28,3 +28,13 @@ def test_guides_explain_every_caveat_rule_in_both_languages():
         guide = (GUIDE_DIR / f"{lang}.md").read_text(encoding="utf-8")
         missing = [rule for rule in caveat_rules() if f"({rule})" not in guide]
         assert not missing, (lang, missing)
+
+
+def test_guides_link_only_to_files_that_exist():
+    import re
+    for lang in ("vi", "en"):
+        guide = (GUIDE_DIR / f"{lang}.md").read_text(encoding="utf-8")
+        targets = re.findall(r"\]\(([^)#\s]+)\)", guide)
+        local = [t for t in targets if not t.startswith(("http://", "https://"))]
+        missing = [t for t in local if not (GUIDE_DIR / t).exists()]
+        assert local and not missing, (lang, missing)

@@ -255,3 +255,23 @@ def test_create_only_fields_updated_only_when_keep_updated_option_on(make_shop):
     shop.sync([Entity.PRODUCT])
     app = next(shop.catalog.iter_records(Entity.PRODUCT))
     assert (app.name, app.variants[0].price) == ("Cà phê sữa", Decimal(28000))
+
+
+def test_nh09_keep_updated_stock_list_takes_new_quantities_without_naming_nested_fields(
+        make_shop):
+    """NH-09: an option naming the list field "stock" updates the whole list; the platform
+    need not also name a stock level's own `available` field."""
+    shop = make_shop(_nhanh_like_products(),
+                     options={"sync_stock_price": True, "keep_stock_price_updated": True})
+    branch = shop.pos.put(Entity.BRANCH, Branch(key="", name="Chi nhánh 1"))
+
+    def stocked(quantity, key=""):
+        return Product(key=key, name="Cà phê sữa", variants=(Variant(
+            key="v-CF-01", sku="CF-01", price=Decimal(25000),
+            stock=(StockLevel(branch.key, Decimal(quantity)),)),))
+    pos_record = shop.pos.put(Entity.PRODUCT, stocked(5))
+    shop.sync([Entity.BRANCH, Entity.PRODUCT])
+    shop.pos.put(Entity.PRODUCT, stocked(12, pos_record.key))
+    shop.sync([Entity.BRANCH, Entity.PRODUCT])
+    app = next(shop.catalog.iter_records(Entity.PRODUCT))
+    assert [s.available for s in app.variants[0].stock] == [Decimal(12)]

@@ -265,3 +265,31 @@ def test_sapo09_conflict_keep_pos_puts_the_pos_order_back_in_the_app(make_shop):
     shop.events.clear()
     shop.sync([Entity.ORDER])
     assert shop.items(entity="order") == [] and shop.pos.statuses == []
+
+
+def test_nh04_com06_order_deleted_in_app_after_push_asks_to_handle_it_on_the_pos_once(
+        make_shop):
+    """NH-04 / COM-06: the POS has no order-delete call, so one result row tells the user to
+    cancel or delete the order on the POS; later runs do not repeat it."""
+    shop = make_shop(_order_platform(app_delete=StatusChange.MANUAL, app_delete_rule="NH-04"))
+    order = _pushed_order(shop, None, None)
+    pos_key = m.Link.get(m.Link.app_id == order.key).pos_id
+    shop.catalog.delete(Entity.ORDER, order.key)
+    shop.sync([Entity.ORDER])
+    [row] = shop.items(entity="order", direction="app_to_pos")
+    assert (row.action, row.outcome, row.rule) == ("manual", "skipped", "NH-04")
+    assert (row.app_id, row.pos_id) == (order.key, pos_key)
+    assert "on the POS yourself" in row.message_en and "trên POS" in row.message_vi
+    assert pos_key in shop.pos.records[Entity.ORDER]       # nothing deleted for the user
+    shop.events.clear()
+    shop.sync([Entity.ORDER])
+    assert shop.items(entity="order", direction="app_to_pos") == []   # said once
+
+
+def test_com06_order_deleted_in_app_where_app_delete_is_ignore_says_nothing(make_shop):
+    """COM-06: IGNORE (the default) leaves no result row for an App-side delete."""
+    shop = make_shop(_order_platform())
+    order = _pushed_order(shop, None, None)
+    shop.catalog.delete(Entity.ORDER, order.key)
+    shop.sync([Entity.ORDER])
+    assert shop.items(entity="order", direction="app_to_pos") == []

@@ -103,8 +103,5 @@ class SettingsPage(QWidget):
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("shopsync")
-    except Exception:  # noqa: BLE001 - not installed as a package (source checkout)
-        return "dev"
+    from app import __version__  # also right in the frozen build (no package metadata there)
+    return __version__
