@@ -95,7 +95,11 @@ def judge(rows: list[dict]) -> dict:
             "measured_at": big["requested"],
             "projected_100k_seconds": round(big["seconds"] * 100_000 / big["products"]),
             "seconds_ok": (big["seconds"] < GOAL_SECONDS) if measured else None,
-            "memory_ok": (big["peak_rss_mb"] < GOAL_MB) if measured else None,
+            # The sandbox lives in the same process only in this bench: the goal is judged on
+            # what the sync added on top of it (peak − RSS before the sync).
+            "added_mb": round(big["peak_rss_mb"] - big["rss_before_mb"], 1),
+            "memory_ok": (big["peak_rss_mb"] - big["rss_before_mb"] < GOAL_MB)
+            if measured else None,
             # flat: the per-product cost does not grow with N (10 % + 1 KiB noise allowed)
             "memory_flat": (big["kib_per_product"] <= small["kib_per_product"] * 1.1 + 1)
             if big is not small else None}

@@ -147,6 +147,9 @@ class DesktopApp:
         if geometry is not None:
             self.window.restoreGeometry(geometry)
         if old is not None:
+            # Stay on the page the owner was on (Settings), not jump to Sync.
+            self.window.nav.setCurrentRow(old.nav.currentRow())
+        if old is not None:
             old.autosync.stop()
             old.hide()
             old.deleteLater()

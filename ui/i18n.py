@@ -233,8 +233,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wizard.nhanh.sample": ("Cửa hàng mẫu: không cần mở trình duyệt, mã truy cập mẫu đã được điền.",
                             "Sample shop: no browser needed, a sample access code is filled in."),
     "wizard.branch.title": ("Chọn chi nhánh", "Pick the branch"),
-    "wizard.branch.sub": ("Chi nhánh nhận đơn hàng và tồn kho. Với KiotViet hãy chọn chi nhánh trung tâm.",
-                          "The branch that receives orders and stock. For KiotViet pick the central branch."),
+    "wizard.branch.sub": ("Chi nhánh nhận đơn hàng và tồn kho.",
+                          "The branch that receives orders and stock."),
+    "wizard.branch.sub_kiotviet": ("Chi nhánh nhận đơn hàng và tồn kho. Với KiotViet hãy chọn chi nhánh trung tâm.",
+                                   "The branch that receives orders and stock. For KiotViet pick the central branch."),
     "wizard.branch.label": ("&Chi nhánh", "&Branch"),
     "wizard.branch.none": ("POS không trả về chi nhánh nào; ShopSync sẽ dùng chi nhánh mặc định.",
                            "The POS returned no branch; ShopSync will use the default branch."),
@@ -412,6 +414,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "settings.diagnostics": ("&Xuất gói chẩn đoán…", "Export &diagnostics…"),
     "settings.diagnostics_done": ("Đã lưu gói chẩn đoán (không chứa mã bí mật) vào {path}.",
                                   "Saved the diagnostics bundle (no secrets) to {path}."),
+    "settings.diagnostics_failed": ("Không lưu được gói chẩn đoán vào {path} ({reason}). Hãy chọn "
+                                    "thư mục khác, ví dụ Tài liệu, rồi thử lại.",
+                                    "Could not save the diagnostics bundle to {path} ({reason}). "
+                                    "Pick another folder, e.g. Documents, and try again."),
     "settings.diagnostics_missing": ("Chức năng gói chẩn đoán chưa có trong bản này.",
                                      "Diagnostics export is not available in this build."),
     "settings.version": ("Phiên bản", "Version"),

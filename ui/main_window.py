@@ -95,10 +95,12 @@ class MainWindow(QMainWindow):
         self._wire()
         self._shortcuts()
         self.tray = self._make_tray()
+        # The schedule first: the Sync page asks it for the next run while the profiles load,
+        # and a scheduled connection would otherwise read "Automatic sync: off" at start.
+        self.autosync.start()
         self.refresh_profiles()
         self.nav.setCurrentRow(SYNC if self.profile else CONNECTIONS)
         self.check_tokens()
-        self.autosync.start()
 
     # -- wiring ---------------------------------------------------------------------------------
     def _wire(self) -> None:

@@ -137,11 +137,14 @@ class IdAllocator:
 
     CHUNK = 100
 
-    def __init__(self, db: pw.Database, entity: Entity) -> None:
+    def __init__(self, db: pw.Database, entity: Entity,
+                 reserved: Iterable[str] = ()) -> None:
         self.db, self.entity = db, entity
         self.prefix = ID_PREFIX[entity]
         self.last: int | None = None
         self.ready: list[tuple[int, str]] = []
+        # Ids given explicitly in the same write, not stored yet: never handed out.
+        self.reserved = set(reserved)
 
     def next(self) -> str:
         if not self.ready:
@@ -164,7 +167,8 @@ class IdAllocator:
             taken = {row[0] for row in self.db.execute_sql(
                 f"SELECT app_id FROM catalog_item WHERE entity = ? AND app_id IN ({marks})",
                 [self.entity.value, *(c for _, c in candidates)])}
-            self.ready = [(n, c) for n, c in candidates if c not in taken]
+            self.ready = [(n, c) for n, c in candidates
+                          if c not in taken and c not in self.reserved]
 
     def save(self) -> None:
         """Record the last id handed out (ids taken but never used stay free)."""
@@ -314,10 +318,11 @@ class Catalog:
             ids.save()
             return found
 
-    def id_allocator(self, entity: Entity) -> "IdAllocator":
+    def id_allocator(self, entity: Entity, reserved: Iterable[str] = ()) -> "IdAllocator":
         """New App ids handed out one by one without a query each (a page of a first pull
-        needs a hundred). Use inside a transaction and call `save()` before it commits."""
-        return IdAllocator(self.db, Entity(entity))
+        needs a hundred). Use inside a transaction and call `save()` before it commits;
+        `reserved` ids (given explicitly, not stored yet) are never handed out."""
+        return IdAllocator(self.db, Entity(entity), reserved)
 
     def put(self, entity: Entity, record: Record, origin: str = "app") -> Record:
         """Insert or replace the record with App id `record.key` (a new id when empty).
@@ -334,15 +339,17 @@ class Catalog:
         entity = Entity(entity)
         kind = RECORD_TYPES[entity]
         stored: list[Record] = []
+        records = list(records)
         with self.db.atomic():
             ids: IdAllocator | None = None
             batch: list[tuple[Record, str, str]] = []
+            explicit = {text(r.key) for r in records if text(getattr(r, "key", ""))}
             for record in records:
                 if not isinstance(record, kind):
                     raise InvalidValue(f"{entity.value}: expected {kind.__name__}, "
                                        f"got {type(record).__name__}")
                 if not text(record.key):
-                    ids = ids or self.id_allocator(entity)
+                    ids = ids or self.id_allocator(entity, explicit)
                     record = dataclasses.replace(record, key=ids.next())
                 batch.append((record, origin, serialise(record)))
                 if len(batch) == self.WRITE_CHUNK:

@@ -239,6 +239,16 @@ class Ledger:
         point.updated_at = self.clock()
         point.save()
 
+    def save_resume(self, entity: Entity, direction: str, resume: str | None,
+                    run: m.Run) -> None:
+        """`save_checkpoint(resume=…, run=…)` in one statement: it runs once per page."""
+        cursor = m.database_proxy.execute_sql(
+            "UPDATE checkpoint SET resume = ?, run_id = ?, updated_at = ? "
+            "WHERE profile_id = ? AND entity = ? AND direction = ?",
+            (resume, run.id, self.clock(), self.profile, entity.value, direction))
+        if cursor.rowcount == 0:
+            self.save_checkpoint(entity, direction, resume=resume, run=run)
+
     # -- write intents (COM-09) --------------------------------------------------------------
     def add_intent(self, run: m.Run, entity: Entity, app_id: str) -> None:
         m.WriteIntent.insert(profile=self.profile, run=run, entity=entity.value, app_id=app_id,

@@ -94,8 +94,7 @@ class PullSteps(RunSteps):
                 self._check_cancel()
                 page.write()
                 if checkpoint is not None:
-                    self.ledger.save_checkpoint(entity, PULL, resume=checkpoint[0],
-                                                run=ctx.row)
+                    self.ledger.save_resume(entity, PULL, checkpoint[0], ctx.row)
             finally:
                 ctx.page = None
         if not ctx.dry_run:

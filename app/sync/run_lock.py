@@ -4,6 +4,28 @@ checkpoint and could send the same create twice).
 
 An OS file lock in the data home: it is released by the OS when the process dies, so a killed
 run never leaves a stale lock behind (unlike a "running" flag in the database).
+
+How to use it (the command line does; the UI must do the same around every engine call that
+writes: sync, push, retry, undo, resolve a conflict, delete in App)::
+
+    from app.sync.run_lock import RunInProgress, run_lock
+
+    try:
+        with run_lock(paths.home, profile.name):      # folder = the data home
+            finished = await engine.run(...)
+    except RunInProgress as busy:
+        show(busy.message_vi, busy.message_en)        # "already syncing elsewhere: wait"
+
+- `run_lock(folder, profile)` is a context manager. It creates `folder` if needed and takes a
+  lock file named after a hash of the profile name (`run-<16 hex>.lock`), so any profile name
+  is safe on any file system. Different profiles never block each other.
+- It never waits: if another process (or another `run_lock` in this process) holds the lock,
+  it raises `RunInProgress` at once; that exception carries `message_vi` and `message_en`
+  ready to show. Nothing is locked when it is raised.
+- The lock is held for the whole `with` block and released on exit, on an exception, and by
+  the OS if the process is killed. Take it in the thread that runs the engine; it is not
+  re-entrant (a second `run_lock` for the same profile inside the first raises).
+- The lock file stays on disk (empty); its presence means nothing, only the OS lock does.
 """
 from __future__ import annotations
 

@@ -207,3 +207,12 @@ def test_get_many_returns_a_page_of_records_by_app_id(catalog):
     assert sorted(found) == ["K1", "K4", "K7", "K9"]
     assert found["K7"] == Customer("K7", "Khách 7")
     assert catalog.get_many(Entity.PRODUCT, ["K1"]) == {}
+
+
+def test_new_ids_skip_an_id_given_explicitly_in_the_same_write(catalog):
+    """A keyless record must not get the id another record of the same write names, or one
+    would overwrite the other."""
+    saved = catalog.put_many(Entity.CATEGORY, [Category("", "Mới"), Category("C000001", "Cũ")])
+    assert saved[0].key != "C000001"
+    assert catalog.count(Entity.CATEGORY) == 2
+    assert catalog.get(Entity.CATEGORY, "C000001").name == "Cũ"

@@ -275,3 +275,16 @@ def test_nh09_keep_updated_stock_list_takes_new_quantities_without_naming_nested
     shop.sync([Entity.BRANCH, Entity.PRODUCT])
     app = next(shop.catalog.iter_records(Entity.PRODUCT))
     assert [s.available for s in app.variants[0].stock] == [Decimal(12)]
+
+
+def test_com02_two_pos_products_with_one_sku_in_one_page_link_one_app_record_only(shop):
+    """COM-02 inside one page: the App record linked by the first item is not free for the
+    second, which becomes its own App record (never two links to one App record)."""
+    existing = shop.catalog.put(Entity.PRODUCT, product(name="Cà phê (App)"))
+    first = shop.pos.put(Entity.PRODUCT, product(name="Cà phê 1"))
+    second = shop.pos.put(Entity.PRODUCT, product(name="Cà phê 2"))
+    shop.sync([Entity.PRODUCT])
+    links = {link.pos_id: link.app_id for link in m.Link.select()}
+    assert links[first.key] == existing.key
+    assert links[second.key] != existing.key
+    assert shop.catalog.count(Entity.PRODUCT) == 2

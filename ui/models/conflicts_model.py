@@ -1,7 +1,9 @@
 """Open conflicts of a profile (COM-04), and the side-by-side field comparison of one."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -62,18 +64,53 @@ FIELD_NAMES = {
     "content": ("Nội dung", "Content"), "summary": ("Tóm tắt", "Summary"),
     "options": ("Thuộc tính", "Options"), "option_names": ("Tên thuộc tính", "Option names"),
     "images": ("Ảnh", "Images"), "unit": ("Đơn vị", "Unit"), "quantity": ("Số lượng", "Qty"),
+    "birthday": ("Ngày sinh", "Birthday"), "gender": ("Giới tính", "Gender"),
+    "customer_name": ("Tên khách", "Customer name"),
+    "customer_phone": ("Điện thoại khách", "Customer phone"),
+    "shipping_address": ("Địa chỉ giao", "Shipping address"), "total": ("Tổng tiền", "Total"),
+    "delivery_at": ("Giờ giao", "Delivery time"), "author": ("Tác giả", "Author"),
+    "image": ("Ảnh", "Image"), "category_name": ("Danh mục", "Category"),
+    "active": ("Đang hoạt động", "Active"), "position": ("Thứ tự", "Position"),
+    "published_at": ("Ngày đăng", "Published"),
+}
+
+# A list item shown as a group in front of its fields: "variants[0]" → "Phiên bản 1".
+GROUP_NAMES = {
+    "variants": ("Phiên bản", "Variant"), "lines": ("Dòng", "Line"),
 }
 
 
+def _segment(part: str) -> str:
+    """One path piece ('variants[0]', 'stock[1]', 'price') in the shop's words."""
+    base, _, index = part.partition("[")
+    number = int(index.rstrip("]")) + 1 if index else None
+    if base == "stock":
+        # A variant's stock per branch: the branch number only matters past the first one.
+        label = pick("Tồn kho", "Stock")
+        return label if not number or number == 1 else f"{label} ({pick('chi nhánh', 'branch')} {number})"
+    label = pick(*GROUP_NAMES.get(base, FIELD_NAMES.get(base, (base, base))))
+    return f"{label} {number}" if number else label
+
+
 def field_label(path: str) -> str:
-    """'variants[0].price' → 'Phiên bản 1 · Giá' style label, keeping the path readable."""
-    last = path.split(".")[-1]
-    base, _, index = last.partition("[")
-    label = pick(*FIELD_NAMES.get(base, (base, base)))
-    if index:
-        label = f"{label} {int(index.rstrip(']')) + 1}"
-    prefix = path[: -len(last)].rstrip(".")
-    return f"{prefix} · {label}" if prefix else label
+    """'variants[0].stock[0].available' → 'Phiên bản 1 · Tồn kho': no technical paths shown."""
+    pieces = [part for part in path.split(".") if part]
+    # stock[0].available would read "Tồn kho · Tồn kho": the stock piece already says it.
+    if len(pieces) > 1 and pieces[-1] == "available" and pieces[-2].startswith("stock"):
+        pieces.pop()
+    return " · ".join(_segment(part) for part in pieces)
+
+
+# Descriptions and articles are HTML on the POS: the owner compares the words, not "<p>".
+RICH_TEXT = {"description", "content", "summary"}
+
+
+def plain_text(value: str) -> str:
+    if "<" not in value and "&" not in value:
+        return value
+    text = re.sub(r"<br\s*/?>|</p>", "\n", value, flags=re.IGNORECASE)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
@@ -84,7 +121,10 @@ def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
         if name.split(".")[-1].split("[")[0] in IGNORED:
             continue
         a, p = app.get(name, ""), pos.get(name, "")
-        rows.append((field_label(name), a, p, a != p))
+        if name.split(".")[-1] in RICH_TEXT:
+            rows.append((field_label(name), plain_text(a), plain_text(p), a != p))
+        else:
+            rows.append((field_label(name), a, p, a != p))
     return rows
 
 

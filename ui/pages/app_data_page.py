@@ -79,6 +79,9 @@ class ProductDialog(QDialog):
         self.categories.setObjectName("productCategories")
         self.description = QPlainTextEdit(record.description if record else "")
         self.description.setMaximumHeight(90)
+        self.description.setObjectName("productDescription")
+        # Tab typed a tab character here, so a keyboard user could not leave the box.
+        self.description.setTabChangesFocus(True)
         self.visible = QCheckBox(tr("product.visible"))
         self.visible.setChecked(record.visible if record else True)
         for key, widget in (("product.name", self.name), ("product.sku", self.sku),
@@ -231,6 +234,13 @@ class EntityTab(QWidget):
         self.table.setColumnWidth(0, 280)
         for column in range(1, 5):
             self.table.setColumnWidth(column, 120)
+        # Origin holds a POS name ("Sapo Web / Sapo Omni"): wrapped in a 120 px column its
+        # second line was cut off by the row height. One line, wide enough, "…" if ever longer.
+        self.table.setWordWrap(False)
+        origin = self.model.COLUMNS.index("origin") if "origin" in self.model.COLUMNS else -1
+        if origin >= 0:
+            self.table.setColumnWidth(origin, max(
+                120, self.table.fontMetrics().horizontalAdvance("Sapo Web / Sapo Omni") + 16))
         layout.addWidget(self.table, 1)
         self.note = QLabel("")
         self.note.setWordWrap(True)

@@ -9,7 +9,28 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ui.i18n import LANGUAGES, language, tr
+from ui.i18n import LANGUAGES, language, pick, tr
+
+
+
+# Keyring backends by a piece of their id, in the words of the owner's own system.
+_KEYRING_NAMES = (
+    ("winvault", ("Windows Credential Manager", "Windows Credential Manager")),
+    ("windows", ("Windows Credential Manager", "Windows Credential Manager")),
+    ("macos", ("macOS Keychain", "macOS Keychain")),
+    ("keychain", ("macOS Keychain", "macOS Keychain")),
+    ("secretservice", ("Secret Service (Linux)", "Secret Service (Linux)")),
+    ("kwallet", ("KWallet", "KWallet")),
+    ("memory", ("Trong bộ nhớ (chỉ để thử)", "In memory (testing only)")),
+)
+
+
+def keyring_name(backend: str) -> str:
+    lowered = backend.lower()
+    for piece, names in _KEYRING_NAMES:
+        if piece in lowered:
+            return pick(*names)
+    return backend
 
 
 class SettingsPage(QWidget):
@@ -46,9 +67,11 @@ class SettingsPage(QWidget):
         schedule_label = QLabel(tr("settings.schedule"))
         schedule_label.setBuddy(self.schedule)
         form.addRow(schedule_label, self.schedule)
-        self.keyring = QLabel(self._keyring_text())
+        self.keyring = QLabel("")
+        self.keyring.setText(self._keyring_text())
         self.keyring.setObjectName("keyringBackend")
-        self.keyring.setWordWrap(True)
+        # One line: wrapped inside the form row its second line was cut off.
+        self.keyring.setWordWrap(False)
         form.addRow(tr("settings.keyring"), self.keyring)
         folder = QHBoxLayout()
         self.folder = QLabel(str(services.paths.home))
@@ -76,9 +99,12 @@ class SettingsPage(QWidget):
 
     def _keyring_text(self) -> str:
         try:
-            return self.services.secrets.backend_name()
+            backend = self.services.secrets.backend_name()
         except Exception:  # noqa: BLE001 - a broken keyring is shown, not raised
             return tr("settings.keyring_unknown")
+        # The owner read "keyring.backends.Windows.WinVaultKeyring"; support still gets the id.
+        self.keyring.setToolTip(backend)
+        return keyring_name(backend)
 
     def set_profile(self, profile) -> None:
         self.schedule.setEnabled(profile is not None)
@@ -97,7 +123,13 @@ class SettingsPage(QWidget):
         except ImportError:
             self.message.emit(tr("settings.diagnostics_missing"))
             return False
-        export_diagnostics(self.services.paths, path)
+        try:
+            export_diagnostics(self.services.paths, path, secret_store=self.services.secrets)
+        except OSError as exc:
+            # A read-only or vanished folder raised out of the button and nothing was shown.
+            self.message.emit(tr("settings.diagnostics_failed", path=str(path),
+                                 reason=exc.strerror or type(exc).__name__))
+            return False
         self.message.emit(tr("settings.diagnostics_done", path=str(path)))
         return True
 

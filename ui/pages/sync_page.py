@@ -51,6 +51,8 @@ class SyncPage(QWidget):
         self.progress.setObjectName("syncProgress")
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
+        # done/total only while a run counts: idle it read "0 / 100", finished "1 / 1".
+        self.progress.setTextVisible(False)
         layout.addWidget(self.progress)
         self.status = QLabel(tr("sync.idle"))
         self.status.setObjectName("syncStatus")
@@ -114,6 +116,7 @@ class SyncPage(QWidget):
         if busy:
             self._started = {}
             self.progress.setRange(0, 0)          # busy indicator until a total is known
+            self.progress.setTextVisible(False)
             self.time_left.setText(tr("sync.time_left", time=format_duration(None)))
         else:
             self.time_left.setText("")
@@ -126,10 +129,12 @@ class SyncPage(QWidget):
         if event.total:
             self.progress.setRange(0, max(event.total, 1))
             self.progress.setValue(min(event.done, event.total))
+            self.progress.setTextVisible(True)
             self.status.setText(tr("sync.running", entity=name, direction=arrow,
                                    done=event.done, total=event.total))
         else:
             self.progress.setRange(0, 0)
+            self.progress.setTextVisible(False)
             self.status.setText(tr("sync.running_nototal", entity=name, direction=arrow,
                                    done=event.done))
         eta = event.eta_seconds
@@ -142,6 +147,7 @@ class SyncPage(QWidget):
     def show_finished(self, text: str) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
+        self.progress.setTextVisible(False)
         self.status.setText(text)
 
     def show_runs(self, last, next_when, first_run: bool) -> None:

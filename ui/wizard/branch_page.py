@@ -26,6 +26,10 @@ class BranchPage(QWizardPage):
         layout.addStretch(1)
 
     def initializePage(self) -> None:
+        # The central-branch advice (KVF-14) is KiotViet's: a Sapo or Nhanh owner was left
+        # wondering what KiotViet had to do with their shop.
+        kiotviet = (self.state.platform_key or "").startswith("kiotviet")
+        self.setSubTitle(tr("wizard.branch.sub_kiotviet" if kiotviet else "wizard.branch.sub"))
         self.combo.clear()
         branches = self.state.info.branches if self.state.info else ()
         for branch in branches:

@@ -21,6 +21,17 @@ def error_text(exc: BaseException) -> str:
     return tr("wizard.test.unexpected")
 
 
+
+def permission_text(raw: str) -> str:
+    """Sapo reports a permission as "Khách hàng / Customers: ✓" (both languages at once); the
+    owner reads only the chosen language. Anything else is shown as the connector wrote it."""
+    names, colon, mark = raw.rpartition(": ")
+    vi, slash, en = names.partition(" / ")
+    if not colon or not slash or " / " in en:
+        return raw
+    return f"{pick(vi, en)}: {mark}"
+
+
 class ConnectionTestPanel(QWidget):
     """Emits `tested` after every attempt; the page reads the state to decide Next."""
 
@@ -64,7 +75,8 @@ class ConnectionTestPanel(QWidget):
         self.state.tested_signature = self.state.signature()
         lines = [tr("wizard.test.ok", shop=info.shop_name)]
         if info.permissions:
-            lines.append(f"{tr('wizard.test.permissions')} {', '.join(info.permissions)}")
+            lines.append(f"{tr('wizard.test.permissions')} "
+                         f"{', '.join(permission_text(p) for p in info.permissions)}")
         lines.extend(pick(vi, en) for vi, en in
                      zip(info.warnings_vi, info.warnings_en or info.warnings_vi))
         if info.token_expires_at:

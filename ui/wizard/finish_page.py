@@ -22,7 +22,9 @@ class FinishPage(QWizardPage):
         self.start_now.setObjectName("startNow")
         self.start_now.setChecked(True)
         layout.addWidget(self.start_now)
-        layout.addWidget(caveat_note("KVF-15"))
+        # Shown only for a platform that names this caveat (KiotViet's long first sync).
+        self.first_sync_note = caveat_note("KVF-15")
+        layout.addWidget(self.first_sync_note)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
@@ -31,6 +33,11 @@ class FinishPage(QWizardPage):
 
     def initializePage(self) -> None:
         platform = self.services.platform(self.state.platform_key)
+        # The note is KiotViet's rule: show it when the platform's own rules are of its family.
+        named = {*platform.caveats, *(r for c in platform.entities.values() for r in c.caveats),
+                 *(r for f in platform.credential_fields for r in f.caveats),
+                 *(r for o in platform.options for r in o.caveats)}
+        self.first_sync_note.setVisible(any(r.startswith("KVF-") for r in named))
         schedule = (tr("schedule.every", n=self.state.schedule_minutes)
                     if self.state.schedule_minutes else tr("schedule.off"))
         lines = [f"<b>{tr('wizard.finish.summary')}</b>",
