@@ -76,8 +76,9 @@ class EntityCapability:
     gated_fields: Mapping[str, str] = field(default_factory=dict)
     # Fields whose later changes are taken only when an option is on (NH-09 "keep updating").
     update_fields_option: Mapping[str, str] = field(default_factory=dict)
-    # Checks an App record (already carrying POS ids) before it is pushed, without any
-    # request: returns the InvalidData that blocks it (SAPO-08 "exactly one category"), or None.
+    # Checks an App record (already carrying POS ids) before it is CREATED on the POS, without
+    # any request: returns the InvalidData that blocks it (SAPO-08 "exactly one category"), or
+    # None. Updates of records already on the POS are not checked.
     validate_push: Callable[[Record], "PosError | None"] | None = None
     # An App-side deletion of a record already on the POS: MANUAL = a result row tells the user
     # to act on the POS (NH-04: Nhanh has no order-delete call); IGNORE = nothing to do.

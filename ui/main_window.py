@@ -255,7 +255,8 @@ class MainWindow(QMainWindow):
     def _sync_requested(self, entities, dry_run: bool) -> None:
         if self.profile is not None:
             self.start_run(RunRequest(self.profile, "sync",
-                                      tuple(entities) if entities else None, dry_run))
+                                      tuple(entities) if entities else None, dry_run,
+                                      scan_deletions=True))
 
     def push_products(self, app_ids: list) -> None:
         if self.profile is not None and app_ids:

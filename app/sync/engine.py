@@ -24,7 +24,7 @@ from app.sync.messages import say
 from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
-from app.sync.steps import (BATCH_SIZE, OVERLAP, PULL, PUSH, STOPPING_ERRORS, Cancelled,
+from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PULL, PUSH, STOPPING_ERRORS, Cancelled,
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
 from connectors.base import Connector, PosError
@@ -40,7 +40,8 @@ class SyncEngine(PullSteps, PushSteps):
                  clock: Callable[[], datetime] = now_utc,
                  cancel: threading.Event | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
-                 batch_size: int = BATCH_SIZE, overlap: timedelta = OVERLAP) -> None:
+                 batch_size: int = BATCH_SIZE, overlap: timedelta = OVERLAP,
+                 deletion_scan_every: timedelta = DELETION_SCAN_EVERY) -> None:
         self.catalog = catalog
         self.profile = profile
         self.connector = connector
@@ -52,6 +53,7 @@ class SyncEngine(PullSteps, PushSteps):
         self.monotonic = monotonic
         self.batch_size = max(1, batch_size)
         self.overlap = overlap
+        self.deletion_scan_every = deletion_scan_every
         self.options = profile_options(profile, self.platform)
         self.policies: dict[Entity, EntityPolicy] = policies(self.platform, self.options)
         self.ledger = Ledger(profile, clock)
@@ -61,11 +63,14 @@ class SyncEngine(PullSteps, PushSteps):
     # =========================================================================================
 
     async def run(self, entities: Iterable[Entity | str] | None = None,
-                  dry_run: bool = False, full: bool = False) -> ev.RunFinished:
+                  dry_run: bool = False, full: bool = False,
+                  scan_deletions: bool | None = None) -> ev.RunFinished:
         """Sync the given entities (all by default) in dependency order. With `dry_run`, every
         item gets a planned result and nothing is written on either side (COM-03). `full`
         reads everything instead of the changes since the last run (a periodic safety net:
-        edits the POS did not date correctly are caught too)."""
+        edits the POS did not date correctly are caught too). `scan_deletions`: None = ask the
+        POS for its id list when the last scan is older than `deletion_scan_every` (scheduled
+        runs); True = always (the owner pressed the sync button and expects to see deletions)."""
         asked = None if entities is None else {Entity(e) for e in entities}
         wanted = [e for e in SYNC_ORDER if asked is None or e in asked]
         previous = None if dry_run else self.ledger.unfinished_run("sync")
@@ -82,7 +87,7 @@ class SyncEngine(PullSteps, PushSteps):
                         self._entity_off(ctx, policy)
                     continue
                 if policy.pulls:
-                    await self._pull(ctx, policy, full=full)
+                    await self._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
                 if policy.pushes:
                     await self._push_entity(ctx, policy)
         return await self._drive(ctx, body)

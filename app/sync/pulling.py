@@ -15,14 +15,14 @@ from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
-from app.sync.steps import PULL, RunState, RunSteps, display_name
+from app.sync.steps import DELETION_SCAN, PULL, RunState, RunSteps, display_name
 from app.sync.translate import to_app
 from connectors.base import Mode
 
 
 class PullSteps(RunSteps):
     async def _pull(self, ctx: RunState, policy: EntityPolicy, only_keys: set[str] | None = None,
-                    full: bool = False) -> None:
+                    full: bool = False, scan_deletions: bool | None = None) -> None:
         entity = policy.entity
         point = self.ledger.checkpoint(entity, PULL)
         bookkeeping = not ctx.dry_run and only_keys is None
@@ -58,12 +58,15 @@ class PullSteps(RunSteps):
         if only_keys is not None:
             return
         # Deletions the POS did not report: after a whole read, every linked id not seen is
-        # gone. After a partial read (incremental or resumed) the POS's id list is asked for;
-        # a connector whose scan is too costly, or whose POS reports deletions in its pages,
-        # answers None (KiotViet's hourly budget).
+        # gone. After a partial read (incremental or resumed) the POS's id list is asked for,
+        # at most every `deletion_scan_every`; a connector whose scan is too costly, or whose
+        # POS reports deletions in its pages, answers None (KiotViet's hourly budget).
+        keys: set[str] | None = None
+        scanned = self.ledger.checkpoint(entity, DELETION_SCAN)
         if since is None and resume is None:
-            keys: set[str] | None = seen
-        else:
+            keys = seen
+        elif (scan_deletions or scanned is None or scanned.watermark is None
+              or self.clock() - stored_utc(scanned.watermark) >= self.deletion_scan_every):
             keys = await self.connector.list_keys(entity)
         if keys is not None:
             gone = self.ledger.unseen_links(entity, keys)
@@ -74,6 +77,8 @@ class PullSteps(RunSteps):
             with atomic():
                 self.ledger.save_checkpoint(entity, PULL, watermark=began_at - self.overlap,
                                             resume=None, run=None)
+                if keys is not None:
+                    self.ledger.save_checkpoint(entity, DELETION_SCAN, watermark=began_at)
 
     def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
                    deleted: list[str], checkpoint: tuple[str | None] | None = None) -> None:

@@ -252,12 +252,8 @@ class PushSteps(RunSteps):
         entity = policy.entity
         ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
         sent = to_pos(entity, app, self.ledger, link.pos_id).record
-        cap = self.platform.capability(entity)
-        problem = cap.validate_push(sent) if cap.validate_push is not None else None
-        if problem is not None:
-            self._item(ctx, entity, PUSH, "blocked", "skipped", rule=problem.rule,
-                       text=(problem.message_vi, problem.message_en), **ids)
-            return False
+        # No validate_push here: it guards creates (SAPO-08 is about products made in the App);
+        # a POS record edited from the App keeps the shape the POS gave it.
         current = await self._pos_version(entity, app, link)
         if current is not None and policy.comparable(current) != link.pos_fingerprint:
             with self._committing(ctx):

@@ -25,6 +25,11 @@ PULL, PUSH = "pos_to_app", "app_to_pos"
 # The next incremental pull starts this long before the last one started, so a record saved on
 # the POS while we were reading is not missed (duplicates are harmless: same fingerprint).
 OVERLAP = timedelta(minutes=5)
+# A POS that cannot report deletions is asked for its whole id list (COM-01) at most this
+# often on incremental runs: frequent scheduled runs (COM-10) stay a few requests each, and a
+# deletion still shows up within hours. A full run always checks.
+DELETION_SCAN_EVERY = timedelta(hours=6)
+DELETION_SCAN = "deletion_scan"   # checkpoint direction whose watermark = last id scan
 BATCH_SIZE = 100
 # New App records of these entities go to the POS only when the user picks them (SAPO-03):
 # a shop's App catalog may hold products it never meant to sell on the POS.
@@ -78,6 +83,7 @@ class RunSteps:
     cancel: threading.Event
     batch_size: int
     overlap: timedelta
+    deletion_scan_every: timedelta
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():

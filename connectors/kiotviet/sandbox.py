@@ -80,7 +80,7 @@ class KiotVietSandbox(SandboxBase):
         self.settings = {ORDERING: True, DELIVERY: True, OUT_OF_STOCK_ORDERING: True}
         self.get_stamps: collections.deque[float] = collections.deque()
         self.next_id = 1000
-        self.tables: dict[str, dict[int, Row]] = {name: {} for name in (
+        self.tables: dict[str, dict[int, Row]] = {name: _Table() for name in (
             "branches", "categories", "products", "customers", "orders", "invoices", "users",
             "surchages")}
         self.removed: dict[str, list[tuple[int, float]]] = collections.defaultdict(list)
@@ -356,8 +356,16 @@ class KiotVietSandbox(SandboxBase):
             rows = [r for r in rows if r["_ts"] >= since]
         order = params.get("orderBy")
         if order:
-            rows = sorted(rows, key=lambda r: r.get(order) or 0,
-                          reverse=(params.get("orderDirection", "Asc").lower() == "desc"))
+            descending = params.get("orderDirection", "Asc").lower() == "desc"
+            whole = self.tables.get(table)
+            if since is None and order == "id" and isinstance(whole, _Table) \
+                    and len(rows) == len(whole):
+                # The whole table by id (a first pull): sort once per change of the table,
+                # not once per page — per-page sorting made a 100k pull quadratic. Ids never
+                # change, so the cached order stays right while rows are edited in place.
+                rows = whole.sorted_by_id(descending)
+            else:
+                rows = sorted(rows, key=lambda r: r.get(order) or 0, reverse=descending)
         size = min(max(int(params.get("pageSize", 20)), 1), 100)
         offset = max(int(params.get("currentItem", 0)), 0)
         body: Row = {"total": len(rows), "pageSize": size,
@@ -661,3 +669,48 @@ def kiotviet_sandbox(kind: str = "fnb", seed: int = 1, products: int | None = No
     """A sample KiotViet shop (B-01). `products=N` builds N product rows (up to 10,000+)."""
     return KiotVietSandbox(seed=seed, clock=clock, rate_limits=rate_limits, kind=kind,
                            product_count=products, **kwargs)
+
+
+class _Table(dict):
+    """Rows by id that remembers their id order until a row is added, replaced or removed."""
+
+    _order: dict[bool, list[Row]] | None = None
+
+    def _changed(self) -> None:
+        self._order = None
+
+    def __setitem__(self, key, value):
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._changed()
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self):
+        self._changed()
+        return super().popitem()
+
+    def clear(self):
+        self._changed()
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        self._changed()
+        return super().setdefault(key, default)
+
+    def sorted_by_id(self, descending: bool) -> list[Row]:
+        if self._order is None:
+            self._order = {}
+        if descending not in self._order:
+            self._order[descending] = sorted(self.values(), key=lambda r: r.get("id") or 0,
+                                             reverse=descending)
+        return self._order[descending]

@@ -10,6 +10,7 @@ de-duplication on v3 order/add and the order status rules.
 """
 from __future__ import annotations
 
+import bisect
 import collections
 import html
 import json
@@ -108,8 +109,8 @@ class NhanhSandbox(SandboxBase):
         self.api_enabled = True
         self.depots: dict[int, dict] = {}
         self.categories: dict[int, dict] = {}
-        self.product_rows: dict[int, dict] = {}
-        self.customer_rows: dict[int, dict] = {}
+        self.product_rows: dict[int, dict] = _IdTable()
+        self.customer_rows: dict[int, dict] = _IdTable()
         self.orders: dict[int, dict] = {}
         self.deleted_orders: list[dict] = []
         self.tokens: dict[str, dict] = {}
@@ -544,6 +545,26 @@ class NhanhSandbox(SandboxBase):
         following = {"id": page[-1]["id"]} if page and len(rows) > take else None
         return self._ok([render(r) for r in page], paginator={"next": following})
 
+    def _cursor_scan(self, table: dict[int, dict], keep: Callable[[dict], bool], size: int,
+                     after: int, render: Callable[[dict], dict]) -> httpx.Response:
+        """Same page as `_cursor_page(filter(keep, table.values()), ...)` but walks a cached
+        sorted id list from the cursor and stops one row past the page: re-sorting the whole
+        table per request made a 100k-product pull quadratic."""
+        ids = _sorted_ids(table)
+        take = min(size, self.page_cap) if self.page_cap else size
+        page: list[dict] = []
+        more = False
+        for index in range(bisect.bisect_right(ids, after), len(ids)):
+            row = table.get(ids[index])
+            if row is None or not keep(row):
+                continue
+            if len(page) == take:
+                more = True
+                break
+            page.append(row)
+        following = {"id": page[-1]["id"]} if page and more else None
+        return self._ok([render(r) for r in page], paginator={"next": following})
+
     def _v3_depots(self, body: Any, info: dict) -> httpx.Response:
         return self._ok([{"id": d["id"], "code": d["code"], "name": d["name"],
                           "mobile": d["mobile"],
@@ -571,29 +592,38 @@ class NhanhSandbox(SandboxBase):
 
     def _product_filter(self, filters: dict, updated_from: int | None = None,
                         updated_to: int | None = None) -> list[dict]:
-        rows = list(self.product_rows.values())
+        keep = self._product_predicate(filters, updated_from, updated_to)
+        return [r for r in self.product_rows.values() if keep(r)]
+
+    @staticmethod
+    def _product_predicate(filters: dict, updated_from: int | None = None,
+                           updated_to: int | None = None) -> Callable[[dict], bool]:
+        """The product/list filters as one test per row, so paging can stop early."""
+        tests: list[Callable[[dict], bool]] = []
         if filters.get("ids"):
             wanted = {int(i) for i in filters["ids"]}
-            rows = [r for r in rows if r["id"] in wanted]
+            tests.append(lambda r: r["id"] in wanted)
         if filters.get("parentId") not in (None, ""):
-            rows = [r for r in rows if r["parentId"] == int(filters["parentId"])]
+            parent = int(filters["parentId"])
+            tests.append(lambda r: r["parentId"] == parent)
         if filters.get("name"):
             needle = str(filters["name"]).lower()
-            rows = [r for r in rows if needle in r["name"].lower() or needle in
-                    r["code"].lower() or needle == r["barcode"]]
+            tests.append(lambda r: needle in r["name"].lower() or needle in
+                         r["code"].lower() or needle == r["barcode"])
         if filters.get("categoryId"):
-            rows = [r for r in rows if r["categoryId"] == int(filters["categoryId"])]
+            category = int(filters["categoryId"])
+            tests.append(lambda r: r["categoryId"] == category)
         if updated_from is not None:
-            rows = [r for r in rows if r["updatedAt"] >= updated_from]
+            tests.append(lambda r: r["updatedAt"] >= updated_from)
         if updated_to is not None:
-            rows = [r for r in rows if r["updatedAt"] <= updated_to]
-        return rows
+            tests.append(lambda r: r["updatedAt"] <= updated_to)
+        return lambda r: all(test(r) for test in tests)
 
     def _v3_products(self, body: Any, info: dict) -> httpx.Response:
         filters, size, after = self._paginator(body)
-        rows = self._product_filter(filters, filters.get("updatedAtFrom"),
-                                    filters.get("updatedAtTo"))
-        return self._cursor_page(rows, size, after, self._v3_product)
+        keep = self._product_predicate(filters, filters.get("updatedAtFrom"),
+                                       filters.get("updatedAtTo"))
+        return self._cursor_scan(self.product_rows, keep, size, after, self._v3_product)
 
     def _v3_product_add(self, body: Any, info: dict) -> httpx.Response:
         if not isinstance(body, list):
@@ -1018,3 +1048,51 @@ def nhanh_sandbox(version: str = "3", seed: int = 1, products: int = 0,
     """A seeded Nhanh sandbox; `products` scales the catalog (top-level products)."""
     return NhanhSandbox(seed=seed, clock=clock, rate_limits=rate_limits, version=version,
                         products=products, **kwargs)
+
+
+class _IdTable(dict):
+    """A dict of rows by id that counts changes to its keys, so the sorted id list used for
+    cursor paging is rebuilt only after a create or delete, not on every page."""
+
+    version = 0
+
+    def __setitem__(self, key, value):
+        if key not in self:
+            self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self):
+        self.version += 1
+        return super().popitem()
+
+    def clear(self):
+        self.version += 1
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        self.version += 1
+        return super().setdefault(key, default)
+
+    _ids: list[int] | None = None
+    _ids_version = -1
+
+
+def _sorted_ids(table: dict) -> list[int]:
+    if not isinstance(table, _IdTable):      # a plain dict put in by hand: no cache
+        return sorted(table)
+    if table._ids is None or table._ids_version != table.version:
+        table._ids = sorted(table)
+        table._ids_version = table.version
+    return table._ids

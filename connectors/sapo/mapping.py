@@ -163,13 +163,9 @@ def validate_push(entity: Entity, record: Record) -> None:
 
 
 def push_problem(record: Record) -> InvalidData | None:
-    """The engine's pre-push hook (EntityCapability.validate_push): the SAPO-08 error, or None.
-
-    The engine calls it for creates (record keyed by its App id, "P000123") and for updates
-    (keyed by the Sapo id, all digits). SAPO-08 is about products created in the App: a Sapo
-    product sitting in two collections must stay editable from the App."""
-    if record.key.isdigit():
-        return None
+    """The engine's pre-create hook (EntityCapability.validate_push): the SAPO-08 error, or
+    None. Only creates are checked: a Sapo product sitting in two collections must stay
+    editable from the App."""
     try:
         validate_push(Entity.PRODUCT, record)
     except InvalidData as problem:

@@ -722,11 +722,21 @@ class SapoSandbox(SandboxBase):
         return _json(200, {})
 
     # -- stock --------------------------------------------------------------------------------
-    def _level_row(self, item: int, location: int) -> dict:
+    def _owner_product(self, owner: int, seen: dict[int, dict | None] | None) -> dict | None:
+        """One generated product per request: a page of 40 item ids asks for the same few
+        products again and again, and generating one is the sandbox's main cost."""
+        if seen is None:
+            return self.product(owner)
+        if owner not in seen:
+            seen[owner] = self.product(owner)
+        return seen[owner]
+
+    def _level_row(self, item: int, location: int,
+                   seen: dict[int, dict | None] | None = None) -> dict:
         owner = self._owner_of_item(item)
         variant_id = None
         if owner is not None:
-            product = self.product(owner) or {}
+            product = self._owner_product(owner, seen) or {}
             variant_id = next((v["id"] for v in product.get("variants") or []
                                if v["inventory_item_id"] == item), None)
         available = self.available(item, location)
@@ -737,9 +747,9 @@ class SapoSandbox(SandboxBase):
                 "incoming_not_owned": 0.0, "packed": 0.0, "reserved": 0.0, "unavailable": 0.0,
                 "created_at": stamp, "updated_at": stamp}
 
-    def _item_exists(self, item: int) -> bool:
+    def _item_exists(self, item: int, seen: dict[int, dict | None] | None = None) -> bool:
         owner = self._owner_of_item(item)
-        product = self.product(owner) if owner is not None else None
+        product = self._owner_product(owner, seen) if owner is not None else None
         return product is not None and any(v["inventory_item_id"] == item for v in product["variants"])
 
     def _list_levels(self, query: dict) -> httpx.Response:
@@ -747,8 +757,9 @@ class SapoSandbox(SandboxBase):
         locations = [loc["id"] for loc in self.locations]
         if query.get("location_id", "").isdigit():
             locations = [int(query["location_id"])] if int(query["location_id"]) in locations else []
-        rows = [self._level_row(item, loc) for item in items if self._item_exists(item)
-                for loc in locations]
+        seen: dict[int, dict | None] = {}
+        rows = [self._level_row(item, loc, seen) for item in items
+                if self._item_exists(item, seen) for loc in locations]
         return _json(200, {"inventory_levels": self._page(rows, query)})
 
     def _set_level(self, body: dict, query: dict) -> httpx.Response:

@@ -1,11 +1,14 @@
 """POS → App: create, match, update, delete detection, create-only, gated fields."""
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from app.domain import Category, Customer, Entity, Product, StockLevel, Variant, Branch
 from app.store import models as m
 from connectors.base import EntityCapability, Mode, OptionSpec
+from app.sync.steps import DELETION_SCAN_EVERY
 from tests.fakes import fake_platform, pull_only
 
 
@@ -150,15 +153,48 @@ def test_com01_pos_deleted_record_is_flagged_and_kept_in_app(shop):
 
 
 def test_com01_id_scan_finds_deletions_the_pos_did_not_report(shop):
-    """COM-01: an incremental run asks the POS for its ids (list_keys)."""
+    """COM-01: an incremental run, once the scan interval has passed, asks the POS for its
+    ids (list_keys) and flags the linked ones that are gone."""
     pos_record = shop.pos.put(Entity.PRODUCT, product())
     shop.pos.put(Entity.PRODUCT, product(sku="CF-02"))
     shop.sync([Entity.PRODUCT])
     shop.pos.remove(Entity.PRODUCT, pos_record.key, report=False)
     shop.events.clear()
-    shop.sync([Entity.PRODUCT])
+    later = datetime.now(timezone.utc) + DELETION_SCAN_EVERY + timedelta(minutes=1)
+    shop.sync([Entity.PRODUCT], clock=lambda: later)
     assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [pos_record.key]
     assert shop.catalog.count(Entity.PRODUCT) == 2
+
+
+def test_com01_com10_frequent_incremental_runs_skip_the_id_scan_until_it_is_due(shop):
+    """COM-10: scheduled runs minutes apart read only changes; the costly id scan for
+    deletions (COM-01) runs at most every DELETION_SCAN_EVERY, and a full run always scans."""
+    scans = []
+    original = shop.pos.list_keys
+
+    async def counting_list_keys(entity):
+        scans.append(entity)
+        return await original(entity)
+    shop.pos.list_keys = counting_list_keys
+    pos_record = shop.pos.put(Entity.PRODUCT, product())
+    shop.sync([Entity.PRODUCT])
+    shop.pos.remove(Entity.PRODUCT, pos_record.key, report=False)
+    soon = datetime.now(timezone.utc) + timedelta(minutes=10)
+    shop.sync([Entity.PRODUCT], clock=lambda: soon)
+    assert scans == [] and shop.items(action="deleted_on_pos") == []
+    shop.sync([Entity.PRODUCT], full=True)
+    assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [pos_record.key]
+
+
+def test_com01_sync_button_scans_for_deletions_even_before_the_interval(shop):
+    """COM-01/COM-10: the owner pressing "sync" (scan_deletions=True) sees a POS deletion at
+    once; only scheduled runs wait for the interval."""
+    pos_record = shop.pos.put(Entity.PRODUCT, product())
+    shop.sync([Entity.PRODUCT])
+    shop.pos.remove(Entity.PRODUCT, pos_record.key, report=False)
+    shop.events.clear()
+    asyncio.run(shop.engine().run([Entity.PRODUCT], scan_deletions=True))
+    assert [r.pos_id for r in shop.items(action="deleted_on_pos")] == [pos_record.key]
 
 
 def test_com01_without_an_id_scan_only_reported_deletions_count(make_shop):

@@ -41,6 +41,9 @@ class RunRequest:
     conflict_ids: tuple[int, ...] = ()
     keep: str = ""
     entity: str = ""
+    # The owner pressed a sync button: look for POS deletions now, not only when the
+    # scheduled id scan is due (COM-01).
+    scan_deletions: bool | None = None
 
 
 @dataclass
@@ -141,7 +144,8 @@ class SyncWorker(QThread):
                 entities = request.entities
                 if entities is None:
                     entities = self.services.enabled_entities(request.profile)
-                await engine.run(entities, dry_run=request.dry_run)
+                await engine.run(entities, dry_run=request.dry_run,
+                                 scan_deletions=request.scan_deletions)
             elif request.kind == "push":
                 await engine.push_products(list(request.app_ids), dry_run=request.dry_run)
             elif request.kind == "retry":

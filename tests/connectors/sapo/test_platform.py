@@ -100,4 +100,3 @@ def test_sapo08_engine_hook_blocks_zero_or_several_categories_and_passes_one():
     assert hook(Product("p1", "Trà đào", category_keys=("1001",))) is None
     assert hook(Category("c", "Trà")) is None
     # an update of a product already on Sapo (keyed by its Sapo id) is not a creation
-    assert hook(Product("100004", "Trà đào", category_keys=("1001", "1002"))) is None
