@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -104,6 +104,18 @@ def utc(value: datetime | None) -> datetime | None:
 def from_vietnam_time(value: datetime) -> datetime:
     """A naive wall-clock time read as Vietnam time (UTC+7, no DST), returned as UTC."""
     return value.replace(tzinfo=VIETNAM).astimezone(timezone.utc)
+
+
+def parse_stored_time(value: object | None) -> datetime | None:
+    """An ISO time ShopSync itself stored (e.g. a token's expiry in a profile field) as an
+    aware datetime; None when missing or unreadable. Stored times without a zone are UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def now_utc() -> datetime:

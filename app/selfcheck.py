@@ -124,7 +124,7 @@ def check_database(paths: Paths) -> Check:
     check proves the real file would open without touching it."""
     from app.store.connection import open_store
     from app.store.errors import StoreError
-    from app.store.migrations import current_version
+    from app.store.migrations import copy_database, current_version
     from app.store.models import database_proxy
 
     previous = database_proxy.obj
@@ -134,7 +134,7 @@ def check_database(paths: Paths) -> Check:
         existed = paths.database.is_file()
         try:
             if existed:
-                _snapshot(paths.database, copy)
+                copy_database(paths.database, copy)
             db = open_store(copy, Path(tmp) / "backups")
             try:
                 version = current_version(db)
@@ -155,19 +155,6 @@ def check_database(paths: Paths) -> Check:
     what_en = "opens and migrates" if existed else "can be created (no data yet)"
     return _passed("database", f"Cơ sở dữ liệu {what_vi}, lược đồ {version}.",
                    f"Database {what_en}, schema {version}.")
-
-
-def _snapshot(source: Path, target: Path) -> None:
-    """A consistent copy even while ShopSync is writing (SQLite's backup API reads the WAL)."""
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,7 +72,20 @@ def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS
     backups.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups / f"{source.stem}-{stamp}-{label}.db"
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    copy_database(source, target)
+    try:
+        target.chmod(0o600)
+    except OSError:
+        pass
+    for old in list_backups(backups, source.stem)[keep:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy even while ShopSync is writing (SQLite's backup API reads the WAL);
+    the source is opened read-only so a copy never changes it."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -81,13 +94,6 @@ def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS
             dst.close()
     finally:
         src.close()
-    try:
-        target.chmod(0o600)
-    except OSError:
-        pass
-    for old in list_backups(backups, source.stem)[keep:]:
-        old.unlink(missing_ok=True)
-    return target
 
 
 def list_backups(backups: Path, stem: str = "shopsync") -> list[Path]:

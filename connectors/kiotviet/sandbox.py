@@ -11,6 +11,7 @@ refuse a call (`Thiết lập "…" đang không được bật`), and 5,000 GET
 from __future__ import annotations
 
 import collections
+import collections.abc
 import time
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -144,6 +145,27 @@ class KiotVietSandbox(SandboxBase):
                  unit: str = "", master_unit: int | None = None, conversion: float = 1,
                  when: float, stock: tuple[int, int] = (50, 20), extra: Row | None = None) -> Row:
         pid = self._id()
+        row = self._build_product(pid, name=name, code=code, price=price, category=category,
+                                  attributes=attributes, master=master, unit=unit,
+                                  master_unit=master_unit, conversion=conversion, when=when,
+                                  stock=stock, extra=extra)
+        self.tables["products"][pid] = row
+        if master_unit is not None:
+            base = self.tables["products"][master_unit]
+            base["units"].append({"id": pid, "code": code, "name": name, "unit": unit,
+                                  "conversionValue": conversion, "basePrice": price})
+        return row
+
+    def _build_product(self, pid: int, *, name: str, code: str, price: int, category: int,
+                       attributes: Iterable[tuple[str, str]] = (), master: int | None = None,
+                       unit: str = "", master_unit: int | None = None, conversion: float = 1,
+                       when: float, stock: tuple[int, int] = (50, 20), extra: Row | None = None,
+                       category_names: dict[int, str] | None = None,
+                       branches: list[tuple[int, str]] | None = None) -> Row:
+        if category_names is None:
+            category_names = {category: self.tables["categories"][category]["categoryName"]}
+        if branches is None:
+            branches = [(bid, b["branchName"]) for bid, b in self.tables["branches"].items()]
         attrs = [{"productId": pid, "attributeName": a, "attributeValue": v}
                  for a, v in attributes]
         full = name + (" - " + " - ".join(v for _, v in attributes) if attrs else "") + \
@@ -151,26 +173,21 @@ class KiotVietSandbox(SandboxBase):
         row: Row = {"id": pid, "code": code, "barCode": code if self.kind == "retail" else "",
                     "retailerId": self.retailer_id, "allowsSale": True, "name": name,
                     "fullName": full, "categoryId": category,
-                    "categoryName": self.tables["categories"][category]["categoryName"],
+                    "categoryName": category_names[category],
                     "description": "", "hasVariants": bool(attrs), "attributes": attrs,
                     "unit": unit, "masterUnitId": master_unit, "masterProductId": master,
                     "conversionValue": conversion, "units": [], "basePrice": price,
                     "weight": 0, "images": [{"Image": f"https://cdn.kiotviet.vn/{code}.jpg"}],
                     "inventories": [
                         {"productId": pid, "productCode": code, "productName": full,
-                         "branchId": bid, "branchName": b["branchName"], "onHand": stock[i],
+                         "branchId": bid, "branchName": branch_name, "onHand": stock[i],
                          "cost": price // 2, "onOrder": 0, "reserved": 2 if i == 0 else 0,
                          "minQuality": 0, "maxQuality": 999}
-                        for i, (bid, b) in enumerate(self.tables["branches"].items())]}
+                        for i, (bid, branch_name) in enumerate(branches)]}
         if self.kind == "retail":
             row["isActive"] = True        # FnB: UNVERIFIED whether it is returned at all
         row.update(extra or {})
-        self.tables["products"][pid] = self._stamp(row, when)
-        if master_unit is not None:
-            base = self.tables["products"][master_unit]
-            base["units"].append({"id": pid, "code": code, "name": name, "unit": unit,
-                                  "conversionValue": conversion, "basePrice": price})
-        return row
+        return self._stamp(row, when)
 
     def _family(self, name: str, code: str, prices: dict[str, int], category: int,
                 when: float, option: str = "Size") -> list[Row]:
@@ -209,22 +226,41 @@ class KiotVietSandbox(SandboxBase):
                           unit="hộp 3 chiếc", master_unit=base["id"], conversion=3, when=start)
 
     def _seed_many(self, count: int, start: float) -> None:
-        """`count` product rows: most simple, every fifth family with two sizes."""
+        """`count` product rows: most simple, every fifth family with two sizes. The rows are
+        not stored: `_SeededProducts` builds each one from its position when asked, and keeps
+        only rows that were asked for by id (they may be edited), created or deleted — 100,000
+        stored rows cost ~290 MB before a sync even started."""
+        first = self.next_id + 1
+        self.next_id += count
+        category_names = {cid: c["categoryName"] for cid, c in self.tables["categories"].items()}
+        branches = [(bid, b["branchName"]) for bid, b in self.tables["branches"].items()]
+        self.tables["products"] = _SeededProducts(
+            first, count, lambda slot: self._seeded_row(slot, first, count, start,
+                                                        category_names, branches))
+
+    def _seeded_row(self, slot: int, first: int, count: int, start: float,
+                    category_names: dict[int, str], branches: list[tuple[int, str]]) -> Row:
+        """Row number `slot` of `_seed_many`, exactly as building them one after another
+        would make it: a family (n % 5 == 0, room for two) takes sizes M then L."""
         names = _FNB_NAMES if self.kind == "fnb" else _RETAIL_NAMES
-        categories = list(self.tables["categories"])
-        made = 0
-        while made < count:
-            n = made
-            name = f"{names[n % len(names)]} {n // len(names) + 1}"
-            category = categories[n % len(categories)]
-            if n % 5 == 0 and count - made >= 2:
-                self._family(name, f"SP{n:06d}", {"M": 30000 + n % 50 * 1000,
-                                                  "L": 36000 + n % 50 * 1000}, category, start)
-                made += 2
-            else:
-                self._product(name=name, code=f"SP{n:06d}", price=20000 + n % 80 * 1000,
-                              category=category, when=start, stock=(n % 40, n % 7))
-                made += 1
+        categories = list(category_names)
+        n, size = slot, None
+        if slot % 5 == 0 and count - slot >= 2:
+            size = "M"
+        elif slot % 5 == 1 and count - (slot - 1) >= 2:
+            n, size = slot - 1, "L"
+        name = f"{names[n % len(names)]} {n // len(names) + 1}"
+        category = categories[n % len(categories)]
+        shared = {"category_names": category_names, "branches": branches}
+        if size is None:
+            return self._build_product(first + slot, name=name, code=f"SP{n:06d}",
+                                       price=20000 + n % 80 * 1000, category=category,
+                                       when=start, stock=(n % 40, n % 7), **shared)
+        price = (30000 if size == "M" else 36000) + n % 50 * 1000
+        return self._build_product(first + slot, name=name, code=f"SP{n:06d}-{size}",
+                                   price=price, category=category, attributes=[("Size", size)],
+                                   master=None if size == "M" else first + slot - 1,
+                                   when=start + (0 if size == "M" else 1), **shared)
 
     # ------------------------------------------------------------ test controls -------
     def expire_tokens(self) -> None:
@@ -246,7 +282,10 @@ class KiotVietSandbox(SandboxBase):
         return self._stamp(row)
 
     def product_by_code(self, code: str) -> Row | None:
-        return next((r for r in self.tables["products"].values() if r["code"] == code), None)
+        products = self.tables["products"]
+        if isinstance(products, _SeededProducts):
+            return products.by_code(code, _seeded_slot(code))
+        return next((r for r in products.values() if r["code"] == code), None)
 
     def add_invoice(self, *, status: int, lines: list[tuple[int, float]],
                     order_code: str = "", customer_id: int | None = None,
@@ -349,17 +388,21 @@ class KiotVietSandbox(SandboxBase):
         moment = parse_datetime(raw) if raw else None
         return moment.timestamp() if moment else None
 
-    def _list(self, table: str, rows: list[Row], params: httpx.QueryParams, *,
+    def _list(self, table: str, rows: list[Row] | None, params: httpx.QueryParams, *,
               removed: bool = False, render: Callable[[Row], Row] = _public) -> httpx.Response:
+        """`rows` None: the whole table, which a first pull by id pages without copying it."""
         since = self._since(params)
+        whole = self.tables.get(table)
+        if rows is None and not (since is None and params.get("orderBy") == "id"
+                                 and hasattr(whole, "sorted_by_id")):
+            rows = list(whole.values())
         if since is not None:
             rows = [r for r in rows if r["_ts"] >= since]
         order = params.get("orderBy")
         if order:
             descending = params.get("orderDirection", "Asc").lower() == "desc"
-            whole = self.tables.get(table)
-            if since is None and order == "id" and isinstance(whole, _Table) \
-                    and len(rows) == len(whole):
+            if since is None and order == "id" and hasattr(whole, "sorted_by_id") \
+                    and (rows is None or len(rows) == len(whole)):
                 # The whole table by id (a first pull): sort once per change of the table,
                 # not once per page — per-page sorting made a 100k pull quadratic. Ids never
                 # change, so the cached order stays right while rows are edited in place.
@@ -427,7 +470,7 @@ class KiotVietSandbox(SandboxBase):
     def _get_products(self, request, rest, params):
         products = self.tables["products"]
         if rest and rest[0] == "code" and len(rest) > 1:
-            row = next((r for r in products.values() if r["code"] == rest[1]), None)
+            row = self.product_by_code(rest[1])
             return httpx.Response(200, json=_public(row)) if row else \
                 _error(404, "Không tìm thấy hàng hóa", "NotFound")
         if rest:
@@ -437,7 +480,8 @@ class KiotVietSandbox(SandboxBase):
             # FnB wraps the detail in `data` (FNBSDK); Retail answers it bare.
             return httpx.Response(200, json={"data": _public(row)} if self.kind == "fnb"
                                   else _public(row))
-        rows = list(products.values())
+        rows = None if not any(params.get(k) for k in (
+            "masterProductId", "masterUnitId", "categoryId")) else list(products.values())
         if params.get("masterProductId"):
             root = int(params["masterProductId"])
             rows = [r for r in rows if self._family_root(r) == root]
@@ -714,3 +758,128 @@ class _Table(dict):
             self._order[descending] = sorted(self.values(), key=lambda r: r.get("id") or 0,
                                              reverse=descending)
         return self._order[descending]
+
+
+class _SeededProducts(collections.abc.MutableMapping):
+    """The products of a big sample shop (`products=N`), ids `first`…`first+count-1`, built
+    on demand by `make(slot)`. A row asked for by id is kept from then on, so edits made to
+    it in place (touch, stock, units) stay; rows only listed are built, sent and dropped.
+    Iteration order is the order eager seeding would have inserted: seeded ids, then the rest."""
+
+    def __init__(self, first: int, count: int, make: Callable[[int], Row]) -> None:
+        self._first, self._count, self._make = first, count, make
+        self._rows: dict[int, Row] = {}        # kept seeded rows and every created row
+        self._gone: set[int] = set()           # seeded ids deleted
+        self._order: dict[bool, "_RowsById"] | None = None
+
+    def _seeded(self, key: Any) -> bool:
+        return isinstance(key, int) and self._first <= key < self._first + self._count \
+            and key not in self._gone
+
+    def _peek(self, key: int) -> Row:
+        row = self._rows.get(key)
+        return row if row is not None else self._make(key - self._first)
+
+    def __getitem__(self, key: Any) -> Row:
+        row = self._rows.get(key)
+        if row is None:
+            if not self._seeded(key):
+                raise KeyError(key)
+            row = self._rows[key] = self._make(key - self._first)
+        return row
+
+    def __setitem__(self, key: Any, row: Row) -> None:
+        self._order = None
+        if isinstance(key, int) and self._first <= key < self._first + self._count:
+            self._gone.discard(key)
+        self._rows[key] = row
+
+    def __delitem__(self, key: Any) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._order = None
+        self._rows.pop(key, None)
+        if isinstance(key, int) and self._first <= key < self._first + self._count:
+            self._gone.add(key)
+
+    def __contains__(self, key: Any) -> bool:
+        return self._seeded(key) or key in self._rows
+
+    def __len__(self) -> int:
+        extra = sum(1 for key in self._rows
+                    if not (isinstance(key, int) and self._first <= key < self._first + self._count))
+        return self._count - len(self._gone) + extra
+
+    def __iter__(self):
+        for key in range(self._first, self._first + self._count):
+            if key not in self._gone:
+                yield key
+        for key in list(self._rows):
+            if not (isinstance(key, int) and self._first <= key < self._first + self._count):
+                yield key
+
+    def values(self):                          # without keeping every row
+        return _Values(self)
+
+    def items(self):
+        return _Items(self)
+
+    def by_code(self, code: str, slot: int | None) -> Row | None:
+        """The first row (in iteration order) with this code, without building every row:
+        an untouched seeded row can only be the one whose position the code names."""
+        seeded: list[int] = []
+        extra: Row | None = None
+        for key, row in self._rows.items():
+            if row.get("code") == code:
+                if isinstance(key, int) and self._first <= key < self._first + self._count:
+                    seeded.append(key)
+                elif extra is None:
+                    extra = row
+        if slot is not None and self._seeded(self._first + slot) \
+                and self._peek(self._first + slot).get("code") == code:
+            seeded.append(self._first + slot)
+        return self._peek(min(seeded)) if seeded else extra
+
+    def sorted_by_id(self, descending: bool) -> "_RowsById":
+        if self._order is None:
+            self._order = {}
+        if descending not in self._order:
+            self._order[descending] = _RowsById(self, sorted(self, reverse=descending))
+        return self._order[descending]
+
+
+def _seeded_slot(code: str) -> int | None:
+    """Position of a `_seed_many` row from its code: SP<n>, SP<n>-M (n) or SP<n>-L (n+1)."""
+    body, _, size = code.partition("-")
+    if not body.startswith("SP") or not body[2:].isdigit() or size not in ("", "M", "L"):
+        return None
+    return int(body[2:]) + (1 if size == "L" else 0)
+
+
+class _Values(collections.abc.ValuesView):
+    def __iter__(self):
+        table = self._mapping
+        for key in table:
+            yield table._peek(key)
+
+
+class _Items(collections.abc.ItemsView):
+    def __iter__(self):
+        table = self._mapping
+        for key in table:
+            yield key, table._peek(key)
+
+
+class _RowsById(collections.abc.Sequence):
+    """The rows of `_SeededProducts` in id order, built only for the slice a page reads."""
+
+    def __init__(self, table: _SeededProducts, ids: list[int]) -> None:
+        self._table, self._ids = table, ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._table._peek(key) for key in self._ids[index]]
+        return self._table._peek(self._ids[index])

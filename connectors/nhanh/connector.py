@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 import httpx
 
 from app.domain import (Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
-                        text)
+                        parse_stored_time, text)
 from app.sync.policy import is_on
 from connectors.base import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
                              InvalidData, NotFound, NotSupported, Page, PermissionDenied,
@@ -57,7 +57,7 @@ class NhanhConnector:
         if not (app_id and business_id and token):
             raise _not_logged_in()
         self.wall_clock = wall_clock
-        self.token_expires_at = _parse_time(fields.get("token_expires_at"))
+        self.token_expires_at = parse_stored_time(fields.get("token_expires_at"))
         self.client = NhanhClient(
             api_base=settings.hosts.get("api_base") or API_BASE, transport=transport,
             clock=clock, wall_clock=wall_clock, sleep=sleep,
@@ -446,14 +446,6 @@ class _Family:
         return family
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 _REASONS_VI = {

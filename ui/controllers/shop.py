@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 from app.config import Paths
 from app.store import models as m
 from app.store import profiles as store_profiles
+from app.domain import parse_stored_time
 from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField, InvalidInput,
                              Platform)
 from connectors.registry import get_platform
@@ -263,7 +264,7 @@ class ShopServices:
         name = store_profiles.validate_profile_name(state.profile_name)
         for key, value in secrets.items():
             self.secrets.set(name, key, value)
-        expires = _parse_time(plain_fields.get("token_expires_at"))
+        expires = parse_stored_time(plain_fields.get("token_expires_at"))
         if state.editing:
             if state.editing != name:
                 for key in secrets:
@@ -344,13 +345,3 @@ class ShopServices:
 def _catalog(db):
     from app.store.catalog import Catalog
     return Catalog(db)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
