@@ -185,25 +185,3 @@ def test_kvf15_first_sync_note_only_for_kiotviet_platforms(qtbot, tmp_path, monk
         page.initializePage()
         assert page.first_sync_note.isVisibleTo(page) is shown, key
 
-
-def test_com09_window_closes_right_after_a_run_ends_without_asking_again(qtbot, tmp_path):
-    """After a run has finished and its thread has ended, closing the window must not claim a
-    sync is still running (the thread's `finished` arrives queued)."""
-    from tests.ui.wizard_driver import save_sample_profile
-    from ui.controllers.shop import ShopServices
-    from ui.controllers.sync_controller import RunRequest, SyncController
-    from app.config import get_paths
-    from app.secrets import MemoryKeyring, SecretStore
-    from app.store.connection import open_store
-
-    paths = get_paths(str(tmp_path / "home"))
-    services = ShopServices(paths, open_store(paths), SecretStore(backend=MemoryKeyring()),
-                            sandbox_options={"rate_limits": False, "products": 20})
-    profile = save_sample_profile(services, "sapo", name="Cửa hàng nhỏ")
-    controller = SyncController(services)
-    with qtbot.waitSignal(controller.run_finished, timeout=60_000):
-        assert controller.start(RunRequest(profile, "sync", ("category",)))
-    assert controller.wait(30_000)
-    # No event processing in between: the queued `finished` has not been delivered yet.
-    assert not controller.is_running()
-    qtbot.waitUntil(lambda: controller.worker is None, timeout=30_000)

@@ -184,10 +184,7 @@ class SyncController(QObject):
         self.current: RunRequest | None = None
 
     def is_running(self) -> bool:
-        # The thread itself is asked: its `finished` signal reaches us queued, so just after
-        # wait() returns, self.worker may still be set for a thread that has already ended
-        # (closing the window then must not say a sync is running).
-        return self.worker is not None and not self.worker.isFinished()
+        return self.worker is not None
 
     def start(self, request: RunRequest) -> bool:
         if self.worker is not None:
