@@ -10,6 +10,7 @@ the wizard's test, the preview, the first sync and later runs all see the same s
 """
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections import defaultdict
@@ -114,7 +115,15 @@ class ShopServices:
                 if platform.sandbox is None:
                     raise NotReady("Phần mềm này chưa có cửa hàng mẫu.",
                                    "This POS has no sample shop yet.", "B-01")
-                box = platform.sandbox(**dict(self.sandbox_options))
+                # Built in the sync worker; thousands of long-lived sample rows would otherwise
+                # trigger full collector passes that hold the GIL and stall the window.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    box = platform.sandbox(**dict(self.sandbox_options))
+                finally:
+                    if collecting:
+                        gc.enable()
                 self._sandboxes[platform.key] = box
             return box
 
