@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import Paths
@@ -22,6 +22,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
 # Marks the handler this module installed so a second setup replaces it instead of doubling.
 _OWNER_MARK = "_shopsync_log_file"
+_LEVELS_MARK = "_shopsync_levels_before"
+# peewee logs every statement with its parameters on this logger at debug level.
+SQL_LOGGER = "peewee"
 
 
 class SecretMaskFilter(logging.Filter):
@@ -71,6 +74,7 @@ class LogHandle:
 
     redactor: Redactor
     handler: logging.handlers.RotatingFileHandler
+    previous_levels: dict[str, int] = field(default_factory=dict)
 
     @property
     def file(self) -> Path:
@@ -83,6 +87,8 @@ class LogHandle:
         root = logging.getLogger()
         root.removeHandler(self.handler)
         self.handler.close()
+        for name, level in self.previous_levels.items():
+            logging.getLogger(name or None).setLevel(level)
 
 
 def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | str = logging.INFO,
@@ -98,7 +104,10 @@ def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | s
     setattr(handler, _OWNER_MARK, True)
 
     root = logging.getLogger()
+    previous = {"": root.level, SQL_LOGGER: logging.getLogger(SQL_LOGGER).level}
     for old in [h for h in root.handlers if getattr(h, _OWNER_MARK, False)]:
+        # Replacing our own handler: the levels to restore are those from before the first one.
+        previous = getattr(old, _LEVELS_MARK, previous)
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)
@@ -107,4 +116,8 @@ def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | s
     handler.setLevel(level)
     if root.level > level:
         root.setLevel(level)
-    return LogHandle(redactor, handler)
+    # The store's query log carries customers' names and phones as parameters and, at debug
+    # level, one line per SQL statement (hundreds of thousands on a first sync): never wanted.
+    logging.getLogger(SQL_LOGGER).setLevel(max(logging.INFO, level))
+    setattr(handler, _LEVELS_MARK, previous)
+    return LogHandle(redactor, handler, previous)

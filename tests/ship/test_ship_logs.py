@@ -89,3 +89,24 @@ def test_setting_up_twice_writes_each_line_once(home, logging_into):
     logging.getLogger("shopsync.test").info("only once")
     handle.handler.flush()
     assert _all_log_bytes(home).count(b"only once") == 1
+
+
+def test_com07_sql_statements_with_customer_data_never_reach_the_log_file(home, logging_into):
+    handle = logging_into()
+    logging.getLogger("peewee").debug("('INSERT INTO customer ...', ['Nguyễn Văn An', '0901234567'])")
+    logging.getLogger("shopsync.test").debug("a debug line of our own")
+    handle.handler.flush()
+    data = _all_log_bytes(home)
+    assert b"a debug line of our own" in data
+    assert b"0901234567" not in data
+
+
+def test_closing_the_log_restores_the_levels_it_found(home):
+    root, sql = logging.getLogger(), logging.getLogger("peewee")
+    before = root.level, sql.level
+    first = setup_logging(home, Redactor(), logging.DEBUG)
+    second = setup_logging(home, Redactor(), logging.DEBUG)
+    assert root.level == logging.DEBUG and sql.level == logging.INFO
+    second.close()
+    first.close()
+    assert (root.level, sql.level) == before
