@@ -65,7 +65,10 @@ def text(value: object | None) -> str:
     """
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).strip()
+    value = str(value)
+    if value.isascii():   # SKUs, codes, phones: nothing to compose (and it is the hot path)
+        return value.strip()
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def money(value: object | None) -> Decimal:

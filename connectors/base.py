@@ -313,6 +313,11 @@ class Connector(Protocol):
         """Every POS id of `entity` (deletion detection by id scan); None if not possible."""
         ...
 
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """`find` is about to be called for each of `records` (before creating them): a
+        connector may read what those look-ups need in fewer calls now. May do nothing."""
+        ...
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         """Look the App record up on the POS by its natural key (SKU, barcode, phone, email,
         App order id) — used before a create (COM-02) and to resolve an unfinished intent."""

@@ -146,6 +146,9 @@ class FakePos:
         self._call("list_keys", entity)
         return set(self.records[entity]) if self.list_keys_supported else None
 
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """Nothing to prepare: each find is one call."""
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         self._call("find", (entity, record.key))
         return find_same(self.records[entity].values(), record)
@@ -350,6 +353,9 @@ class HttpFakeConnector:
 
     async def list_keys(self, entity: Entity) -> set[str] | None:
         return set(await self.http.json("GET", f"/keys/{entity.value}"))
+
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """Nothing to prepare: each find is one call."""
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         data = await self.http.json("POST", f"/find/{entity.value}", json=to_plain(record))

@@ -24,7 +24,8 @@ from app.sync.messages import say
 from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
-from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PULL, PUSH, STOPPING_ERRORS, Cancelled,
+from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
+                            STOPPING_ERRORS, Cancelled,
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
 from connectors.base import Connector, PosError
@@ -40,7 +41,8 @@ class SyncEngine(PullSteps, PushSteps):
                  clock: Callable[[], datetime] = now_utc,
                  cancel: threading.Event | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
-                 batch_size: int = BATCH_SIZE, overlap: timedelta = OVERLAP,
+                 batch_size: int = BATCH_SIZE, page_records: int = PAGE_RECORDS,
+                 overlap: timedelta = OVERLAP,
                  deletion_scan_every: timedelta = DELETION_SCAN_EVERY) -> None:
         self.catalog = catalog
         self.profile = profile
@@ -52,6 +54,7 @@ class SyncEngine(PullSteps, PushSteps):
         self.cancel = cancel or threading.Event()
         self.monotonic = monotonic
         self.batch_size = max(1, batch_size)
+        self.page_records = max(1, page_records)
         self.overlap = overlap
         self.deletion_scan_every = deletion_scan_every
         self.options = profile_options(profile, self.platform)

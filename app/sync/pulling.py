@@ -15,7 +15,8 @@ from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
-from app.sync.steps import DELETION_SCAN, PULL, RunState, RunSteps, display_name
+from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
+                             display_name)
 from app.sync.translate import to_app
 from connectors.base import Mode
 
@@ -39,20 +40,38 @@ class PullSteps(RunSteps):
             began_at = min(began_at, stored_utc(first.started_at))
         seen: set[str] = set()
         done, total, began = 0, None, self.monotonic()
+        # Small POS pages (Nhanh: 100 rows, ~30 products) are written several at a time, with
+        # the last one's resume token: a transaction per 30 products spent a tenth of a big
+        # pull committing. A group is written once it holds `page_records` records or after
+        # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
+        records: list[Record] = []
+        deleted: list[str] = []
+        held: tuple[str | None] | None = None     # the resume token of the unwritten group
+        grouped_since = self.monotonic()
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
             if page.total is not None:
                 total = page.total
-            records = []
             for record in page.records:
                 if record.key in seen:
                     continue
                 seen.add(record.key)
                 if only_keys is None or record.key in only_keys:
                     records.append(record)
-            deleted = list(page.deleted_keys) if only_keys is None else []
+            if only_keys is None:
+                deleted.extend(page.deleted_keys)
+            held = (page.resume,)
+            if (page.resume is not None and len(records) + len(deleted) < self.page_records
+                    and self.monotonic() - grouped_since < PAGE_SECONDS):
+                continue
             self._pull_page(ctx, policy, records, deleted,
-                            checkpoint=(page.resume,) if bookkeeping else None)
+                            checkpoint=held if bookkeeping else None)
+            done += len(records)
+            self._progress(entity, PULL, done, total, began)
+            records, deleted, held, grouped_since = [], [], None, self.monotonic()
+        if held is not None:   # the POS stopped paging without saying it was the last page
+            self._pull_page(ctx, policy, records, deleted,
+                            checkpoint=held if bookkeeping else None)
             done += len(records)
             self._progress(entity, PULL, done, total, began)
         if only_keys is not None:

@@ -125,6 +125,7 @@ class PushSteps(RunSteps):
         entity = policy.entity
         ready: list[tuple[Record, Record]] = []
         cap = self.platform.capability(entity)
+        candidates: list[tuple[Record, Record]] = []
         for app in records:
             self._check_cancel()
             ids = dict(app_id=app.key, name=display_name(app))
@@ -140,6 +141,14 @@ class PushSteps(RunSteps):
                 self._item(ctx, entity, PUSH, "blocked", "skipped", rule=problem.rule,
                            text=(problem.message_vi, problem.message_en), **ids)
                 continue
+            candidates.append((app, sent))
+        if candidates:
+            # The whole batch is announced first: a POS that searches one value per call may
+            # answer the batch's COM-02 look-ups from one read of its list instead.
+            await self.connector.prepare_find(entity, [sent for _, sent in candidates])
+        for app, sent in candidates:
+            self._check_cancel()
+            ids = dict(app_id=app.key, name=display_name(app))
             existing = await self.connector.find(entity, sent)
             if existing is not None:   # COM-02: link, never a second copy
                 with self._committing(ctx):

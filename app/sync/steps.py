@@ -31,6 +31,9 @@ OVERLAP = timedelta(minutes=5)
 DELETION_SCAN_EVERY = timedelta(hours=6)
 DELETION_SCAN = "deletion_scan"   # checkpoint direction whose watermark = last id scan
 BATCH_SIZE = 100
+# A pull writes POS pages in groups of at least this many records, or of PAGE_SECONDS.
+PAGE_RECORDS = 250
+PAGE_SECONDS = 1.0
 # New App records of these entities go to the POS only when the user picks them (SAPO-03):
 # a shop's App catalog may hold products it never meant to sell on the POS.
 CHOSEN_CREATES = frozenset({Entity.PRODUCT})
@@ -82,6 +85,7 @@ class RunSteps:
     monotonic: Callable[[], float]
     cancel: threading.Event
     batch_size: int
+    page_records: int
     overlap: timedelta
     deletion_scan_every: timedelta
 

@@ -287,6 +287,9 @@ class KiotVietConnector:
         return None
 
     # -- find (COM-02) -------------------------------------------------------------------
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """KiotViet looks each record up by its code or phone in one call: nothing to prepare."""
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
             row = await self._customer_by_phone(record.phone)

@@ -13,6 +13,7 @@ import httpx
 
 from connectors.base import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
                              SettingOff)
+from connectors.http import body_json
 from connectors.kiotviet import payload
 
 # `Thiết lập "Cho phép đặt hàng" đang không được bật` — a store setting gates the call.
@@ -37,7 +38,7 @@ WRONG_CREDENTIALS_EN = ("KiotViet refused the connection details: wrong Client I
 
 def _body(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return body_json(response)
     except ValueError:
         return None
 

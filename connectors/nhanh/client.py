@@ -16,7 +16,8 @@ from typing import Any, Mapping
 import httpx
 
 from connectors.base import PosError
-from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep, SlidingWindow
+from connectors.http import (Clock, PosHttp, Redactor, RetryPolicy, Sleep, SlidingWindow,
+                             body_json)
 from connectors.nhanh.errors import nhanh_error
 
 RATE_LIMIT = 150
@@ -44,7 +45,7 @@ class NhanhClient:
 
     def _classify(self, response: httpx.Response) -> PosError | None:
         try:
-            body = response.json()
+            body = body_json(response)
         except ValueError:
             return None  # HTML or cut-off body: the generic classifier / JSON retry handles it
         return nhanh_error(body, wall_clock=self.wall_clock, status=response.status_code)

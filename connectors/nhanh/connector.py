@@ -221,6 +221,9 @@ class NhanhConnector:
         found = await self.api.deleted_order_ids(since, self._now() + timedelta(seconds=1))
         return None if found is None else tuple(found)
 
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """Nhanh's look-ups use run caches built on first use (SKU ids, recent orders)."""
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.PRODUCT and isinstance(record, Product):
             return await self._find_product(record)

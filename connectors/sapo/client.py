@@ -11,7 +11,7 @@ import dataclasses
 import json
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import httpx
@@ -22,6 +22,7 @@ from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported
                              PermissionDenied, Platform, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping
+from connectors.sapo.finding import ProductIndex, searches_needed
 from connectors.sapo.errors import classify, permission_group
 
 LIMIT = 250                      # Sapo's maximum page size
@@ -34,6 +35,12 @@ ORDER_STATUSES = ("open", "closed", "cancelled")   # never status=any: Sapo answ
 # Per-product collect look-ups beat a whole collects scan only for a handful of products.
 FEW_PRODUCTS = 3
 CREATE_ATTEMPTS = 3
+# Orders ShopSync created are read once per run for the duplicate check (COM-02/COM-09): those
+# created from a few days before the oldest App order asked about. An App order older than the
+# longest window is looked up on its own (three calls) instead of reading months of orders.
+FIND_ORDER_LOOKBACK = timedelta(days=3)
+FIND_ORDER_MAX_SPAN = timedelta(days=62)
+CLOCK_MARGIN = timedelta(hours=1)
 
 # What the connection test reads to tell the owner which permissions the key has.
 _PROBES: tuple[tuple[str, str], ...] = (
@@ -79,6 +86,10 @@ class SapoConnector:
         self._locations: list[dict] | None = None
         self._location_rows: list[dict] | None = None
         self._blogs: list[dict] | None = None
+        # Run caches for the look-ups before creating: see prepare_find and _find_order.
+        self._product_index: ProductIndex | None = None
+        self._orders_by_app: dict[str, dict] = {}
+        self._orders_since: datetime | None = None
 
     @property
     def request_count(self) -> int:
@@ -379,7 +390,7 @@ class SapoConnector:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
             return await self._find_customer(record)
         if entity is Entity.ORDER and isinstance(record, Order):
-            return await self._find_order(record.key)
+            return await self._find_order(record)
         if entity is Entity.CATEGORY:
             name = text(getattr(record, "name", "")).casefold()
             for row in await self._scan("/admin/custom_collections.json", "custom_collections", {}):
@@ -387,8 +398,34 @@ class SapoConnector:
                     return mapping.category_from_sapo(row)
         return None
 
+    async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
+        """The engine is about to look these records up before creating them. When searching
+        Sapo for each product would cost more calls than reading the product list once, the
+        list is read now and the look-ups are answered from it (finding.py)."""
+        if entity is not Entity.PRODUCT:
+            return
+        self._product_index = None
+        products = [r for r in records if isinstance(r, Product) and searches_needed(r)]
+        searches = sum(searches_needed(r) for r in products)
+        if searches <= FEW_PRODUCTS:
+            return
+        path = "/admin/products.json"
+        if 1 + math.ceil(await self._count(path, {}) / LIMIT) >= searches:
+            return
+        index = ProductIndex(products)
+        page = 1
+        while True:
+            rows = (await self._get(path, {"limit": LIMIT, "page": page})).get("products") or []
+            index.add(rows)
+            if len(rows) < LIMIT:
+                break
+            page += 1
+        self._product_index = index
+
     async def _find_product(self, record: Product) -> Product | None:
-        row = await self._product_row(record)
+        served, row = self._product_index.take(record) if self._product_index else (False, None)
+        if not served:
+            row = await self._product_row(record)
         if row is None:
             return None
         return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
@@ -431,9 +468,37 @@ class SapoConnector:
                     return row
         return None
 
-    async def _find_order(self, app_key: str) -> Order | None:
-        row = await self._order_row(app_key)
+    async def _find_order(self, record: Order) -> Order | None:
+        """The Sapo order ShopSync created for this App order, if any. Orders ShopSync created
+        (tag `shopsync`) are read into an index once per run, reaching back to shortly before
+        the oldest App order asked about; an App order older than FIND_ORDER_MAX_SPAN is looked
+        up on its own."""
+        if not record.key:
+            return None
+        now = self._now()
+        start = now - FIND_ORDER_LOOKBACK
+        if record.created_at is not None:
+            start = min(start, record.created_at - CLOCK_MARGIN)
+        if start < now - FIND_ORDER_MAX_SPAN:
+            row = await self._order_row(record.key)
+        else:
+            await self._index_orders(start)
+            row = self._orders_by_app.get(record.key)
         return mapping.order_from_sapo(row) if row is not None else None
+
+    async def _index_orders(self, start: datetime) -> None:
+        """Extend the index back to `start` (only the part not read yet)."""
+        if self._orders_since is not None and start >= self._orders_since:
+            return
+        params = {"tag": mapping.SHOPSYNC_ORDER_TAG, "created_on_min": mapping.sapo_time(start)}
+        if self._orders_since is not None:
+            params["created_on_max"] = mapping.sapo_time(self._orders_since)
+        for status in ORDER_STATUSES:
+            for row in await self._scan("/admin/orders.json", "orders", {**params, "status": status}):
+                key = mapping.app_order_key(row)
+                if key:
+                    self._orders_by_app.setdefault(key, row)
+        self._orders_since = start
 
     async def _order_row(self, app_key: str) -> dict | None:
         """A Sapo order ShopSync created for this App order: found by the exact tag (`tags=`
@@ -454,15 +519,17 @@ class SapoConnector:
         """Sapo creates one record per call. An item Sapo refuses (or SAPO-08 blocks before any
         request) gets its error in the outcome; auth/permission/network errors stop the batch."""
         outcomes = []
+        variants: dict[tuple[str, str], list[dict]] = {}   # order lines' look-ups, per batch
         for record in records:
             try:
                 validate_create(entity, record)
-                outcomes.append(await self._create_one(entity, record))
+                outcomes.append(await self._create_one(entity, record, variants))
             except (InvalidData, NotFound, NotSupported) as error:
                 outcomes.append(PushOutcome(app_key=record.key, error=error))
         return outcomes
 
-    async def _create_one(self, entity: Entity, record: Record) -> PushOutcome:
+    async def _create_one(self, entity: Entity, record: Record,
+                          variants: dict[tuple[str, str], list[dict]]) -> PushOutcome:
         if entity is Entity.PRODUCT and isinstance(record, Product):
             return await self._create_product(record)
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
@@ -472,38 +539,44 @@ class SapoConnector:
             created = mapping.customer_from_sapo(row)
             return PushOutcome(record.key, created.key, created)
         if entity is Entity.ORDER and isinstance(record, Order):
-            record = await self._with_variant_ids(record)
+            record = await self._with_variant_ids(record, variants)
             body = mapping.order_to_sapo(record, inventory_behaviour=str(
                 self.options.get("inventory_behaviour") or "decrement_obeying_policy"))
             row, _ = await self._post_create("/admin/orders.json", "order", {"order": body},
                                           lambda: self._order_row(record.key))
+            self._orders_by_app[record.key] = row   # the run's index stays true (_find_order)
             created = mapping.order_from_sapo(row)
             return PushOutcome(record.key, created.key, created)
         raise NotSupported("ShopSync không tạo mục này trên Sapo (chỉ lấy từ Sapo về).",
                            "ShopSync does not create this on Sapo (it only comes from Sapo).",
                            rule={Entity.CATEGORY: "SAPO-02", Entity.NEWS: "SAPO-06"}.get(entity, ""))
 
-    async def _with_variant_ids(self, order: Order) -> Order:
+    async def _with_variant_ids(self, order: Order,
+                                known: dict[tuple[str, str], list[dict]]) -> Order:
         """Order lines arrive with the Sapo product id and the SKU (variant ids are not linked
-        one by one): the Sapo variant is the product's variant with that SKU, or its only one."""
-        products: dict[str, list[dict]] = {}
+        one by one): the Sapo variant is the product's variant with that SKU, or its only one.
+        `known` keeps what was read for earlier orders of the same batch."""
         lines = []
         for line in order.lines:
             if not line.variant_key.isdigit():
                 variants: list[dict] = []
                 if line.product_key.isdigit():
-                    if line.product_key not in products:
+                    key = ("product", line.product_key)
+                    if key not in known:
                         try:
                             data = await self._get(f"/admin/products/{line.product_key}.json")
-                            products[line.product_key] = data["product"].get("variants") or []
+                            known[key] = data["product"].get("variants") or []
                         except NotFound:
-                            products[line.product_key] = []
-                    variants = products[line.product_key]
+                            known[key] = []
+                    variants = known[key]
                 elif line.sku:
-                    rows = (await self._get("/admin/products.json", {"query": line.sku,
-                                                                     "limit": LIMIT})).get("products") or []
-                    variants = [v for row in rows for v in row.get("variants") or []
-                                if text(v.get("sku")) == line.sku]
+                    key = ("sku", line.sku)
+                    if key not in known:
+                        rows = (await self._get("/admin/products.json", {
+                            "query": line.sku, "limit": LIMIT})).get("products") or []
+                        known[key] = [v for row in rows for v in row.get("variants") or []
+                                      if text(v.get("sku")) == line.sku]
+                    variants = known[key]
                 match = next((v for v in variants if line.sku and text(v.get("sku")) == line.sku),
                              variants[0] if len(variants) == 1 else None)
                 if match is not None:

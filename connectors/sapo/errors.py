@@ -10,6 +10,7 @@ import httpx
 
 from connectors.base import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied,
                              PosError, RateLimited)
+from connectors.http import body_json
 
 # Resource (URL segment) → the permission group to tick in the private app's form.
 _PRODUCTS = ("Sản phẩm, phiên bản và danh mục", "Products, variants and collections")
@@ -56,7 +57,7 @@ def field_errors(body: object) -> str:
 
 def _json_or_none(response: httpx.Response) -> object:
     try:
-        return response.json()
+        return body_json(response)
     except ValueError:
         return None
 

@@ -18,6 +18,7 @@ from connectors.base import InvalidData
 
 APP_ORDER_ATTRIBUTE = "app_order_id"
 APP_ORDER_TAG_PREFIX = "shopsync-"
+SHOPSYNC_ORDER_TAG = "shopsync"   # on every order ShopSync creates: one filter finds them all
 # The option Sapo invents for a product without options ("Title"/"Tiêu đề" = "Default Title").
 _DEFAULT_OPTION_VALUES = {"default title", "tiêu đề mặc định"}
 INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
@@ -374,7 +375,7 @@ def order_to_sapo(order: Order, *, inventory_behaviour: str) -> dict[str, Any]:
         "line_items": line_items,
         "inventory_behaviour": inventory_behaviour,
         "note_attributes": [{"name": APP_ORDER_ATTRIBUTE, "value": order.key}],
-        "tags": f"shopsync, {app_order_tag(order.key)}",
+        "tags": f"{SHOPSYNC_ORDER_TAG}, {app_order_tag(order.key)}",
         "send_receipt": False,
     }
     if order.note:

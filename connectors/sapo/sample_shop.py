@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 PRODUCT_BASE = 100_000          # generated product i has id PRODUCT_BASE + i
 VARIANT_BASE = 1_000_000        # … its variants VARIANT_BASE + 4i + j
@@ -81,8 +82,9 @@ def generated_stock(item_index: int, location_index: int) -> int:
     return (item_index * 7 + location_index * 11) % 60
 
 
-def generate_product(i: int, seed: int, base_time: float, span: float,
-                     location_count: int) -> dict:
+def _shape(i: int, seed: int) -> tuple[random.Random, Any, str, int, tuple, list[tuple]]:
+    """Product i's group, name, price, option names and variant combinations; the generator
+    is returned where it stopped so the rest of the product draws the same numbers."""
     rng = random.Random(seed * 1_000_003 + i)
     group = GROUPS[category_index(i, seed)]
     name = rng.choice(group.names)
@@ -96,6 +98,17 @@ def generate_product(i: int, seed: int, base_time: float, span: float,
         option_names, combos = ("Màu", "Kích cỡ"), [(c, s) for c in colours for s in ("M", "L")][:SLOTS]
     else:
         option_names, combos = ("Tiêu đề",), [("Default Title",)]
+    return rng, group, name, price, option_names, combos
+
+
+def variant_count(i: int, seed: int) -> int:
+    """How many variants product i has, without building it (stock reads need only this)."""
+    return len(_shape(i, seed)[5])
+
+
+def generate_product(i: int, seed: int, base_time: float, span: float,
+                     location_count: int) -> dict:
+    rng, group, name, price, option_names, combos = _shape(i, seed)
     pid = PRODUCT_BASE + i
     modified = base_time + span * (i + 1) / 100_000 % span
     stamp = iso(modified)

@@ -722,23 +722,31 @@ class SapoSandbox(SandboxBase):
         return _json(200, {})
 
     # -- stock --------------------------------------------------------------------------------
-    def _owner_product(self, owner: int, seen: dict[int, dict | None] | None) -> dict | None:
-        """One generated product per request: a page of 40 item ids asks for the same few
-        products again and again, and generating one is the sandbox's main cost."""
-        if seen is None:
-            return self.product(owner)
-        if owner not in seen:
-            seen[owner] = self.product(owner)
-        return seen[owner]
-
-    def _level_row(self, item: int, location: int,
-                   seen: dict[int, dict | None] | None = None) -> dict:
+    def _variant_of_item(self, item: int, seen: dict[int, int] | None = None) -> int | None:
+        """The id of the variant holding inventory item `item`; None if there is none. A
+        generated product answers from its numbering and variant count: building the whole
+        product for every stock row was most of this sandbox's time in a 100,000-product pull.
+        `seen` keeps variant counts for one request (40 item ids share a few products)."""
         owner = self._owner_of_item(item)
-        variant_id = None
-        if owner is not None:
-            product = self._owner_product(owner, seen) or {}
-            variant_id = next((v["id"] for v in product.get("variants") or []
-                               if v["inventory_item_id"] == item), None)
+        if owner is None:
+            return None
+        if owner in self.products:
+            return next((v["id"] for v in self.products[owner]["variants"]
+                         if v["inventory_item_id"] == item), None)
+        position = bisect.bisect_left(self.product_ids, owner)
+        if position >= len(self.product_ids) or self.product_ids[position] != owner:
+            return None
+        index = owner - shop.PRODUCT_BASE
+        if seen is None:
+            seen = {}
+        if owner not in seen:
+            seen[owner] = shop.variant_count(index, self.seed)
+        item_index = item - shop.ITEM_BASE
+        if item_index - index * shop.SLOTS >= seen[owner]:
+            return None
+        return shop.VARIANT_BASE + item_index
+
+    def _level_row(self, item: int, location: int, variant_id: int | None) -> dict:
         available = self.available(item, location)
         stamp = shop.iso(self.base_time)
         return {"id": item * 1000 + location % 1000, "variant_id": variant_id, "store_id": 123456,
@@ -747,19 +755,18 @@ class SapoSandbox(SandboxBase):
                 "incoming_not_owned": 0.0, "packed": 0.0, "reserved": 0.0, "unavailable": 0.0,
                 "created_at": stamp, "updated_at": stamp}
 
-    def _item_exists(self, item: int, seen: dict[int, dict | None] | None = None) -> bool:
-        owner = self._owner_of_item(item)
-        product = self._owner_product(owner, seen) if owner is not None else None
-        return product is not None and any(v["inventory_item_id"] == item for v in product["variants"])
+    def _item_exists(self, item: int) -> bool:
+        return self._variant_of_item(item) is not None
 
     def _list_levels(self, query: dict) -> httpx.Response:
         items = [int(x) for x in query.get("inventory_item_ids", "").split(",") if x.strip().isdigit()]
         locations = [loc["id"] for loc in self.locations]
         if query.get("location_id", "").isdigit():
             locations = [int(query["location_id"])] if int(query["location_id"]) in locations else []
-        seen: dict[int, dict | None] = {}
-        rows = [self._level_row(item, loc, seen) for item in items
-                if self._item_exists(item, seen) for loc in locations]
+        seen: dict[int, int] = {}
+        variants = {item: self._variant_of_item(item, seen) for item in items}
+        rows = [self._level_row(item, loc, variants[item]) for item in items
+                if variants[item] is not None for loc in locations]
         return _json(200, {"inventory_levels": self._page(rows, query)})
 
     def _set_level(self, body: dict, query: dict) -> httpx.Response:
@@ -775,7 +782,7 @@ class SapoSandbox(SandboxBase):
             self.stock[(item, location)] = float(Decimal(str(data.get("available"))))
         except ArithmeticError:
             raise _unprocessable({"available": ["phải là số"]}) from None
-        return _json(200, {"inventory_level": self._level_row(item, location)})
+        return _json(200, {"inventory_level": self._level_row(item, location, self._variant_of_item(item))})
 
     # -- customers ----------------------------------------------------------------------------
     def _customer_rows(self, query: dict) -> list[dict]:

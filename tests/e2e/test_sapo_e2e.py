@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.domain import Entity, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
@@ -24,9 +25,9 @@ from app.store.profiles import create_profile
 from app.sync.steps import DELETION_SCAN_EVERY
 from app.sync.engine import SyncEngine
 from app.sync.events import ItemResult, RunFinished
-from connectors.sapo.platform import SAPO
+from connectors.sapo.platform import SAPO, SANDBOX_KEY, SANDBOX_SECRET
 from connectors.sapo.sandbox import sapo_sandbox
-from tests.connectors.sapo.conftest import FakeClock, build_connector
+from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector
 
 
 class Shop:
@@ -138,6 +139,60 @@ def test_sapo03_app_products_are_pushed_and_sapo08_blocks_the_one_without_a_cate
     assert created["name"] == "Trà mãng cầu" and created["variants"][0]["sku"] == "TMC-M"
     assert any(c[1] == created["id"] and c[2] == int(shop.pos_id(Entity.CATEGORY, tea.key))
                for c in shop.sandbox.collects)
+
+
+def _made_at_the_sapo_counter(shop, sku: str) -> int:
+    """A product created in Sapo itself, never seen by ShopSync."""
+    with httpx.Client(transport=shop.sandbox.transport(), base_url=BASE,
+                      auth=(SANDBOX_KEY, SANDBOX_SECRET)) as client:
+        answer = client.post("/admin/products.json", json={"product": {
+            "name": "Bánh mì que", "variants": [{"sku": sku, "price": 15000}]}})
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()["product"]["id"]
+
+
+def test_com02_a_batch_of_new_app_products_is_matched_from_one_read_of_the_sapo_list(shop):
+    """Searching Sapo once per new product would cost 7 calls; its list is 1 page here."""
+    shop.sync()
+    tea = next(c for c in shop.catalog.iter_records(Entity.CATEGORY) if c.name == "Trà")
+    counter_id = _made_at_the_sapo_counter(shop, "BMQ-1")
+    new = [shop.catalog.put(Entity.PRODUCT, Product(
+        "", f"Trà trái cây {i}", category_keys=(tea.key,),
+        variants=(Variant("", sku=f"TTC-{i}", price=Decimal(35000)),))) for i in range(6)]
+    twin = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Bánh mì que", category_keys=(tea.key,),
+        variants=(Variant("", sku="BMQ-1", price=Decimal(15000)),)))
+    sent = len(shop.sandbox.requests)
+    posts = shop.sandbox.count("POST", "/admin/products.json")
+    assert shop.push_products([p.key for p in new] + [twin.key]).status == "done"
+    searches = [r for r in shop.sandbox.requests[sent:] if r.method == "GET"
+                and r.url.path == "/admin/products.json" and "query" in r.url.params]
+    assert searches == []
+    assert shop.sandbox.count("POST", "/admin/products.json") == posts + 6
+    assert shop.pos_id(Entity.PRODUCT, twin.key) == str(counter_id)    # linked, not copied
+    assert [i.rule for i in shop.items(app_id=twin.key)] == ["COM-02"]
+
+
+def test_com09_orders_of_one_run_share_one_look_up_per_status_and_per_sku(shop):
+    """Five new App orders: one read of ShopSync's orders per status answers every duplicate
+    check, and the line's SKU is searched once for the batch, not once per order."""
+    shop.sync()
+    for i in range(5):
+        shop.catalog.put(Entity.ORDER, Order(
+            "", status=OrderStatus.PLACED, customer_name="Võ Thị Yến",
+            customer_phone=f"09770001{i:02d}", created_at=shop.now(),
+            lines=(OrderLine("QUA-TANG", "Quà tặng", Decimal(1), Decimal(10000)),)))
+    sent = len(shop.sandbox.requests)
+    assert shop.sync([Entity.ORDER]).status == "done"
+    made = shop.sandbox.requests[sent:]
+    look_ups = [r for r in made if r.url.path == "/admin/orders.json"
+                and r.url.params.get("tag") == "shopsync"]
+    assert sorted(r.url.params["status"] for r in look_ups) == ["cancelled", "closed", "open"]
+    assert not [r for r in made if r.url.params.get("tag", "").startswith("shopsync-")]
+    assert len([r for r in made if r.url.params.get("query") == "QUA-TANG"]) == 1
+    assert sum(1 for r in made if r.method == "POST" and r.url.path == "/admin/orders.json") == 5
+    assert shop.sync([Entity.ORDER]).status == "done"          # a second run creates nothing
+    assert len(shop.items(entity="order", direction="app_to_pos", action="create")) == 5
 
 
 def test_sapo04_sapo10_app_order_is_pushed_then_archived_when_closed_in_sapo(shop):

@@ -71,6 +71,41 @@ def test_com06_retry_runs_only_the_failed_items(shop):
     assert [r.phone for _, r in shop.pos.created[calls_before:]] == ["0900000001"]
 
 
+def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the_last_group(shop):
+    """Pages of 2 written in groups of at least 4 records: cut during page 4, the first group
+    (pages 1-2) is committed with page 2's resume token, pages 3-4 are read again."""
+    products(shop, 10)           # 5 pages of 2
+    original_pull = shop.pos.pull
+    state = {"pages": 0}
+
+    async def cut_in_page_four(entity, since, resume=None):
+        async for page in original_pull(entity, since, resume):
+            state["pages"] += 1
+            if state["pages"] == 4:
+                raise TransientError("Mạng lỗi.", "Network down.")
+            yield page
+    shop.pos.pull = cut_in_page_four
+    transactions = []
+    from app.sync import pulling
+    original_write = pulling.PullSteps._pull_page
+
+    def counted(self, ctx, policy, records, deleted, checkpoint=None):
+        transactions.append(len(records))
+        return original_write(self, ctx, policy, records, deleted, checkpoint)
+    pulling.PullSteps._pull_page = counted
+    try:
+        assert shop.sync([Entity.PRODUCT], page_records=4).status == "interrupted"
+        assert shop.catalog.count(Entity.PRODUCT) == 4 and transactions == [4]
+        assert m.Checkpoint.get(m.Checkpoint.entity == "product").resume == "4"
+        shop.pos.pull = original_pull
+        assert shop.sync([Entity.PRODUCT], page_records=4).status == "done"
+    finally:
+        pulling.PullSteps._pull_page = original_write
+    assert transactions == [4, 4, 2]                   # pages 3-4, then the last page alone
+    assert shop.catalog.count(Entity.PRODUCT) == 10
+    assert len(shop.items(entity="product", action="create")) == 10   # none twice
+
+
 def test_com09_interrupted_pull_resumes_from_last_committed_page(shop):
     """COM-09."""
     products(shop, 6)            # 3 pages of 2
@@ -155,7 +190,8 @@ def test_cancel_stops_between_items_and_keeps_the_checkpoint(shop):
         if isinstance(event, Progress) and event.done >= 2:
             cancel.set()
     from app.sync.engine import SyncEngine
-    engine = SyncEngine(shop.catalog, shop.profile, shop.pos, emit, cancel=cancel)
+    engine = SyncEngine(shop.catalog, shop.profile, shop.pos, emit, cancel=cancel,
+                        page_records=1)
     finished = asyncio.run(engine.run([Entity.PRODUCT]))
     assert finished.status == "cancelled"
     assert m.Checkpoint.get(m.Checkpoint.entity == "product").resume == "2"

@@ -189,12 +189,31 @@ def test_com07_secret_never_appears_in_an_error_detail(api, sapo):
     assert SANDBOX_SECRET not in raised.value.detail
 
 
-def test_com09_order_look_up_uses_the_exact_tag_filter_per_status(api, sapo):
+def test_com09_order_look_ups_read_shopsync_orders_once_per_run_per_status(api, sapo):
+    """One listing per status (tag `shopsync`, created since 3 days before now) answers every
+    look-up of the run, instead of three calls per App order."""
+    orders = api.get("/admin/orders.json").mock(side_effect=[
+        httpx.Response(200, json={"orders": []}),
+        httpx.Response(200, json={"orders": [{"id": 5, "status": "closed", "note_attributes": [
+            {"name": "app_order_id", "value": "O000042"}]}]}),
+        httpx.Response(200, json={"orders": []})])
+    found = run(sapo.find(Entity.ORDER, Order("O000042")))
+    missing = run(sapo.find(Entity.ORDER, Order("O000043")))
+    sent = [params(call.request) for call in orders.calls]
+    assert [p["status"] for p in sent] == ["open", "closed", "cancelled"]
+    assert all(p["tag"] == "shopsync" and "tags" not in p and p["created_on_min"].endswith("Z")
+               for p in sent)
+    assert found.key == "5" and found.status is OrderStatus.ARCHIVED and missing is None
+
+
+def test_com09_an_old_app_order_is_looked_up_by_its_exact_tag_per_status(api, sapo):
+    """An App order older than the run index's longest window is asked about on its own."""
     orders = api.get("/admin/orders.json").mock(side_effect=[
         httpx.Response(200, json={"orders": []}),
         httpx.Response(200, json={"orders": [{"id": 5, "status": "closed", "note_attributes": [
             {"name": "app_order_id", "value": "O000042"}]}]})])
-    found = run(sapo.find(Entity.ORDER, Order("O000042")))
+    old = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    found = run(sapo.find(Entity.ORDER, Order("O000042", created_at=old)))
     sent = [params(call.request) for call in orders.calls]
     assert [p["status"] for p in sent] == ["open", "closed"]
     assert all(p["tag"] == "shopsync-O000042" and "tags" not in p for p in sent)
