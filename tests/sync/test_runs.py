@@ -71,20 +71,25 @@ def test_com06_retry_runs_only_the_failed_items(shop):
     assert [r.phone for _, r in shop.pos.created[calls_before:]] == ["0900000001"]
 
 
+def _cut_at_page(pull, page_number: int):
+    """The POS's pull, broken by a network error when page `page_number` arrives."""
+    state = {"pages": 0}
+
+    async def cut(entity, since, resume=None):
+        async for page in pull(entity, since, resume):
+            state["pages"] += 1
+            if state["pages"] == page_number:
+                raise TransientError("Mạng lỗi.", "Network down.")
+            yield page
+    return cut
+
+
 def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the_last_group(shop):
     """Pages of 2 written in groups of at least 4 records: cut during page 4, the first group
     (pages 1-2) is committed with page 2's resume token, pages 3-4 are read again."""
     products(shop, 10)           # 5 pages of 2
     original_pull = shop.pos.pull
-    state = {"pages": 0}
-
-    async def cut_in_page_four(entity, since, resume=None):
-        async for page in original_pull(entity, since, resume):
-            state["pages"] += 1
-            if state["pages"] == 4:
-                raise TransientError("Mạng lỗi.", "Network down.")
-            yield page
-    shop.pos.pull = cut_in_page_four
+    shop.pos.pull = _cut_at_page(original_pull, 4)
     transactions = []
     from app.sync import pulling
     original_write = pulling.PullSteps._pull_page
@@ -113,15 +118,7 @@ def test_com09_interrupted_pull_resumes_from_last_committed_page(shop):
     # First page ok, then the second page request fails.
     shop.pos.faults.clear()
     original_pull = shop.pos.pull
-    state = {"pages": 0}
-
-    async def flaky_pull(entity, since, resume=None):
-        async for page in original_pull(entity, since, resume):
-            state["pages"] += 1
-            if state["pages"] == 2:
-                raise TransientError("Mạng lỗi.", "Network down.")
-            yield page
-    shop.pos.pull = flaky_pull
+    shop.pos.pull = _cut_at_page(original_pull, 2)
     t1 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     first = shop.sync([Entity.PRODUCT], clock=lambda: t1)
     assert first.status == "interrupted" and "continues" in first.message_en
