@@ -48,6 +48,15 @@ class PullSteps(RunSteps):
         deleted: list[str] = []
         held: tuple[str | None] | None = None     # the resume token of the unwritten group
         grouped_since = self.monotonic()
+
+        def write_group() -> None:
+            nonlocal records, deleted, held, grouped_since, done
+            self._pull_page(ctx, policy, records, deleted,
+                            checkpoint=held if bookkeeping else None)
+            done += len(records)
+            self._progress(entity, PULL, done, total, began)
+            records, deleted, held, grouped_since = [], [], None, self.monotonic()
+
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
             if page.total is not None:
@@ -61,19 +70,11 @@ class PullSteps(RunSteps):
             if only_keys is None:
                 deleted.extend(page.deleted_keys)
             held = (page.resume,)
-            if (page.resume is not None and len(records) + len(deleted) < self.page_records
-                    and self.monotonic() - grouped_since < PAGE_SECONDS):
-                continue
-            self._pull_page(ctx, policy, records, deleted,
-                            checkpoint=held if bookkeeping else None)
-            done += len(records)
-            self._progress(entity, PULL, done, total, began)
-            records, deleted, held, grouped_since = [], [], None, self.monotonic()
+            if (page.resume is None or len(records) + len(deleted) >= self.page_records
+                    or self.monotonic() - grouped_since >= PAGE_SECONDS):
+                write_group()
         if held is not None:   # the POS stopped paging without saying it was the last page
-            self._pull_page(ctx, policy, records, deleted,
-                            checkpoint=held if bookkeeping else None)
-            done += len(records)
-            self._progress(entity, PULL, done, total, began)
+            write_group()
         if only_keys is not None:
             return
         # Deletions the POS did not report: after a whole read, every linked id not seen is

@@ -22,7 +22,7 @@ from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported
                              PermissionDenied, Platform, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping
-from connectors.sapo.finding import ProductIndex, searches_needed
+from connectors.sapo.finding import ProductIndex, has_key
 from connectors.sapo.errors import classify, permission_group
 
 LIMIT = 250                      # Sapo's maximum page size
@@ -142,16 +142,20 @@ class SapoConnector:
         data = await self._get(path.removesuffix(".json") + "/count.json", params)
         return int(data.get("count") or 0)
 
-    async def _scan(self, path: str, root: str, params: Mapping[str, Any]) -> list[dict]:
-        """Every row of a list endpoint (small resources: collections, blogs, collects)."""
-        rows: list[dict] = []
+    async def _pages(self, path: str, root: str, params: Mapping[str, Any]
+                     ) -> AsyncIterator[list[dict]]:
+        """Each page of a list endpoint, in order, until a short one."""
         page = 1
         while True:
             items = (await self._get(path, {**params, "limit": LIMIT, "page": page})).get(root) or []
-            rows.extend(items)
+            yield items
             if len(items) < LIMIT:
-                return rows
+                return
             page += 1
+
+    async def _scan(self, path: str, root: str, params: Mapping[str, Any]) -> list[dict]:
+        """Every row of a list endpoint (small resources: collections, blogs, collects)."""
+        return [row async for rows in self._pages(path, root, params) for row in rows]
 
     async def _all_locations(self, fresh: bool = False) -> list[dict]:
         """Locations change rarely; one read serves the whole run (the connector lives for one)."""
@@ -405,21 +409,16 @@ class SapoConnector:
         if entity is not Entity.PRODUCT:
             return
         self._product_index = None
-        products = [r for r in records if isinstance(r, Product) and searches_needed(r)]
-        searches = sum(searches_needed(r) for r in products)
-        if searches <= FEW_PRODUCTS:
+        products = [r for r in records if isinstance(r, Product) and has_key(r)]
+        # At least one search per product, against a count plus the list's pages.
+        if len(products) <= FEW_PRODUCTS:
             return
         path = "/admin/products.json"
-        if 1 + math.ceil(await self._count(path, {}) / LIMIT) >= searches:
+        if 1 + math.ceil(await self._count(path, {}) / LIMIT) >= len(products):
             return
         index = ProductIndex(products)
-        page = 1
-        while True:
-            rows = (await self._get(path, {"limit": LIMIT, "page": page})).get("products") or []
+        async for rows in self._pages(path, "products", {}):
             index.add(rows)
-            if len(rows) < LIMIT:
-                break
-            page += 1
         self._product_index = index
 
     async def _find_product(self, record: Product) -> Product | None:
@@ -588,9 +587,8 @@ class SapoConnector:
         single = await self._single_branch()
         body = mapping.product_to_sapo(record, published_on=mapping.sapo_time(self._now()),
                                        initial_stock_branch=single)
-        has_key = any(v.sku or v.barcode for v in record.variants)
         created, found = await self._post_create("/admin/products.json", "product", {"product": body},
-                                          (lambda: self._product_row(record)) if has_key else None)
+                                          (lambda: self._product_row(record)) if has_key(record) else None)
         pos_key = str(created["id"])
         category = record.category_keys[0]
         stock: dict[str, tuple[StockLevel, ...]] | None = None

@@ -21,10 +21,9 @@ def wanted_keys(records: Iterable[Product]) -> set[tuple[str, str]]:
             for field in KEY_FIELDS if (value := getattr(variant, field))}
 
 
-def searches_needed(record: Product) -> int:
-    """The fewest per-product searches a look-up of `record` costs (one per distinct SKU
-    until one matches; a lower bound, so the index is chosen only when it surely pays)."""
-    return 1 if any(v.sku or v.barcode for v in record.variants) else 0
+def has_key(record: Product) -> bool:
+    """A product with no SKU and no barcode cannot be looked up (and costs no search)."""
+    return any(v.sku or v.barcode for v in record.variants)
 
 
 class ProductIndex:

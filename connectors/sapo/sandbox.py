@@ -185,15 +185,20 @@ class SapoSandbox(SandboxBase):
 
     # -- products -----------------------------------------------------------------------------
     def _generated_index(self, pid: int) -> int | None:
+        """The sample-shop index of a generated product that still exists (not deleted)."""
         index = pid - shop.PRODUCT_BASE
-        return index if 0 <= index < self.product_count else None
+        if not 0 <= index < self.product_count:
+            return None
+        position = bisect.bisect_left(self.product_ids, pid)
+        if position >= len(self.product_ids) or self.product_ids[position] != pid:
+            return None
+        return index
 
     def product(self, pid: int) -> dict | None:
         if pid in self.products:
             return self.products[pid]
         index = self._generated_index(pid)
-        position = bisect.bisect_left(self.product_ids, pid)
-        if index is None or position >= len(self.product_ids) or self.product_ids[position] != pid:
+        if index is None:
             return None
         return self._with_stock(shop.generate_product(index, self.seed, self.base_time, self.span,
                                                       len(self.locations)))
@@ -733,10 +738,9 @@ class SapoSandbox(SandboxBase):
         if owner in self.products:
             return next((v["id"] for v in self.products[owner]["variants"]
                          if v["inventory_item_id"] == item), None)
-        position = bisect.bisect_left(self.product_ids, owner)
-        if position >= len(self.product_ids) or self.product_ids[position] != owner:
+        index = self._generated_index(owner)
+        if index is None:
             return None
-        index = owner - shop.PRODUCT_BASE
         if seen is None:
             seen = {}
         if owner not in seen:
@@ -755,9 +759,6 @@ class SapoSandbox(SandboxBase):
                 "incoming_not_owned": 0.0, "packed": 0.0, "reserved": 0.0, "unavailable": 0.0,
                 "created_at": stamp, "updated_at": stamp}
 
-    def _item_exists(self, item: int) -> bool:
-        return self._variant_of_item(item) is not None
-
     def _list_levels(self, query: dict) -> httpx.Response:
         items = [int(x) for x in query.get("inventory_item_ids", "").split(",") if x.strip().isdigit()]
         locations = [loc["id"] for loc in self.locations]
@@ -774,7 +775,8 @@ class SapoSandbox(SandboxBase):
         if not isinstance(data, dict):
             return _json(400, {"errors": "inventory_level is required"})
         item, location = data.get("inventory_item_id"), data.get("location_id")
-        if not isinstance(item, int) or not self._item_exists(item):
+        variant_id = self._variant_of_item(item) if isinstance(item, int) else None
+        if variant_id is None:
             raise _unprocessable({"inventory_item_id": ["không tồn tại"]})
         if location not in {loc["id"] for loc in self.locations}:
             raise _unprocessable({"location_id": ["không tồn tại"]})
@@ -782,7 +784,7 @@ class SapoSandbox(SandboxBase):
             self.stock[(item, location)] = float(Decimal(str(data.get("available"))))
         except ArithmeticError:
             raise _unprocessable({"available": ["phải là số"]}) from None
-        return _json(200, {"inventory_level": self._level_row(item, location, self._variant_of_item(item))})
+        return _json(200, {"inventory_level": self._level_row(item, location, variant_id)})
 
     # -- customers ----------------------------------------------------------------------------
     def _customer_rows(self, query: dict) -> list[dict]:

@@ -84,7 +84,8 @@ def _cut_at_page(pull, page_number: int):
     return cut
 
 
-def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the_last_group(shop):
+def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the_last_group(
+        shop, monkeypatch):
     """Pages of 2 written in groups of at least 4 records: cut during page 4, the first group
     (pages 1-2) is committed with page 2's resume token, pages 3-4 are read again."""
     products(shop, 10)           # 5 pages of 2
@@ -97,15 +98,12 @@ def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the
     def counted(self, ctx, policy, records, deleted, checkpoint=None):
         transactions.append(len(records))
         return original_write(self, ctx, policy, records, deleted, checkpoint)
-    pulling.PullSteps._pull_page = counted
-    try:
-        assert shop.sync([Entity.PRODUCT], page_records=4).status == "interrupted"
-        assert shop.catalog.count(Entity.PRODUCT) == 4 and transactions == [4]
-        assert m.Checkpoint.get(m.Checkpoint.entity == "product").resume == "4"
-        shop.pos.pull = original_pull
-        assert shop.sync([Entity.PRODUCT], page_records=4).status == "done"
-    finally:
-        pulling.PullSteps._pull_page = original_write
+    monkeypatch.setattr(pulling.PullSteps, "_pull_page", counted)
+    assert shop.sync([Entity.PRODUCT], page_records=4).status == "interrupted"
+    assert shop.catalog.count(Entity.PRODUCT) == 4 and transactions == [4]
+    assert m.Checkpoint.get(m.Checkpoint.entity == "product").resume == "4"
+    shop.pos.pull = original_pull
+    assert shop.sync([Entity.PRODUCT], page_records=4).status == "done"
     assert transactions == [4, 4, 2]                   # pages 3-4, then the last page alone
     assert shop.catalog.count(Entity.PRODUCT) == 10
     assert len(shop.items(entity="product", action="create")) == 10   # none twice
