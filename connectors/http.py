@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol
 
 import httpx
+import orjson
 
 from connectors.base import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
                              RateLimited, TransientError)
@@ -366,7 +367,13 @@ def body_json(response: httpx.Response) -> Any:
     a fifth of a 100,000-product Nhanh pull. Raises ValueError when the body is not JSON."""
     parsed = response.extensions.get(_PARSED_BODY, _PARSED_BODY)
     if parsed is _PARSED_BODY:
-        parsed = response.json()
+        try:
+            # orjson: 3-4x faster on full pages; UTF-8 only, like every POS here.
+            parsed = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            # Another charset, NaN, a number past 64 bits: the json module reads those (or
+            # raises the ValueError callers expect).
+            parsed = response.json()
         response.extensions[_PARSED_BODY] = parsed
     return parsed
 

@@ -16,6 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 import httpx
+import orjson
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None
+                  ) -> httpx.Response:
+    """A JSON answer as the POS sends it: UTF-8, compact. Encoded with orjson because the
+    sandbox stands in for a server, and the json module's encoding of whole pages was a fifth
+    of a benchmarked pull: time that belongs to no real shop's sync."""
+    return httpx.Response(status, content=orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
+                          headers={"Content-Type": "application/json", **(headers or {})})
 
 
 class Fault:
@@ -77,9 +87,9 @@ class SandboxBase:
             return httpx.Response(502, content=b"<html><body>502 Bad Gateway</body></html>",
                                   headers={"content-type": "text/html"})
         if fault == Fault.THROTTLE:
-            return httpx.Response(429, json={"errors": "Too many requests"},
+            return json_response(429, {"errors": "Too many requests"},
                                   headers={"retry-after": "1"})
-        return httpx.Response(503, json={"errors": "Service unavailable"})
+        return json_response(503, {"errors": "Service unavailable"})
 
     # -- dispatch --------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:

@@ -24,7 +24,7 @@ import httpx
 from app.domain import VIETNAM
 from connectors.kiotviet.dates import parse_datetime
 from connectors.kiotviet.platform import SANDBOX_CREDENTIALS
-from connectors.sandbox_base import Fault, SandboxBase
+from connectors.sandbox_base import Fault, SandboxBase, json_response
 
 Row = dict[str, Any]
 
@@ -53,7 +53,7 @@ def kv_time(stamp: float) -> str:
 
 
 def _error(status: int, message: str, code: str = "BadRequest") -> httpx.Response:
-    return httpx.Response(status, json={"responseStatus": {"errorCode": code, "message": message,
+    return json_response(status, {"responseStatus": {"errorCode": code, "message": message,
                                                            "errors": []}})
 
 
@@ -351,13 +351,13 @@ class KiotVietSandbox(SandboxBase):
         scope = form.get("scopes") or form.get("scope")
         wanted = "PublicApi.Access.FNB" if self.kind == "fnb" else "PublicApi.Access"
         if form.get("grant_type") != "client_credentials" or scope != wanted:
-            return httpx.Response(400, json={"error": "invalid_scope"})
+            return json_response(400, {"error": "invalid_scope"})
         if form.get("client_id") != self.client_id or \
                 form.get("client_secret") != self.client_secret:
-            return httpx.Response(400, json={"error": "invalid_client"})
+            return json_response(400, {"error": "invalid_client"})
         token = f"kvtoken-{uuidlib.UUID(int=self.rng.getrandbits(128)).hex}"
         self.tokens[token] = self.clock() + self.token_lifetime
-        return httpx.Response(200, json={"access_token": token,
+        return json_response(200, {"access_token": token,
                                          "expires_in": int(self.token_lifetime),
                                          "token_type": "Bearer"})
 
@@ -416,7 +416,7 @@ class KiotVietSandbox(SandboxBase):
                      "timestamp": datetime.fromtimestamp(self.clock(), VIETNAM).isoformat()}
         if removed and since is not None:
             body[REMOVED_KEY[table]] = [rid for rid, when in self.removed[table] if when >= since]
-        return httpx.Response(200, json=body)
+        return json_response(200, body)
 
     def _get_branches(self, request, rest, params):
         return self._list("branches", list(self.tables["branches"].values()), params,
@@ -428,10 +428,10 @@ class KiotVietSandbox(SandboxBase):
 
     def _get_surchages(self, request, rest, params):
         rows = list(self.tables["surchages"].values())
-        return httpx.Response(200, json={"total": len(rows), "pageSize": 100, "data": rows})
+        return json_response(200, {"total": len(rows), "pageSize": 100, "data": rows})
 
     def _get_settings(self, request, rest, params):
-        return httpx.Response(200, json={"ManagerCustomerByBranch": False,
+        return json_response(200, {"ManagerCustomerByBranch": False,
                                          "AllowOrderWhenOutStock": True,
                                          "AllowSellWhenOrderOutStock": True,
                                          "AllowSellWhenOutStock": True})
@@ -440,13 +440,13 @@ class KiotVietSandbox(SandboxBase):
         rows = list(self.tables["categories"].values())
         if rest:
             row = self.tables["categories"].get(int(rest[0]))
-            return httpx.Response(200, json={"data": _public(row)}) if row else \
+            return json_response(200, {"data": _public(row)}) if row else \
                 _error(404, "Không tìm thấy nhóm hàng", "NotFound")
         if params.get("hierachicalData") == "true":      # tree; lastModifiedFrom ignored
             def tree(parent):
                 return [{**_public(r), "children": tree(r["categoryId"])}
                         for r in rows if r["parentId"] == parent]
-            return httpx.Response(200, json={"total": len(rows), "pageSize": 100,
+            return json_response(200, {"total": len(rows), "pageSize": 100,
                                              "data": tree(None)})
         return self._list("categories", rows, params, removed=True)
 
@@ -471,14 +471,14 @@ class KiotVietSandbox(SandboxBase):
         products = self.tables["products"]
         if rest and rest[0] == "code" and len(rest) > 1:
             row = self.product_by_code(rest[1])
-            return httpx.Response(200, json=_public(row)) if row else \
+            return json_response(200, _public(row)) if row else \
                 _error(404, "Không tìm thấy hàng hóa", "NotFound")
         if rest:
             row = products.get(int(rest[0])) if rest[0].isdigit() else None
             if row is None:
                 return _error(404, "Không tìm thấy hàng hóa", "NotFound")
             # FnB wraps the detail in `data` (FNBSDK); Retail answers it bare.
-            return httpx.Response(200, json={"data": _public(row)} if self.kind == "fnb"
+            return json_response(200, {"data": _public(row)} if self.kind == "fnb"
                                   else _public(row))
         rows = None if not any(params.get(k) for k in (
             "masterProductId", "masterUnitId", "categoryId")) else list(products.values())
@@ -519,7 +519,7 @@ class KiotVietSandbox(SandboxBase):
             for level in row["inventories"]:
                 if level["branchId"] == inventory.get("branchId"):
                     level["onHand"] = inventory.get("onHand", 0)
-        return httpx.Response(200, json=_public(row))
+        return json_response(200, _public(row))
 
     def _put_products(self, request, rest, params):
         if self.kind == "fnb":
@@ -532,20 +532,20 @@ class KiotVietSandbox(SandboxBase):
                     "unit", "images"):
             if key in body:
                 row[key] = body[key]
-        return httpx.Response(200, json=_public(self._stamp(row)))
+        return json_response(200, _public(self._stamp(row)))
 
     def _delete_products(self, request, rest, params):
         if self.kind == "fnb" or not rest or int(rest[0]) not in self.tables["products"]:
             return _error(404, "Không tìm thấy hàng hóa", "NotFound")
         self.delete("products", int(rest[0]))
-        return httpx.Response(200, json={"message": "Xóa dữ liệu thành công"})
+        return json_response(200, {"message": "Xóa dữ liệu thành công"})
 
     # ------------------------------------------------------------ customers ------------
     def _get_customers(self, request, rest, params):
         rows = list(self.tables["customers"].values())
         if rest and rest[0] == "code" and len(rest) > 1:
             row = next((r for r in rows if r["code"] == rest[1]), None)
-            return httpx.Response(200, json=_public(row)) if row else \
+            return json_response(200, _public(row)) if row else \
                 _error(404, "Không tìm thấy khách hàng", "NotFound")
         if params.get("contactNumber"):
             wanted = "".join(ch for ch in params["contactNumber"] if ch.isdigit())
@@ -575,7 +575,7 @@ class KiotVietSandbox(SandboxBase):
                "email": body.get("email", ""), "comments": body.get("comments", ""),
                "retailerId": self.retailer_id, "branchId": body.get("branchId")}
         self.tables["customers"][cid] = self._stamp(row)
-        return httpx.Response(200, json={"message": "Tạo khách hàng thành công",
+        return json_response(200, {"message": "Tạo khách hàng thành công",
                                          "data": _public(row)})
 
     def _put_customers(self, request, rest, params):
@@ -585,18 +585,18 @@ class KiotVietSandbox(SandboxBase):
         row.update({k: v for k, v in (self.body(request) or {}).items()
                     if k in ("name", "contactNumber", "email", "address", "gender",
                              "birthDate", "comments")})
-        return httpx.Response(200, json={"message": "Cập nhật thành công",
+        return json_response(200, {"message": "Cập nhật thành công",
                                          "data": _public(self._stamp(row))})
 
     # --------------------------------------------------------------- orders ------------
     def _get_orders(self, request, rest, params):
         if len(rest) == 2 and rest[0] == "uuid":
             oid = self.orders_by_uuid.get(rest[1])
-            return httpx.Response(200, json=_public(self.tables["orders"][oid])) \
+            return json_response(200, _public(self.tables["orders"][oid])) \
                 if oid else _error(404, "Không tìm thấy đơn hàng", "NotFound")
         if rest:
             row = self.tables["orders"].get(int(rest[0])) if rest[0].isdigit() else None
-            return httpx.Response(200, json=_public(row)) if row else \
+            return json_response(200, _public(row)) if row else \
                 _error(404, "Không tìm thấy đơn hàng", "NotFound")
         return self._list("orders", list(self.tables["orders"].values()), params)
 
@@ -639,8 +639,8 @@ class KiotVietSandbox(SandboxBase):
         if rest == ["create"]:
             key = str(uuidlib.UUID(int=self.rng.getrandbits(128)))
             self.orders_by_uuid[key] = oid
-            return httpx.Response(200, json=key)
-        return httpx.Response(200, json=_public(row))
+            return json_response(200, key)
+        return json_response(200, _public(row))
 
     def _branch_or_error(self, value: Any) -> int | httpx.Response:
         if not isinstance(value, int) or value not in self.tables["branches"]:
@@ -698,7 +698,7 @@ class KiotVietSandbox(SandboxBase):
         rows = list(self.tables["invoices"].values())
         if rest:
             row = self.tables["invoices"].get(int(rest[0])) if rest[0].isdigit() else None
-            return httpx.Response(200, json=_public(row)) if row else \
+            return json_response(200, _public(row)) if row else \
                 _error(404, "Không tìm thấy hóa đơn", "NotFound")
         statuses = {int(s) for value in params.get_list("status") for s in value.split(",")
                     if s.strip().isdigit()}

@@ -25,7 +25,7 @@ import httpx
 
 from app.domain import VIETNAM
 from connectors.nhanh.login import DEFAULT_REDIRECT_URL
-from connectors.sandbox_base import Fault, SandboxBase
+from connectors.sandbox_base import Fault, SandboxBase, json_response
 
 SANDBOX_APP_ID = "73021"
 SANDBOX_SECRET_KEY = "sbxNhanhSecretKey73021xYz"
@@ -336,7 +336,7 @@ class NhanhSandbox(SandboxBase):
                 return self._v2(request, path[len("/api/"):])
             return httpx.Response(404, text="Not Found")
         except NhanhRefusal as refusal:
-            return httpx.Response(200, json={"code": 0, "errorCode": refusal.error_code,
+            return json_response(200, {"code": 0, "errorCode": refusal.error_code,
                                              "messages": refusal.messages})
 
     @staticmethod
@@ -344,7 +344,7 @@ class NhanhSandbox(SandboxBase):
         body: dict[str, Any] = {"code": 1, "data": data, **extra}
         if paginator is not None:
             body["paginator"] = paginator
-        return httpx.Response(200, json=body)
+        return json_response(200, body)
 
     # -- rate limit ----------------------------------------------------------------------
     def _rate_key(self, request: httpx.Request) -> str:
@@ -357,7 +357,7 @@ class NhanhSandbox(SandboxBase):
         return f"{app_id}|{business}|{request.url.path}"
 
     def _locked_response(self, unlocked: float) -> httpx.Response:
-        return httpx.Response(200, json={
+        return json_response(200, {
             "code": 0, "errorCode": "ERR_429", "message": "Your app exceeded the API Rate Limit",
             "data": {"lockedSeconds": self.lock_seconds, "unlockedAt": int(unlocked)}})
 
@@ -458,7 +458,7 @@ class NhanhSandbox(SandboxBase):
         data["expiredDateTime"] = _vn(info["expiredAt"])
         if self.v2_token_shape == "data":
             return self._ok(data)
-        return httpx.Response(200, json={"code": 1, **data})
+        return json_response(200, {"code": 1, **data})
 
     # -- request decoding ----------------------------------------------------------------
     @staticmethod
@@ -593,11 +593,6 @@ class NhanhSandbox(SandboxBase):
                 "attributes": row["attributes"], "createdAt": row["createdAt"],
                 "updatedAt": row["updatedAt"]}
 
-    def _product_filter(self, filters: dict, updated_from: int | None = None,
-                        updated_to: int | None = None) -> list[dict]:
-        keep = self._product_predicate(filters, updated_from, updated_to)
-        return [r for r in self.product_rows.values() if keep(r)]
-
     @staticmethod
     def _product_predicate(filters: dict, updated_from: int | None = None,
                            updated_to: int | None = None) -> Callable[[dict], bool]:
@@ -620,6 +615,8 @@ class NhanhSandbox(SandboxBase):
             tests.append(lambda r: r["updatedAt"] >= updated_from)
         if updated_to is not None:
             tests.append(lambda r: r["updatedAt"] <= updated_to)
+        if not tests:
+            return _keep_all
         return lambda r: all(test(r) for test in tests)
 
     def _v3_products(self, body: Any, info: dict) -> httpx.Response:
@@ -902,12 +899,18 @@ class NhanhSandbox(SandboxBase):
     def _v2_products(self, data: Any, info: dict) -> httpx.Response:
         data, page, icpp = self._v2_page(data, 100, 100)
         icpp = self._v2_page_size(icpp)
-        rows = self._product_filter(
-            data, _from_vn(data.get("updatedDateTimeFrom")),
-            _from_vn(data.get("updatedDateTimeTo")))
-        rows.sort(key=lambda r: r["id"])
-        total_pages = max(1, math.ceil(len(rows) / icpp))
-        chunk = rows[(page - 1) * icpp: page * icpp]
+        keep = self._product_predicate(data, _from_vn(data.get("updatedDateTimeFrom")),
+                                       _from_vn(data.get("updatedDateTimeTo")))
+        table = self.product_rows
+        ids = _sorted_ids(table)
+        # Unfiltered (a first pull): slice the cached sorted ids. Filtering and sorting the
+        # whole table per page made a 100k-product v2 pull quadratic.
+        if keep is _keep_all:
+            count, chunk = len(ids), [table[i] for i in ids[(page - 1) * icpp: page * icpp]]
+        else:
+            rows = [table[i] for i in ids if keep(table[i])]
+            count, chunk = len(rows), rows[(page - 1) * icpp: page * icpp]
+        total_pages = max(1, math.ceil(count / icpp))
         return self._ok({"totalPages": total_pages,
                          "products": self._keyed([self._v2_product(r) for r in chunk])})
 
@@ -1090,6 +1093,10 @@ class _IdTable(dict):
 
     _ids: list[int] | None = None
     _ids_version = -1
+
+
+def _keep_all(row: dict) -> bool:
+    return True
 
 
 def _sorted_ids(table: dict) -> list[int]:

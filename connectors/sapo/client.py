@@ -11,7 +11,7 @@ import dataclasses
 import json
 import math
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import httpx
@@ -142,10 +142,10 @@ class SapoConnector:
         data = await self._get(path.removesuffix(".json") + "/count.json", params)
         return int(data.get("count") or 0)
 
-    async def _pages(self, path: str, root: str, params: Mapping[str, Any]
-                     ) -> AsyncIterator[list[dict]]:
+    async def _pages(self, path: str, root: str, params: Mapping[str, Any],
+                     first_page: int = 1) -> AsyncIterator[list[dict]]:
         """Each page of a list endpoint, in order, until a short one."""
-        page = 1
+        page = first_page
         while True:
             items = (await self._get(path, {**params, "limit": LIMIT, "page": page})).get(root) or []
             yield items
@@ -245,7 +245,7 @@ class SapoConnector:
                        self._convert_rows(mapping.customer_from_sapo))]
         elif entity is Entity.ORDER:
             phases = [(status, "/admin/orders.json", "orders", {"status": status, **self._since(since)},
-                       self._convert_rows(mapping.order_from_sapo)) for status in ORDER_STATUSES]
+                       self._orders_seen) for status in ORDER_STATUSES]
         elif entity is Entity.NEWS:
             # A blog's modified_on does not move when its articles change: always list blogs,
             # then read each blog's articles with the date filter.
@@ -258,12 +258,27 @@ class SapoConnector:
             raise NotSupported("Sapo không có mục này.", "Sapo has no such entity.")
         async for page in self._pull_phases(phases, state):
             yield page
+        if entity is Entity.ORDER and not state:
+            # A whole read of every order modified since `since` has seen every order ShopSync
+            # created since then (created_on <= modified_on): the look-ups before pushing this
+            # run's App orders need no read of their own back to that point (_find_order).
+            covered = since if since is not None else datetime.min.replace(tzinfo=timezone.utc)
+            if self._orders_since is None or covered < self._orders_since:
+                self._orders_since = covered
 
     @staticmethod
     def _convert_rows(convert: Callable[[dict], Record]) -> Callable[[list[dict]], Awaitable[tuple]]:
         async def run(rows: list[dict]) -> tuple[Record, ...]:
             return tuple(convert(row) for row in rows)
         return run
+
+    async def _orders_seen(self, rows: list[dict]) -> tuple[Record, ...]:
+        """Pulled orders, and the ones ShopSync created remembered for _find_order."""
+        for row in rows:
+            key = mapping.app_order_key(row)
+            if key:
+                self._orders_by_app.setdefault(key, row)
+        return tuple(mapping.order_from_sapo(row) for row in rows)
 
     async def _pull_phases(self, phases: list, state: Mapping[str, Any]) -> AsyncIterator[Page]:
         """Page through each phase (order status, blog) in turn. The resume token names the
@@ -414,11 +429,15 @@ class SapoConnector:
         if len(products) <= FEW_PRODUCTS:
             return
         path = "/admin/products.json"
-        if 1 + math.ceil(await self._count(path, {}) / LIMIT) >= len(products):
-            return
         index = ProductIndex(products)
-        async for rows in self._pages(path, "products", {}):
-            index.add(rows)
+        # The first page says it all for a shop of up to LIMIT products (no count needed).
+        first = (await self._get(path, {"limit": LIMIT, "page": 1})).get("products") or []
+        index.add(first)
+        if len(first) == LIMIT:
+            if math.ceil(await self._count(path, {}) / LIMIT) - 1 >= len(products):
+                return   # the remaining pages would cost more calls than one search each
+            async for rows in self._pages(path, "products", {}, first_page=2):
+                index.add(rows)
         self._product_index = index
 
     async def _find_product(self, record: Product) -> Product | None:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from connectors.sandbox_base import Fault, SandboxBase
+from connectors.sandbox_base import Fault, SandboxBase, json_response
 from connectors.sapo import sample_shop as shop
 from connectors.sapo.errors import resource_of
 from connectors.sapo.mapping import phone_digits
@@ -32,11 +32,6 @@ from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET, SANDBOX_SHOP
 CAPACITY, LEAK = 40, 2.0
 MAX_LIMIT, DEFAULT_LIMIT = 250, 50
 NEW_IDS = 20_000_000
-
-
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                          headers={"content-type": "application/json; charset=utf-8", **(headers or {})})
 
 
 def _aware_epoch(value: str) -> float | None:
@@ -63,7 +58,7 @@ class _Refused(Exception):
 
 
 def _unprocessable(errors: Any) -> _Refused:
-    return _Refused(_json(422, {"errors": errors}))
+    return _Refused(json_response(422, {"errors": errors}))
 
 
 @dataclass
@@ -216,7 +211,7 @@ class SapoSandbox(SandboxBase):
         """A product about to change is kept as a dict from then on."""
         product = self.product(pid)
         if product is None:
-            raise _Refused(_json(404, {"errors": "Not Found"}))
+            raise _Refused(json_response(404, {"errors": "Not Found"}))
         self.products[pid] = product
         for variant in product["variants"]:
             self.variant_owner[variant["id"]] = pid
@@ -260,7 +255,7 @@ class SapoSandbox(SandboxBase):
     # -- the API ----------------------------------------------------------------------------
     def fault_response(self, fault: str, request: httpx.Request) -> httpx.Response:
         if fault == Fault.THROTTLE:
-            return _json(429, {"errors": "Exceeded 40 calls per second for api client. Reduce "
+            return json_response(429, {"errors": "Exceeded 40 calls per second for api client. Reduce "
                                          "request rates to resume uninterrupted service."},
                          {"retry-after": "1.0", "x-sapo-api-call-limit": f"{CAPACITY}/{CAPACITY}",
                           "x-bizweb-api-call-limit": f"{CAPACITY}/{CAPACITY}"})
@@ -281,17 +276,17 @@ class SapoSandbox(SandboxBase):
             return httpx.Response(404, content=b"<html><body>Not Found</body></html>",
                                   headers={"content-type": "text/html"})
         if not self._authorised(request):
-            return _json(401, {"errors": "[API] Invalid API key or access token (unrecognized "
+            return json_response(401, {"errors": "[API] Invalid API key or access token (unrecognized "
                                          "login or wrong password)"})
         limit_header = self._take_call()
         if limit_header is None:
             self.throttled += 1
             wait = (self.bucket_level + 1 - CAPACITY) / LEAK
-            return _json(429, {"errors": "Exceeded 40 calls per second for api client."},
+            return json_response(429, {"errors": "Exceeded 40 calls per second for api client."},
                          {"retry-after": f"{wait:.3f}", **self._limit_headers()})
         resource = resource_of(path)
         if resource in self.denied or resource == "shop":
-            return _json(403, {"errors": "access_denied", "error": "access_denied",
+            return json_response(403, {"errors": "access_denied", "error": "access_denied",
                                "error_description": f"[API] This action requires merchant approval "
                                                     f"for {resource} scope."}, self._limit_headers())
         try:
@@ -388,13 +383,13 @@ class SapoSandbox(SandboxBase):
                     try:
                         body = self.body(request) or {}
                     except ValueError:
-                        return _json(400, {"errors": "Invalid JSON"})
+                        return json_response(400, {"errors": "Invalid JSON"})
                     return getattr(self, "_" + name)(*args, body=body, query=query)
                 return getattr(self, "_" + name)(*args, query=query)
         if bare == "/admin/inventory_levels/set" or known_path:
-            return _json(405, {"errors": "Method Not Allowed"})
+            return json_response(405, {"errors": "Method Not Allowed"})
         if re.fullmatch(r"/admin/inventory_levels/\d+", bare):
-            return _json(403, {"errors": "access_denied"})
+            return json_response(403, {"errors": "access_denied"})
         # A path that is no route: Sapo answers an HTML page echoing it.
         return httpx.Response(403, content=f"<html><body>{path}</body></html>".encode(),
                               headers={"content-type": "text/html"})
@@ -451,25 +446,25 @@ class SapoSandbox(SandboxBase):
     def _listing(self, root: str, rows: list[dict], query: dict[str, str],
                  project: bool = True) -> httpx.Response:
         page = self._page([row for row in rows if self._keep(row, query)], query)
-        return _json(200, {root: self._fields(page, query) if project else page})
+        return json_response(200, {root: self._fields(page, query) if project else page})
 
     def _counting(self, rows: list[dict], query: dict[str, str]) -> httpx.Response:
-        return _json(200, {"count": sum(1 for row in rows if self._keep(row, query))})
+        return json_response(200, {"count": sum(1 for row in rows if self._keep(row, query))})
 
     def _get_one(self, root: str, table: dict[int, dict], key: int) -> httpx.Response:
         if key not in table:
-            return _json(404, {"errors": "Not Found"})
-        return _json(200, {root: table[key]})
+            return json_response(404, {"errors": "Not Found"})
+        return json_response(200, {root: table[key]})
 
     # -- store, locations --------------------------------------------------------------------
     def _store(self, query: dict) -> httpx.Response:
-        return _json(200, {"store": {"id": 123456, "name": "Cửa hàng mẫu ShopSync",
+        return json_response(200, {"store": {"id": 123456, "name": "Cửa hàng mẫu ShopSync",
                                      "domain": f"{self.shop}.mysapo.net",
                                      "email": "cuahang@example.vn", "currency": "VND",
                                      "timezone": "Asia/Ho_Chi_Minh", "country": "Vietnam"}})
 
     def _locations(self, query: dict) -> httpx.Response:
-        return _json(200, {"locations": self.locations})
+        return json_response(200, {"locations": self.locations})
 
     def _location(self, key: int, query: dict) -> httpx.Response:
         return self._get_one("location", {loc["id"]: loc for loc in self.locations}, key)
@@ -498,21 +493,21 @@ class SapoSandbox(SandboxBase):
                "meta_title": None, "meta_description": None, **data,
                "created_on": stamp, "modified_on": stamp}
         self.collections[row["id"]] = row
-        return _json(201, {"custom_collection": row})
+        return json_response(201, {"custom_collection": row})
 
     def _update_collection(self, key: int, body: dict, query: dict) -> httpx.Response:
         if key not in self.collections:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         self.collections[key].update({k: v for k, v in (body.get("custom_collection") or {}).items()
                                       if k not in ("id", "created_on", "modified_on")})
         self.collections[key]["modified_on"] = self.now()
-        return _json(200, {"custom_collection": self.collections[key]})
+        return json_response(200, {"custom_collection": self.collections[key]})
 
     def _delete_collection(self, key: int, query: dict) -> httpx.Response:
         if self.collections.pop(key, None) is None:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         self.collects = [c for c in self.collects if c[2] != key]
-        return _json(200, {})
+        return json_response(200, {})
 
     @staticmethod
     def _collect_row(collect: tuple[int, int, int, str]) -> dict:
@@ -530,10 +525,10 @@ class SapoSandbox(SandboxBase):
 
     def _list_collects(self, query: dict) -> httpx.Response:
         rows = self._page(self._collects_matching(query), query)
-        return _json(200, {"collects": [self._collect_row(c) for c in rows]})
+        return json_response(200, {"collects": [self._collect_row(c) for c in rows]})
 
     def _count_collects(self, query: dict) -> httpx.Response:
-        return _json(200, {"count": len(self._collects_matching(query))})
+        return json_response(200, {"count": len(self._collects_matching(query))})
 
     def _create_collect(self, body: dict, query: dict) -> httpx.Response:
         data = body.get("collect") or {}
@@ -546,12 +541,12 @@ class SapoSandbox(SandboxBase):
             raise _unprocessable({"product_id": ["đã có trong nhóm sản phẩm này"]})
         collect = (self.new_id(), pid, coll, self.now())
         self.collects.append(collect)
-        return _json(201, {"collect": self._collect_row(collect)})
+        return json_response(201, {"collect": self._collect_row(collect)})
 
     def _delete_collect(self, key: int, query: dict) -> httpx.Response:
         before = len(self.collects)
         self.collects = [c for c in self.collects if c[0] != key]
-        return _json(200, {}) if len(self.collects) < before else _json(404, {"errors": "Not Found"})
+        return json_response(200, {}) if len(self.collects) < before else json_response(404, {"errors": "Not Found"})
 
     # -- products ---------------------------------------------------------------------------
     def _product_ids_matching(self, query: dict) -> list[int]:
@@ -597,14 +592,14 @@ class SapoSandbox(SandboxBase):
     def _list_products(self, query: dict) -> httpx.Response:
         ids = self._page(self._product_ids_matching(query), query)
         rows = [row for row in (self.product(pid) for pid in ids) if row is not None]
-        return _json(200, {"products": self._fields(rows, query)})
+        return json_response(200, {"products": self._fields(rows, query)})
 
     def _count_products(self, query: dict) -> httpx.Response:
-        return _json(200, {"count": len(self._product_ids_matching(query))})
+        return json_response(200, {"count": len(self._product_ids_matching(query))})
 
     def _get_product(self, key: int, query: dict) -> httpx.Response:
         product = self.product(key)
-        return _json(200, {"product": product}) if product else _json(404, {"errors": "Not Found"})
+        return json_response(200, {"product": product}) if product else json_response(404, {"errors": "Not Found"})
 
     def _check_product(self, data: dict, creating: bool) -> None:
         if creating and not str(data.get("name") or "").strip():
@@ -695,7 +690,7 @@ class SapoSandbox(SandboxBase):
         self._images_from(data, product)
         self.products[pid] = product
         self.product_ids.append(pid)
-        return _json(201, {"product": product})
+        return json_response(201, {"product": product})
 
     def _update_product(self, key: int, body: dict, query: dict) -> httpx.Response:
         data = body.get("product")
@@ -715,16 +710,16 @@ class SapoSandbox(SandboxBase):
         if "images" in data:
             self._images_from(data, product)
         product["modified_on"] = stamp
-        return _json(200, {"product": product})
+        return json_response(200, {"product": product})
 
     def _delete_product(self, key: int, query: dict) -> httpx.Response:
         if self.product(key) is None:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         self.products.pop(key, None)
         position = bisect.bisect_left(self.product_ids, key)
         del self.product_ids[position]
         self.collects = [c for c in self.collects if c[1] != key]
-        return _json(200, {})
+        return json_response(200, {})
 
     # -- stock --------------------------------------------------------------------------------
     def _variant_of_item(self, item: int, seen: dict[int, int] | None = None) -> int | None:
@@ -768,12 +763,12 @@ class SapoSandbox(SandboxBase):
         variants = {item: self._variant_of_item(item, seen) for item in items}
         rows = [self._level_row(item, loc, variants[item]) for item in items
                 if variants[item] is not None for loc in locations]
-        return _json(200, {"inventory_levels": self._page(rows, query)})
+        return json_response(200, {"inventory_levels": self._page(rows, query)})
 
     def _set_level(self, body: dict, query: dict) -> httpx.Response:
         data = body.get("inventory_level")
         if not isinstance(data, dict):
-            return _json(400, {"errors": "inventory_level is required"})
+            return json_response(400, {"errors": "inventory_level is required"})
         item, location = data.get("inventory_item_id"), data.get("location_id")
         variant_id = self._variant_of_item(item) if isinstance(item, int) else None
         if variant_id is None:
@@ -784,7 +779,7 @@ class SapoSandbox(SandboxBase):
             self.stock[(item, location)] = float(Decimal(str(data.get("available"))))
         except ArithmeticError:
             raise _unprocessable({"available": ["phải là số"]}) from None
-        return _json(200, {"inventory_level": self._level_row(item, location, variant_id)})
+        return json_response(200, {"inventory_level": self._level_row(item, location, variant_id)})
 
     # -- customers ----------------------------------------------------------------------------
     def _customer_rows(self, query: dict) -> list[dict]:
@@ -839,19 +834,19 @@ class SapoSandbox(SandboxBase):
                "default_address": None}
         self._apply_customer(row, data)
         self.customers[row["id"]] = row
-        return _json(201, {"customer": row})
+        return json_response(201, {"customer": row})
 
     def _update_customer(self, key: int, body: dict, query: dict) -> httpx.Response:
         if key not in self.customers:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         row = json.loads(json.dumps(self.customers[key]))
         self._apply_customer(row, body.get("customer") or {})
         row["modified_on"] = self.now()
         self.customers[key] = row
-        return _json(200, {"customer": row})
+        return json_response(200, {"customer": row})
 
     def _delete_customer(self, key: int, query: dict) -> httpx.Response:
-        return _json(200, {}) if self.customers.pop(key, None) else _json(404, {"errors": "Not Found"})
+        return json_response(200, {}) if self.customers.pop(key, None) else json_response(404, {"errors": "Not Found"})
 
     # -- orders -------------------------------------------------------------------------------
     def _build_order(self, data: dict, lines: list[tuple[dict, dict, float]], customer: dict | None,
@@ -951,7 +946,7 @@ class SapoSandbox(SandboxBase):
         customer = self._order_customer(data)
         order = self._build_order(data, lines, customer, self.clock())
         self.orders[order["id"]] = order
-        return _json(201, {"order": order})
+        return json_response(201, {"order": order})
 
     def _order_customer(self, data: dict) -> dict | None:
         given = data.get("customer") or {}
@@ -969,23 +964,23 @@ class SapoSandbox(SandboxBase):
 
     def _update_order(self, key: int, body: dict, query: dict) -> httpx.Response:
         if key not in self.orders:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         order = self.orders[key]
         for name in ("note", "note_attributes", "tags", "email", "buyer_accepts_marketing"):
             if name in (body.get("order") or {}):
                 order[name] = body["order"][name]
         order["modified_on"] = self.now()
-        return _json(200, {"order": order})
+        return json_response(200, {"order": order})
 
     def _delete_order(self, key: int, query: dict) -> httpx.Response:
-        return _json(200, {}) if self.orders.pop(key, None) else _json(404, {"errors": "Not Found"})
+        return json_response(200, {}) if self.orders.pop(key, None) else json_response(404, {"errors": "Not Found"})
 
     def _order_state(self, key: int, change: Callable[[dict], None]) -> httpx.Response:
         if key not in self.orders:
-            return _json(404, {"errors": "Not Found"})
+            return json_response(404, {"errors": "Not Found"})
         change(self.orders[key])
         self.orders[key]["modified_on"] = self.now()
-        return _json(200, {"order": self.orders[key]})
+        return json_response(200, {"order": self.orders[key]})
 
     def _close_order(self, key: int, body: dict, query: dict) -> httpx.Response:
         return self._order_state(key, lambda o: o.update(status="closed", closed_on=self.now()))
@@ -996,7 +991,7 @@ class SapoSandbox(SandboxBase):
     def _cancel_order(self, key: int, body: dict, query: dict) -> httpx.Response:
         wrapped = body.get("order_cancel")
         if not isinstance(wrapped, dict):
-            return _json(400, {"errors": "order_cancel is required"})
+            return json_response(400, {"errors": "order_cancel is required"})
         if self.orders.get(key, {}).get("status") == "cancelled":
             raise _unprocessable("Đơn hàng đã bị huỷ")
         return self._order_state(key, lambda o: o.update(
@@ -1008,7 +1003,7 @@ class SapoSandbox(SandboxBase):
 
     def _blog_articles(self, blog: int) -> list[dict]:
         if blog not in self.blogs:
-            raise _Refused(_json(404, {"errors": "Not Found"}))
+            raise _Refused(json_response(404, {"errors": "Not Found"}))
         return [a for a in self.articles.values() if a["blog_id"] == blog]
 
     def _list_articles(self, blog: int, query: dict) -> httpx.Response:

@@ -173,6 +173,54 @@ def test_com02_a_batch_of_new_app_products_is_matched_from_one_read_of_the_sapo_
     assert [i.rule for i in shop.items(app_id=twin.key)] == ["COM-02"]
 
 
+def test_com02_a_small_shop_answers_the_look_ups_from_its_first_list_page_without_a_count(shop):
+    """40 products fit one page of 250: that page is the whole list, so no count is asked."""
+    shop.sync()
+    tea = next(c for c in shop.catalog.iter_records(Entity.CATEGORY) if c.name == "Trà")
+    counter_id = _made_at_the_sapo_counter(shop, "BMQ-2")
+    new = [shop.catalog.put(Entity.PRODUCT, Product(
+        "", f"Trà hoa {i}", category_keys=(tea.key,),
+        variants=(Variant("", sku=f"THO-{i}", price=Decimal(30000)),))) for i in range(6)]
+    twin = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Bánh mì que cay", category_keys=(tea.key,),
+        variants=(Variant("", sku="BMQ-2", price=Decimal(15000)),)))
+    sent = len(shop.sandbox.requests)
+    assert shop.push_products([p.key for p in new] + [twin.key]).status == "done"
+    reads = [r for r in shop.sandbox.requests[sent:] if r.method == "GET"
+             and r.url.path.startswith("/admin/products")]
+    assert [(r.url.path, r.url.params.get("page")) for r in reads] == [
+        ("/admin/products.json", "1")]
+    assert shop.pos_id(Entity.PRODUCT, twin.key) == str(counter_id)    # still linked, not copied
+
+
+def test_com02_a_first_order_pull_answers_the_duplicate_checks_of_the_same_run(shop):
+    """The first run reads every Sapo order anyway: ShopSync's own orders among them answer
+    the look-ups before pushing, with no read of their own. One made by ShopSync whose answer
+    was lost (it is on Sapo, not linked) is still found, so it is not created twice."""
+    for entity in (Entity.BRANCH, Entity.CATEGORY, Entity.PRODUCT, Entity.CUSTOMER):
+        assert shop.sync([entity]).status == "done"
+    orders = [shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Lê Thị Mai",
+        customer_phone=f"09880001{i:02d}", created_at=shop.now(),
+        lines=(OrderLine("QUA-TANG", "Quà tặng", Decimal(1), Decimal(10000)),)))
+        for i in range(3)]
+    # The answer to this POST is lost: Sapo holds ShopSync's order, the App has no link.
+    from connectors.sapo import mapping
+    body = mapping.order_to_sapo(orders[0], inventory_behaviour="bypass")
+    made = httpx.Client(transport=shop.sandbox.transport(), base_url=BASE,
+                        auth=(SANDBOX_KEY, SANDBOX_SECRET)).post(
+        "/admin/orders.json", json={"order": body}).json()["order"]
+    sent = len(shop.sandbox.requests)
+    assert shop.sync([Entity.ORDER]).status == "done"
+    requests = shop.sandbox.requests[sent:]
+    assert not [r for r in requests if r.url.params.get("tag", "").startswith("shopsync")]
+    assert sum(1 for r in requests if r.method == "POST"
+               and r.url.path == "/admin/orders.json") == 2
+    assert shop.pos_id(Entity.ORDER, orders[0].key) == str(made["id"])
+    assert m.Link.select().where((m.Link.entity == "order")
+                                 & (m.Link.pos_id == str(made["id"]))).count() == 1
+
+
 def test_com09_orders_of_one_run_share_one_look_up_per_status_and_per_sku(shop):
     """Five new App orders: one read of ShopSync's orders per status answers every duplicate
     check, and the line's SKU is searched once for the batch, not once per order."""
