@@ -274,11 +274,14 @@ class SapoConnector:
 
     async def _orders_seen(self, rows: list[dict]) -> tuple[Record, ...]:
         """Pulled orders, and the ones ShopSync created remembered for _find_order."""
+        self._remember_orders(rows)
+        return tuple(mapping.order_from_sapo(row) for row in rows)
+
+    def _remember_orders(self, rows: Iterable[dict]) -> None:
         for row in rows:
             key = mapping.app_order_key(row)
             if key:
                 self._orders_by_app.setdefault(key, row)
-        return tuple(mapping.order_from_sapo(row) for row in rows)
 
     async def _pull_phases(self, phases: list, state: Mapping[str, Any]) -> AsyncIterator[Page]:
         """Page through each phase (order status, blog) in turn. The resume token names the
@@ -512,10 +515,8 @@ class SapoConnector:
         if self._orders_since is not None:
             params["created_on_max"] = mapping.sapo_time(self._orders_since)
         for status in ORDER_STATUSES:
-            for row in await self._scan("/admin/orders.json", "orders", {**params, "status": status}):
-                key = mapping.app_order_key(row)
-                if key:
-                    self._orders_by_app.setdefault(key, row)
+            self._remember_orders(
+                await self._scan("/admin/orders.json", "orders", {**params, "status": status}))
         self._orders_since = start
 
     async def _order_row(self, app_key: str) -> dict | None:

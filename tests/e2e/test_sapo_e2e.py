@@ -151,17 +151,25 @@ def _made_at_the_sapo_counter(shop, sku: str) -> int:
     return answer.json()["product"]["id"]
 
 
-def test_com02_a_batch_of_new_app_products_is_matched_from_one_read_of_the_sapo_list(shop):
-    """Searching Sapo once per new product would cost 7 calls; its list is 1 page here."""
+def _six_new_teas_and_a_counter_twin(shop, name: str, prefix: str, twin_sku: str):
+    """After a first sync: six new App teas, and an App product whose SKU the counter has
+    just made on Sapo (COM-02 must link it, not copy it). Returns (new, twin, Sapo id)."""
     shop.sync()
     tea = next(c for c in shop.catalog.iter_records(Entity.CATEGORY) if c.name == "Trà")
-    counter_id = _made_at_the_sapo_counter(shop, "BMQ-1")
+    counter_id = _made_at_the_sapo_counter(shop, twin_sku)
     new = [shop.catalog.put(Entity.PRODUCT, Product(
-        "", f"Trà trái cây {i}", category_keys=(tea.key,),
-        variants=(Variant("", sku=f"TTC-{i}", price=Decimal(35000)),))) for i in range(6)]
+        "", f"{name} {i}", category_keys=(tea.key,),
+        variants=(Variant("", sku=f"{prefix}-{i}", price=Decimal(35000)),))) for i in range(6)]
     twin = shop.catalog.put(Entity.PRODUCT, Product(
         "", "Bánh mì que", category_keys=(tea.key,),
-        variants=(Variant("", sku="BMQ-1", price=Decimal(15000)),)))
+        variants=(Variant("", sku=twin_sku, price=Decimal(15000)),)))
+    return new, twin, counter_id
+
+
+def test_com02_a_batch_of_new_app_products_is_matched_from_one_read_of_the_sapo_list(shop):
+    """Searching Sapo once per new product would cost 7 calls; its list is 1 page here."""
+    new, twin, counter_id = _six_new_teas_and_a_counter_twin(shop, "Trà trái cây", "TTC",
+                                                              "BMQ-1")
     sent = len(shop.sandbox.requests)
     posts = shop.sandbox.count("POST", "/admin/products.json")
     assert shop.push_products([p.key for p in new] + [twin.key]).status == "done"
@@ -175,15 +183,7 @@ def test_com02_a_batch_of_new_app_products_is_matched_from_one_read_of_the_sapo_
 
 def test_com02_a_small_shop_answers_the_look_ups_from_its_first_list_page_without_a_count(shop):
     """40 products fit one page of 250: that page is the whole list, so no count is asked."""
-    shop.sync()
-    tea = next(c for c in shop.catalog.iter_records(Entity.CATEGORY) if c.name == "Trà")
-    counter_id = _made_at_the_sapo_counter(shop, "BMQ-2")
-    new = [shop.catalog.put(Entity.PRODUCT, Product(
-        "", f"Trà hoa {i}", category_keys=(tea.key,),
-        variants=(Variant("", sku=f"THO-{i}", price=Decimal(30000)),))) for i in range(6)]
-    twin = shop.catalog.put(Entity.PRODUCT, Product(
-        "", "Bánh mì que cay", category_keys=(tea.key,),
-        variants=(Variant("", sku="BMQ-2", price=Decimal(15000)),)))
+    new, twin, counter_id = _six_new_teas_and_a_counter_twin(shop, "Trà hoa", "THO", "BMQ-2")
     sent = len(shop.sandbox.requests)
     assert shop.push_products([p.key for p in new] + [twin.key]).status == "done"
     reads = [r for r in shop.sandbox.requests[sent:] if r.method == "GET"
