@@ -235,6 +235,20 @@ class NewsArticle:
 
 Record = Branch | Category | Product | Customer | Order | NewsArticle
 
+def evolve(record: Any, **changes: Any) -> Any:
+    """`dataclasses.replace` for the frozen records here, without running `__init__` again.
+
+    These records have no `__post_init__` and no slots (tests/unit/test_domain pins both), so
+    copying the field values and applying the changes builds the same record; replace()
+    re-runs the generated frozen __init__ field by field, and a 100,000-product pull replaces
+    several hundred thousand variants and stock levels. Only field names may be changed."""
+    copy = object.__new__(record.__class__)
+    values = copy.__dict__
+    values.update(record.__dict__)
+    values.update(changes)
+    return copy
+
+
 RECORD_TYPES: dict[Entity, type] = {
     Entity.BRANCH: Branch, Entity.CATEGORY: Category, Entity.PRODUCT: Product,
     Entity.CUSTOMER: Customer, Entity.ORDER: Order, Entity.NEWS: NewsArticle,

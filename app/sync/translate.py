@@ -10,7 +10,7 @@ import dataclasses
 from typing import Protocol
 
 from app.domain import (Category, Entity, Order, OrderLine, Product, Record, StockLevel,
-                        Variant)
+                        Variant, evolve)
 
 
 class KeyMap(Protocol):
@@ -73,17 +73,17 @@ def _translate(entity: Entity, record: Record, lookup, new_key: str) -> Translat
         changes["customer_key"] = one(Entity.CUSTOMER, record.customer_key)
         changes["branch_key"] = one(Entity.BRANCH, record.branch_key)
         changes["lines"] = tuple(_line(line, one) for line in record.lines)
-    return Translation(dataclasses.replace(record, **changes), missing)
+    return Translation(evolve(record, **changes), missing)
 
 
 def _variant(variant: Variant, one) -> Variant:
     stock = tuple(StockLevel(key, s.available) for s in variant.stock
                   if (key := one(Entity.BRANCH, s.branch_key)))
-    return dataclasses.replace(variant, stock=stock)
+    return evolve(variant, stock=stock)
 
 
 def _line(line: OrderLine, one) -> OrderLine:
     product = one(Entity.PRODUCT, line.product_key)
     # Variant ids are not linked one by one: the SKU on the line identifies the variant on
     # the other side, so a variant id that belongs to one side only is dropped.
-    return dataclasses.replace(line, product_key=product, variant_key="")
+    return evolve(line, product_key=product, variant_key="")

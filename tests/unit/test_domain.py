@@ -107,3 +107,22 @@ def test_plain_round_trip_of_any_name_and_price(name, price):
 def test_from_plain_turns_bad_input_into_invalid_value(entity, data):
     with pytest.raises(InvalidValue):
         from_plain(entity, data)
+
+
+def test_evolve_builds_what_dataclasses_replace_builds_for_every_record_type():
+    """translate.py copies records with `evolve`: it must stay equal to replace(), which holds
+    only while no record type gains a __post_init__ or slots."""
+    import dataclasses
+    from app.domain import RECORD_TYPES, evolve
+    for kind in [*RECORD_TYPES.values(), Variant, StockLevel, OrderLine]:
+        assert "__post_init__" not in vars(kind) and not hasattr(kind, "__slots__"), kind
+    variant = Variant("v1", sku="A", price=Decimal("1"), stock=(StockLevel("b1", Decimal(2)),))
+    product = Product("p1", NFC_NAME, variants=(variant,), category_keys=("c1",))
+    changed = evolve(product, key="P000001", category_keys=())
+    assert changed == dataclasses.replace(product, key="P000001", category_keys=())
+    assert hash(changed) == hash(dataclasses.replace(product, key="P000001", category_keys=()))
+    assert product.key == "p1" and product.category_keys == ("c1",)   # the original is untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.key = "x"   # type: ignore[misc]
+    line = OrderLine("A", "Trà", Decimal(1), Decimal(10), "p", "v")
+    assert evolve(line, variant_key="") == dataclasses.replace(line, variant_key="")
