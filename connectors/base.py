@@ -284,6 +284,10 @@ class Page:
     resume: str | None = None               # None = this was the last page
     total: int | None = None                # total items of this pull, when the POS says
     deleted_keys: tuple[str, ...] = ()      # POS ids reported deleted (KiotViet removedIds)
+    # POS id → App id that ShopSync created the POS record from, as the record itself says
+    # (Sapo: the App order id in a note attribute). The pull links the two instead of
+    # creating the POS record in the App a second time when the create's answer was lost.
+    made_from: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class FakePos:
         self.statuses: list[tuple[str, OrderStatus]] = []
         self.faults: collections.deque[tuple[str, BaseException]] = collections.deque()
         self.lose_create_answer = False      # create reaches the POS, the answer is lost
+        self.made_from: dict[str, str] = {}  # POS id → App id it says it was made from
         self._next = 1000
         self._requests = 0
 
@@ -137,7 +138,8 @@ class FakePos:
             last = end >= len(keys)
             yield Page(tuple(self.records[entity][k] for k in chunk if k in self.records[entity]),
                        resume=None if last else str(end), total=len(keys),
-                       deleted_keys=deleted if last else ())
+                       deleted_keys=deleted if last else (),
+                       made_from={k: self.made_from[k] for k in chunk if k in self.made_from})
             if last:
                 return
             start = end

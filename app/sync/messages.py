@@ -12,6 +12,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "updated_app": ("Đã cập nhật trong App.", "Updated in the App."),
     "linked_app": ("Đã nối với bản ghi sẵn có trong App ({how}), không tạo trùng.",
                    "Linked to the existing App record ({how}); no duplicate created."),
+    "linked_made_from": ("Bản ghi này trên POS do ShopSync tạo từ bản ghi App này nhưng chưa "
+                         "được nối (mất câu trả lời hoặc lần chạy bị dừng): nay đã nối, không "
+                         "tạo trùng.",
+                         "ShopSync had created this POS record from this App record, but the "
+                         "link was not saved (answer lost or run stopped): linked now, no "
+                         "duplicate created."),
     "unchanged": ("Không có thay đổi.", "No change."),
     "would_create_app": ("Sẽ tạo trong App.", "Would be created in the App."),
     "deleted_in_app": ("Bản ghi này đã bị xoá trong App nên không tạo lại.",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from app.domain import Entity, Record
 from app.store import models as m
@@ -36,6 +36,7 @@ class PageWrites:
         self.refs: dict[tuple[Entity, str], str] = {}
         self.apps: dict[str, Record] = {}
         self.found: dict[tuple[str, str], list[str]] = {}
+        self.made_from: Mapping[str, str] = {}       # unlinked POS id → App id it was made from
         self.searched: set[tuple[str, str]] = set()
         self.linked_candidates: set[str] = set()
         self.checked_candidates: set[str] = set()
@@ -47,7 +48,8 @@ class PageWrites:
         self.results: list[tuple] = []
 
     # -- reading, before the first item -------------------------------------------------------
-    def prefetch(self, records: list[Record], deleted: Iterable[str]) -> None:
+    def prefetch(self, records: list[Record], deleted: Iterable[str],
+                 made_from: Mapping[str, str] | None = None) -> None:
         entity = self.entity
         self.links = self.ledger.links_by_pos(entity, [r.key for r in records] + list(deleted))
         self.refs = self.ledger.app_ids(ref for r in records for ref in references(r))
@@ -65,11 +67,16 @@ class PageWrites:
             pairs |= natural_keys(entity, keyed)
         self.found = self.catalog.find_many(entity, pairs)
         self.searched = pairs
-        candidates = {app_id for ids in self.found.values() for app_id in ids}
+        self.made_from = {r.key: made_from[r.key] for r in unlinked
+                          if made_from and made_from.get(r.key)}
+        made = set(self.made_from.values())
+        candidates = {app_id for ids in self.found.values() for app_id in ids} | made
         self.checked_candidates = candidates
         self.linked_candidates = self.ledger.linked_app_ids(entity, candidates)
-        self.apps.update(self.catalog.get_many(
-            entity, [c for c in candidates if c not in self.linked_candidates]))
+        free = [c for c in candidates if c not in self.linked_candidates]
+        # An App id a POS record names may be gone from the App: None, like a deleted one.
+        self.apps.update(dict.fromkeys(c for c in free if c in made))
+        self.apps.update(self.catalog.get_many(entity, free))
 
     # -- KeyMap (app.sync.translate) ------------------------------------------------------------
     def app_id(self, entity: Entity, pos_id: str) -> str | None:
@@ -94,6 +101,14 @@ class PageWrites:
     def match(self, record: Record) -> str | None:
         """COM-02 over the prefetched look-ups; anything not prefetched asks the store."""
         return match_in_app(self.catalog, self.entity, record, self._is_free, self._find)
+
+    def made_from_app(self, pos_id: str) -> str | None:
+        """The App record this POS record was made from, while it is still in the App and
+        not linked to another POS record (then the natural keys decide, as for any other)."""
+        app_id = self.made_from.get(pos_id)
+        if app_id is None or not self._is_free(app_id) or self.app(app_id) is None:
+            return None
+        return app_id
 
     def _find(self, kind: str, value: str) -> list[str]:
         if (kind, value) in self.searched:

@@ -7,7 +7,7 @@ and never finds a checkpoint ahead of the results (COM-09).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Mapping
 
 from app.domain import Entity, Order, Record
 from app.sync.ledger import atomic, stored_utc
@@ -46,16 +46,18 @@ class PullSteps(RunSteps):
         # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
         records: list[Record] = []
         deleted: list[str] = []
+        made_from: dict[str, str] = {}            # of the group's records (Page.made_from)
         held: tuple[str | None] | None = None     # the resume token of the unwritten group
         grouped_since = self.monotonic()
 
         def write_group() -> None:
-            nonlocal records, deleted, held, grouped_since, done
+            nonlocal records, deleted, made_from, held, grouped_since, done
             self._pull_page(ctx, policy, records, deleted,
-                            checkpoint=held if bookkeeping else None)
+                            checkpoint=held if bookkeeping else None, made_from=made_from)
             done += len(records)
             self._progress(entity, PULL, done, total, began)
-            records, deleted, held, grouped_since = [], [], None, self.monotonic()
+            records, deleted, made_from = [], [], {}
+            held, grouped_since = None, self.monotonic()
 
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
@@ -67,6 +69,8 @@ class PullSteps(RunSteps):
                 seen.add(record.key)
                 if only_keys is None or record.key in only_keys:
                     records.append(record)
+                    if record.key in page.made_from:
+                        made_from[record.key] = page.made_from[record.key]
             if only_keys is None:
                 deleted.extend(page.deleted_keys)
             held = (page.resume,)
@@ -101,15 +105,17 @@ class PullSteps(RunSteps):
                     self.ledger.save_checkpoint(entity, DELETION_SCAN, watermark=began_at)
 
     def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
-                   deleted: list[str], checkpoint: tuple[str | None] | None = None) -> None:
+                   deleted: list[str], checkpoint: tuple[str | None] | None = None,
+                   made_from: Mapping[str, str] | None = None) -> None:
         """Decide and write one page in one transaction; `checkpoint` (the page's resume
-        token) commits with it, so the checkpoint never runs ahead of the results (COM-09)."""
+        token) commits with it, so the checkpoint never runs ahead of the results (COM-09).
+        `made_from`: POS id → the App id ShopSync created that POS record from."""
         entity = policy.entity
         with self._committing(ctx):
             page = PageWrites(self.catalog, self.ledger, entity, ctx.row, self.clock)
             ctx.page = page
             try:
-                page.prefetch(records, deleted)
+                page.prefetch(records, deleted, made_from)
                 for record in records:
                     self._pull_item(ctx, policy, record, page)
                 for key in deleted:
@@ -135,7 +141,12 @@ class PullSteps(RunSteps):
         if link is None:
             translation = to_app(entity, pos, page, "")
             incoming = blank_fields(translation.record, policy.untouched_fields)
-            app_id = page.match(incoming)
+            # A POS record ShopSync made from an App record whose answer was lost (the App
+            # record has no link) is that App record, whatever its natural keys say (COM-02).
+            app_id = page.made_from_app(pos.key)
+            made_from = app_id is not None
+            if not made_from:
+                app_id = page.match(incoming)
             if app_id is not None:
                 current = page.app(app_id)
                 merged = merge(current, dataclasses.replace(incoming, key=app_id),
@@ -147,7 +158,8 @@ class PullSteps(RunSteps):
                     self._link(page, merged, pos.key, policy, pos_fp)
                 self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
                            app_id=app_id, rule="COM-02",
-                           text=say("linked_app", how=_how(entity)), **ids)
+                           text=say("linked_made_from") if made_from
+                           else say("linked_app", how=_how(entity)), **ids)
             else:
                 app_id = ""
                 if not ctx.dry_run:

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import httpx
@@ -35,8 +35,9 @@ ORDER_STATUSES = ("open", "closed", "cancelled")   # never status=any: Sapo answ
 # Per-product collect look-ups beat a whole collects scan only for a handful of products.
 FEW_PRODUCTS = 3
 CREATE_ATTEMPTS = 3
-# Orders ShopSync created are read once per run for the duplicate check (COM-02/COM-09): those
-# created from a few days before the oldest App order asked about. An App order older than the
+# In a run without a whole order pull of its own (a resumed pull, a push without a pull), the
+# orders ShopSync created are read once for the duplicate check (COM-02/COM-09): those created
+# from a few days before the oldest App order asked about. An App order older than the
 # longest window is looked up on its own (three calls) instead of reading months of orders.
 FIND_ORDER_LOOKBACK = timedelta(days=3)
 FIND_ORDER_MAX_SPAN = timedelta(days=62)
@@ -56,6 +57,11 @@ _PROBES: tuple[tuple[str, str], ...] = (
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _orders_made_from(rows: list[dict]) -> dict[str, str]:
+    """Sapo order id → the App order ShopSync created it from (its note attribute)."""
+    return {str(row["id"]): key for row in rows if (key := mapping.app_order_key(row))}
 
 
 class SapoConnector:
@@ -90,6 +96,7 @@ class SapoConnector:
         self._product_index: ProductIndex | None = None
         self._orders_by_app: dict[str, dict] = {}
         self._orders_since: datetime | None = None
+        self._orders_pulled = False
 
     @property
     def request_count(self) -> int:
@@ -227,6 +234,7 @@ class SapoConnector:
     async def pull(self, entity: Entity, since: datetime | None,
                    resume: str | None = None) -> AsyncIterator[Page]:
         state = json.loads(resume) if resume else {}
+        made_from: Callable[[list[dict]], dict[str, str]] | None = None
         if entity is Entity.BRANCH:
             rows = await self._all_locations(fresh=True)
             yield Page(tuple(mapping.branch_from_sapo(r) for r in rows), None, len(rows))
@@ -246,6 +254,7 @@ class SapoConnector:
         elif entity is Entity.ORDER:
             phases = [(status, "/admin/orders.json", "orders", {"status": status, **self._since(since)},
                        self._orders_seen) for status in ORDER_STATUSES]
+            made_from = _orders_made_from
         elif entity is Entity.NEWS:
             # A blog's modified_on does not move when its articles change: always list blogs,
             # then read each blog's articles with the date filter.
@@ -256,15 +265,10 @@ class SapoConnector:
                       for blog in blogs]
         else:
             raise NotSupported("Sapo không có mục này.", "Sapo has no such entity.")
-        async for page in self._pull_phases(phases, state):
+        async for page in self._pull_phases(phases, state, made_from):
             yield page
         if entity is Entity.ORDER and not state:
-            # A whole read of every order modified since `since` has seen every order ShopSync
-            # created since then (created_on <= modified_on): the look-ups before pushing this
-            # run's App orders need no read of their own back to that point (_find_order).
-            covered = since if since is not None else datetime.min.replace(tzinfo=timezone.utc)
-            if self._orders_since is None or covered < self._orders_since:
-                self._orders_since = covered
+            self._orders_pulled = True   # a whole order pull, not a resumed one: _find_order
 
     @staticmethod
     def _convert_rows(convert: Callable[[dict], Record]) -> Callable[[list[dict]], Awaitable[tuple]]:
@@ -283,9 +287,12 @@ class SapoConnector:
             if key:
                 self._orders_by_app.setdefault(key, row)
 
-    async def _pull_phases(self, phases: list, state: Mapping[str, Any]) -> AsyncIterator[Page]:
+    async def _pull_phases(self, phases: list, state: Mapping[str, Any],
+                           made_from: Callable[[list[dict]], dict[str, str]] | None = None
+                           ) -> AsyncIterator[Page]:
         """Page through each phase (order status, blog) in turn. The resume token names the
-        phase and page to read next, so an interrupted run continues there (COM-09)."""
+        phase and page to read next, so an interrupted run continues there (COM-09).
+        `made_from` names the App record each row was created from (Page.made_from)."""
         names = [phase[0] for phase in phases]
         start = names.index(state["phase"]) if state.get("phase") in names else 0
         known_total = 0
@@ -308,7 +315,8 @@ class SapoConnector:
                 else:
                     resume = None
                 if records or resume is None:
-                    yield Page(records, resume, known_total)
+                    yield Page(records, resume, known_total,
+                               made_from=made_from(rows) if made_from is not None else {})
                 if last_of_phase:
                     break
                 page += 1
@@ -490,12 +498,24 @@ class SapoConnector:
         return None
 
     async def _find_order(self, record: Order) -> Order | None:
-        """The Sapo order ShopSync created for this App order, if any. Orders ShopSync created
+        """The Sapo order ShopSync created for this App order, if any. After this run's whole
+        order pull, the orders it read answer (see below). Otherwise orders ShopSync created
         (tag `shopsync`) are read into an index once per run, reaching back to shortly before
         the oldest App order asked about; an App order older than FIND_ORDER_MAX_SPAN is looked
         up on its own."""
         if not record.key:
             return None
+        if self._orders_pulled:
+            # No read is needed. Each complete order pull reads every order modified since
+            # the previous complete one began (less the overlap; runs never overlap), so an
+            # order ShopSync created at T is read by the first complete pull that begins
+            # after T (created_on <= modified_on), and that pull links it to the App order it
+            # names (Page.made_from, COM-02): that App order is never asked about again. An
+            # App order still unlinked whose Sapo twin exists is therefore one whose twin no
+            # complete pull has read yet, and this run's pull, beginning after it was made,
+            # has just read it into the index.
+            row = self._orders_by_app.get(record.key)
+            return mapping.order_from_sapo(row) if row is not None else None
         now = self._now()
         start = now - FIND_ORDER_LOOKBACK
         if record.created_at is not None:

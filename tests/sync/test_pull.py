@@ -5,7 +5,8 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from app.domain import Category, Customer, Entity, Product, StockLevel, Variant, Branch
+from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product,
+                        StockLevel, Variant)
 from app.store import models as m
 from connectors.base import EntityCapability, Mode, OptionSpec
 from app.sync.steps import DELETION_SCAN_EVERY
@@ -324,3 +325,53 @@ def test_com02_two_pos_products_with_one_sku_in_one_page_link_one_app_record_onl
     assert links[first.key] == existing.key
     assert links[second.key] != existing.key
     assert shop.catalog.count(Entity.PRODUCT) == 2
+
+
+def order(number="", phone="0912000111", key="", **kw):
+    return Order(key=key, number=number, status=OrderStatus.PLACED, customer_name="Chị Lan",
+                 customer_phone=phone, **kw)
+
+
+def test_com02_pull_links_a_pos_order_to_the_app_order_it_was_made_from(shop):
+    """A POS order ShopSync made from an App order (the answer to the create was lost) names
+    that App order: the pull links the two instead of pulling the POS order in as a second
+    App order, and the push has nothing left to create; a dry run only says so."""
+    made_from = shop.catalog.put(Entity.ORDER, order(note="Giao trước 9h"))
+    made = shop.pos.put(Entity.ORDER, order(number="#1049"))
+    shop.pos.made_from[made.key] = made_from.key
+    assert shop.sync([Entity.ORDER], dry_run=True).status == "done"
+    [planned] = shop.items(entity="order", direction="pos_to_app")
+    assert (planned.app_id, planned.outcome, planned.rule) == (made_from.key, "planned", "COM-02")
+    assert m.Link.select().count() == 0 and shop.catalog.count(Entity.ORDER) == 1
+    shop.events.clear()
+    assert shop.sync([Entity.ORDER]).status == "done"
+    [row] = shop.items(entity="order")
+    assert (row.app_id, row.pos_id, row.rule, row.direction) == (
+        made_from.key, made.key, "COM-02", "pos_to_app")
+    assert {link.pos_id: link.app_id for link in m.Link.select()} == {made.key: made_from.key}
+    assert shop.catalog.count(Entity.ORDER) == 1
+    linked = shop.catalog.get(Entity.ORDER, made_from.key)
+    assert (linked.number, linked.note) == ("#1049", "Giao trước 9h")     # COM-05 merge
+    assert shop.pos.created == [] and len(shop.pos.records[Entity.ORDER]) == 1
+
+
+def test_com02_a_pos_order_naming_an_app_order_linked_elsewhere_or_gone_becomes_its_own(shop):
+    """The App order a POS order names is taken only while it is free: once linked (earlier
+    in the same page, or in an earlier run) or gone from the App, the POS order is matched
+    as any other and, matching nothing, becomes its own App order. Never two links to one."""
+    app_order = shop.catalog.put(Entity.ORDER, order())
+    first = shop.pos.put(Entity.ORDER, order(number="#1049"))
+    same_page = shop.pos.put(Entity.ORDER, order(number="#1050"))
+    shop.pos.made_from.update({first.key: app_order.key, same_page.key: app_order.key})
+    assert shop.sync([Entity.ORDER]).status == "done"
+    later = shop.pos.put(Entity.ORDER, order(number="#1051"))
+    stray = shop.pos.put(Entity.ORDER, order(number="#1052"))
+    shop.pos.made_from.update({later.key: app_order.key, stray.key: "O999999"})
+    assert shop.sync([Entity.ORDER]).status == "done"
+    links = {link.pos_id: link.app_id for link in m.Link.select()}
+    assert links[first.key] == app_order.key
+    assert len(links) == len(set(links.values())) == 4
+    created = shop.items(entity="order", direction="pos_to_app", action="create")
+    assert {r.pos_id for r in created} == {same_page.key, later.key, stray.key}
+    assert shop.catalog.count(Entity.ORDER) == 4
+    assert shop.catalog.get(Entity.ORDER, "O999999") is None

@@ -95,9 +95,9 @@ def test_com09_small_pos_pages_are_written_in_groups_and_a_cut_resumes_after_the
     from app.sync import pulling
     original_write = pulling.PullSteps._pull_page
 
-    def counted(self, ctx, policy, records, deleted, checkpoint=None):
+    def counted(self, ctx, policy, records, deleted, checkpoint=None, **more):
         transactions.append(len(records))
-        return original_write(self, ctx, policy, records, deleted, checkpoint)
+        return original_write(self, ctx, policy, records, deleted, checkpoint, **more)
     monkeypatch.setattr(pulling.PullSteps, "_pull_page", counted)
     assert shop.sync([Entity.PRODUCT], page_records=4).status == "interrupted"
     assert shop.catalog.count(Entity.PRODUCT) == 4 and transactions == [4]

@@ -267,3 +267,33 @@ def test_com09_lost_answer_to_an_order_create_is_found_by_its_app_order_tag():
     assert sandbox.count("POST", "/admin/orders.json") == 1
     assert sandbox.orders[int(outcome.pos_key)]["note_attributes"] == [
         {"name": "app_order_id", "value": "app-o-77"}]
+
+
+def test_com02_order_pages_name_the_app_order_shopsync_made_each_sapo_order_from(sandbox, clock):
+    made = run(build_connector(sandbox.transport(), clock=clock).create(Entity.ORDER, [Order(
+        "O000077", lines=(OrderLine("", "Bánh flan", Decimal(2), Decimal(15000)),))]))[0]
+    pages = run(collect(build_connector(sandbox.transport(), clock=clock), Entity.ORDER))
+    named = {pos: app for page in pages for pos, app in page.made_from.items()}
+    assert named == {made.pos_key: "O000077"}     # the shop's own orders name nothing
+    assert all(set(page.made_from) <= {r.key for r in page.records} for page in pages)
+
+
+def test_com02_after_a_whole_order_pull_the_look_ups_read_nothing_after_a_resumed_one_they_do(
+        sandbox, clock):
+    """A whole order pull has read every order ShopSync made that no earlier pull linked, so
+    the look-ups before creating are answered from it. A resumed pull read only part of the
+    orders: the look-ups read ShopSync's orders (tag `shopsync`) as before."""
+    order = Order("O000078", lines=(OrderLine("", "Bánh flan", Decimal(2), Decimal(15000)),))
+    made = run(build_connector(sandbox.transport(), clock=clock).create(Entity.ORDER, [order]))[0]
+    whole = build_connector(sandbox.transport(), clock=clock)
+    run(collect(whole, Entity.ORDER))
+    sent = len(sandbox.requests)
+    assert run(whole.find(Entity.ORDER, order)).key == made.pos_key
+    assert run(whole.find(Entity.ORDER, Order("O000079"))) is None
+    assert len(sandbox.requests) == sent
+    resumed = build_connector(sandbox.transport(), clock=clock)
+    run(collect(resumed, Entity.ORDER, resume='{"phase": "cancelled", "page": 1}'))
+    sent = len(sandbox.requests)
+    assert run(resumed.find(Entity.ORDER, order)).key == made.pos_key
+    assert sorted(r.url.params["status"] for r in sandbox.requests[sent:]
+                  if r.url.params.get("tag") == "shopsync") == ["cancelled", "closed", "open"]
