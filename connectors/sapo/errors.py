@@ -63,8 +63,9 @@ def _json_or_none(response: httpx.Response) -> object:
 
 
 def _is_html(response: httpx.Response) -> bool:
+    """Asked of every answer: the first bytes tell, decoding a whole page to text did not."""
     content_type = response.headers.get("content-type", "")
-    return "html" in content_type or response.text.lstrip()[:1] == "<"
+    return "html" in content_type or response.content[:512].lstrip()[:1] == b"<"
 
 
 def shop_not_found() -> NotFound:

@@ -5,6 +5,7 @@ page of it is read; only records that were written are kept as dicts.
 """
 from __future__ import annotations
 
+import functools
 import random
 import time
 from dataclasses import dataclass
@@ -101,8 +102,11 @@ def _shape(i: int, seed: int) -> tuple[random.Random, Any, str, int, tuple, list
     return rng, group, name, price, option_names, combos
 
 
+@functools.lru_cache(maxsize=4096)
 def variant_count(i: int, seed: int) -> int:
-    """How many variants product i has, without building it (stock reads need only this)."""
+    """How many variants product i has, without building it (stock reads need only this).
+    Kept for the last few thousand products: each location's stock reads ask again for the
+    same page of products, and seeding a generator per ask was a tenth of this sandbox."""
     return len(_shape(i, seed)[5])
 
 

@@ -166,6 +166,15 @@ def test_sapo_html_page_instead_of_json_is_a_clear_error_not_a_crash(api, sapo):
     assert "trang web" in raised.value.message_vi and "web page" in raised.value.message_en
 
 
+def test_sapo11_html_page_labelled_as_json_is_still_recognised_by_its_first_bytes(api, sapo):
+    api.get("/admin/customers.json").respond(
+        200, content="\r\n  <!DOCTYPE html><html><body>Đăng nhập</body></html>".encode(),
+        headers={"content-type": "application/json; charset=utf-8"})
+    with pytest.raises(NotFound) as raised:
+        run(sapo._get("/admin/customers.json"))
+    assert raised.value.rule == "SAPO-11" and "web page" in raised.value.message_en
+
+
 def test_sapo_connection_test_falls_back_when_store_json_is_forbidden_and_lists_permissions(api, sapo):
     api.get("/admin/store.json").respond(403, json={"errors": "access_denied"})
     fallback = api.get("/admin/custom_collections.json").respond(json={"custom_collections": []})
