@@ -143,7 +143,10 @@ def write_doc(results: dict[str, dict]) -> None:
              "The machine is shared (2 cores, other work running at the same time), so times "
              "are upper bounds; request counts and ratios do not depend on it. Sizes below "
              "the goals' (e.g. 10,000 instead of 100,000 products) are what was actually run; "
-             "the 100,000-product figure is then a linear projection and marked so. Find the "
+             "the 100,000-product figure is then a linear projection and marked so. A "
+             "first pull's time includes the sandbox POS answering in the same process and "
+             "thread (it stands in for the POS's servers); the part spent inside it is shown "
+             "in brackets, and the goal is judged on the whole time. Find the "
              "engine's hot spots with `PYTHONPATH=. python bench/bench_engine.py --profile "
              "sapo:2000` (cProfile, top functions by cumulative and own time).", ""]
     makers = {"engine": engine_rows, "rate_limits": rate_rows,

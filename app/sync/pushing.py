@@ -3,6 +3,7 @@ order status changes, each as the platform's capability table says."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Iterable, Iterator
 
 from app.domain import Entity, Order, OrderStatus, Record
@@ -11,9 +12,12 @@ from app.sync.ledger import atomic
 from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
-from app.sync.steps import CHOSEN_CREATES, PUSH, RunState, RunSteps, display_name
+from app.sync.steps import (CHOSEN_CREATES, PUSH, STOPPING_ERRORS, RunState, RunSteps,
+                            display_name)
 from app.sync.translate import to_pos
-from connectors.base import InvalidData, Mode, StatusChange
+from connectors.base import InvalidData, Mode, NotSupported, PosError, StatusChange
+
+log = logging.getLogger("shopsync.sync")
 
 
 class PushSteps(RunSteps):
@@ -218,6 +222,16 @@ class PushSteps(RunSteps):
         edited = policy.comparable(baseline) != link.app_fingerprint
         ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
         if edited:
+            change, rule = policy.app_edit_after_push, policy.app_edit_rule
+            # Checked before create-only: orders are pushed once (SAPO-04, KVF-04), and an App
+            # edit of one the App must not change (SAPO-09, KVF-10) is reported, not taken in
+            # silently as a create-only skip would.
+            if change is StatusChange.CONFLICT:
+                pos = await self._pos_side(entity, app, link)
+                with self._committing(ctx):
+                    self._conflict(ctx, entity, app, pos, link, rule or "COM-04",
+                                   say("locked_edit", rule=rule or "COM-04"), PUSH)
+                return
             if policy.push is Mode.CREATE_ONLY:
                 with self._committing(ctx):
                     if not ctx.dry_run:
@@ -225,13 +239,6 @@ class PushSteps(RunSteps):
                         link.save()
                     self._item(ctx, entity, PUSH, "skip", "skipped", rule=policy.rule,
                                text=say("create_only", rule=policy.rule), **ids)
-                return
-            change, rule = policy.app_edit_after_push, policy.app_edit_rule
-            if change is StatusChange.CONFLICT:
-                pos = await self._pos_version(entity, app, link)
-                with self._committing(ctx):
-                    self._conflict(ctx, entity, app, pos, link, rule or "COM-04",
-                                   say("locked_edit", rule=rule or "COM-04"), PUSH)
                 return
             if change is StatusChange.PUSH:
                 if not await self._push_update(ctx, policy, app, link):
@@ -248,11 +255,34 @@ class PushSteps(RunSteps):
             await self._push_status(ctx, policy, app, link)
 
     async def _pos_version(self, entity: Entity, app: Record, link: m.Link) -> Record | None:
-        """The POS's current copy of a linked record (by its natural key), so a conflict
-        shows both sides and "keep POS" has something to keep."""
-        sent = to_pos(entity, app, self.ledger, link.pos_id).record
+        """The POS's current copy of a linked record, so a conflict shows both sides and "keep
+        POS" has something to keep: read by its POS id where the connector can (one request;
+        None when the POS no longer has it), else looked up by its natural key."""
+        read_by_id = getattr(self.connector, "get", None)
+        if read_by_id is not None:
+            try:
+                return await read_by_id(entity, link.pos_id)
+            except NotSupported:
+                pass   # no by-id read for this entity: the natural key below
+        # Keyed by the App id: for orders that is the natural key (the App order id the POS
+        # order carries), not the POS id.
+        sent = to_pos(entity, app, self.ledger, link.app_id).record
         found = await self.connector.find(entity, sent)
         return found if found is not None and found.key == link.pos_id else None
+
+    async def _pos_side(self, entity: Entity, app: Record, link: m.Link) -> Record | None:
+        """The POS copy stored with a conflict. Nothing is written to either side, so a read
+        that still fails after the HTTP layer's retries leaves the App side only, as when the
+        POS no longer has the record, instead of interrupting the run; what stops every
+        later request too (login, permission) still stops it."""
+        try:
+            return await self._pos_version(entity, app, link)
+        except STOPPING_ERRORS:
+            raise
+        except PosError as error:
+            log.warning("POS copy of %s %s not read for its conflict: %s", entity.value,
+                        link.pos_id, error.detail or error.message_en)
+            return None
 
     async def _push_update(self, ctx: RunState, policy: EntityPolicy, app: Record,
                            link: m.Link) -> bool:
@@ -296,7 +326,7 @@ class PushSteps(RunSteps):
         change, rule = policy.status_change(app.status)
         ids = dict(app_id=app.key, pos_id=link.pos_id, name=display_name(app))
         if change is StatusChange.CONFLICT:
-            pos = await self._pos_version(entity, app, link)
+            pos = await self._pos_side(entity, app, link)
             with self._committing(ctx):
                 self._conflict(ctx, entity, app, pos, link, rule,
                                say("locked_edit", rule=rule), PUSH)

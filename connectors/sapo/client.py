@@ -42,6 +42,12 @@ CREATE_ATTEMPTS = 3
 FIND_ORDER_LOOKBACK = timedelta(days=3)
 FIND_ORDER_MAX_SPAN = timedelta(days=62)
 CLOCK_MARGIN = timedelta(hours=1)
+# Entities ShopSync pushes, read one at a time by id (`get`): resource and answer root.
+_READ_BY_ID: dict[Entity, tuple[str, str]] = {
+    Entity.PRODUCT: ("products", "product"),
+    Entity.CUSTOMER: ("customers", "customer"),
+    Entity.ORDER: ("orders", "order"),
+}
 
 # What the connection test reads to tell the owner which permissions the key has.
 _PROBES: tuple[tuple[str, str], ...] = (
@@ -455,8 +461,10 @@ class SapoConnector:
         served, row = self._product_index.take(record) if self._product_index else (False, None)
         if not served:
             row = await self._product_row(record)
-        if row is None:
-            return None
+        return await self._product_from_row(row) if row is not None else None
+
+    async def _product_from_row(self, row: dict) -> Record:
+        """One product as a pull maps it: its collections, and its stock per branch."""
         return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
 
     async def _product_row(self, record: Product) -> dict | None:
@@ -552,6 +560,27 @@ class SapoConnector:
                 if mapping.app_order_key(row) == app_key:
                     return row
         return None
+
+    # -- reading one record by its Sapo id --------------------------------------------------
+    async def get(self, entity: Entity, pos_key: str) -> Record | None:
+        """The record Sapo holds under `pos_key` (`GET /admin/{resource}/{id}.json`), mapped
+        as the pull maps it; None when Sapo answers 404. Unlike `_find_order`, this does not
+        depend on what this run's order pull happened to read."""
+        if entity not in _READ_BY_ID:
+            raise NotSupported("ShopSync không đọc mục này theo mã trên Sapo.",
+                               "ShopSync does not read this by its Sapo id.")
+        resource, root = _READ_BY_ID[entity]
+        try:
+            row = (await self._get(f"/admin/{resource}/{pos_key}.json"))[root]
+        except NotFound as error:
+            if error.status == 404:
+                return None
+            raise   # an HTML page or a redirect: the shop address is wrong, not the record
+        if entity is Entity.PRODUCT:
+            return await self._product_from_row(row)
+        if entity is Entity.CUSTOMER:
+            return mapping.customer_from_sapo(row)
+        return mapping.order_from_sapo(row)
 
     # -- writing ----------------------------------------------------------------------------
     async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:

@@ -6,6 +6,8 @@ One café, one profile; each test walks a shop owner's story from the seed (001,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -149,6 +151,34 @@ def test_kvf10_invoice_of_a_pushed_order_completes_that_app_order(cafe):
     cafe.sync([Entity.ORDER])
     assert cafe.catalog.count(Entity.ORDER) == before
     assert cafe.catalog.get(Entity.ORDER, order.key).status is OrderStatus.COMPLETED
+
+
+def test_kvf10_app_edit_of_a_pushed_order_is_a_conflict_holding_the_kiotviet_order(cafe):
+    """KVF-10: an App order pushed two runs ago, then edited in the App, is a conflict (not
+    a create-only skip) whose POS side is the KiotViet order, found by the App order id it
+    carries in one read of recent orders; nothing is sent to KiotViet."""
+    cafe.sync()
+    order = cafe.app_order(OrderStatus.PLACED)
+    assert cafe.sync([Entity.ORDER]).status == "done"
+    assert cafe.sync([Entity.ORDER]).status == "done"        # a run with nothing to do
+    [kiotviet_order] = cafe.sandbox.tables["orders"].values()
+    pushed = cafe.catalog.get(Entity.ORDER, order.key)
+    cafe.catalog.put(Entity.ORDER, dataclasses.replace(pushed, shipping_address="5 Lê Duẩn"))
+    cafe.events.clear()
+    sent = len(cafe.sandbox.requests)
+    assert cafe.sync([Entity.ORDER]).status == "done"
+    requests = cafe.sandbox.requests[sent:]
+    [row] = cafe.items(app_id=order.key)
+    assert (row.action, row.outcome, row.rule) == ("conflict", "skipped", "KVF-10")
+    conflict = m.Conflict.get(m.Conflict.app_id == order.key)
+    assert (conflict.rule, conflict.pos_id) == ("KVF-10", kiotviet_order["code"])
+    pos = json.loads(conflict.pos_data)
+    assert (pos["key"], pos["shipping_address"]) == (kiotviet_order["code"],
+                                                     "10 Nguyễn Huệ, Quận 1")
+    assert json.loads(conflict.app_data)["shipping_address"] == "5 Lê Duẩn"
+    assert sum(1 for r in requests if r.url.path.startswith("/orders")) == 1
+    assert not [r for r in requests if r.method != "GET" and "token" not in r.url.path]
+    assert len(cafe.sandbox.tables["orders"]) == 1
 
 
 def test_kvf08_completed_invoice_arrives_and_unfinished_one_does_not(cafe):

@@ -337,6 +337,43 @@ def test_sapo09_app_edit_or_cancel_of_a_pushed_order_is_a_conflict_never_pushed(
     assert not [r for r in shop.sandbox.requests[sent:] if r.method != "GET"]
 
 
+def test_sapo09_app_edit_of_an_order_pushed_runs_ago_is_a_conflict_holding_the_sapo_order(shop):
+    """SAPO-09: an App order pushed two runs ago, then edited in the App. This run's order
+    pull reads only orders Sapo changed since the last run, so not this one: the conflict's
+    Sapo side is read by its id, in one request, nothing is written to Sapo, and "keep POS"
+    puts Sapo's values back in the App."""
+    shop.sync()
+    product = shop.catalog.get(Entity.PRODUCT, shop.app_id(Entity.PRODUCT, 100_003))
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Trần Văn Bình",
+        customer_phone="0977000222", shipping_address="12 Lê Lợi, Huế",
+        lines=(OrderLine(product.variants[0].sku, product.name, Decimal(1),
+                         product.variants[0].price, product_key=product.key),),
+        created_at=shop.now()))
+    assert shop.sync([Entity.ORDER]).status == "done"
+    assert shop.sync([Entity.ORDER]).status == "done"        # a run with nothing to do
+    pos_id = shop.pos_id(Entity.ORDER, order.key)
+    pushed = shop.catalog.get(Entity.ORDER, order.key)
+    shop.catalog.put(Entity.ORDER, dataclasses.replace(pushed, shipping_address="99 Trần Phú"))
+    shop.events.clear()
+    sent = len(shop.sandbox.requests)
+    assert shop.sync([Entity.ORDER]).status == "done"
+    requests = shop.sandbox.requests[sent:]
+    [row] = shop.items(app_id=order.key)
+    assert (row.action, row.outcome, row.rule) == ("conflict", "skipped", "SAPO-09")
+    conflict = m.Conflict.get((m.Conflict.app_id == order.key) & (m.Conflict.status == "open"))
+    assert (conflict.rule, conflict.pos_id) == ("SAPO-09", pos_id)
+    pos = json.loads(conflict.pos_data)
+    assert (pos["key"], pos["number"]) == (pos_id, shop.sandbox.orders[int(pos_id)]["name"])
+    assert pos["shipping_address"] != "99 Trần Phú"
+    assert json.loads(conflict.app_data)["shipping_address"] == "99 Trần Phú"
+    assert [r.url.path for r in requests if r.url.path.startswith("/admin/orders/")] == [
+        f"/admin/orders/{pos_id}.json"]
+    assert not [r for r in requests if r.method != "GET"]
+    shop._drive(lambda engine: engine.resolve_conflict(conflict.id, "pos"))
+    assert shop.catalog.get(Entity.ORDER, order.key).shipping_address == pos["shipping_address"]
+
+
 def test_com04_product_edited_on_both_sides_is_a_conflict(shop):
     shop.sync()
     app_id = shop.app_id(Entity.PRODUCT, 100_007)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from decimal import Decimal
 
 from app.domain import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
 from app.store import models as m
-from connectors.base import EntityCapability, InvalidData, Mode, StatusChange
+from connectors.base import (AuthError, EntityCapability, InvalidData, Mode, NotSupported,
+                             StatusChange, TransientError)
 from tests.fakes import both, fake_platform, pull_only
 
 
@@ -129,8 +132,8 @@ PUSHABLE = frozenset({OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACK
                       OrderStatus.SHIPPED_OUT, OrderStatus.COMPLETED})
 
 
-def _order_platform(**extra):
-    return fake_platform(order=EntityCapability(Entity.ORDER, pull=Mode.FULL, push=Mode.FULL,
+def _order_platform(push=Mode.FULL, **extra):
+    return fake_platform(order=EntityCapability(Entity.ORDER, pull=Mode.FULL, push=push,
                                                 rule="KVF-04", **extra))
 
 
@@ -265,6 +268,115 @@ def test_sapo09_conflict_keep_pos_puts_the_pos_order_back_in_the_app(make_shop):
     shop.events.clear()
     shop.sync([Entity.ORDER])
     assert shop.items(entity="order") == [] and shop.pos.statuses == []
+
+
+def test_sapo09_kvf10_app_edit_of_an_order_pushed_once_is_a_conflict_not_a_create_only_skip(
+        make_shop):
+    """SAPO-09 / KVF-10: orders are pushed once (create-only), yet an App edit of one already
+    on the POS is reported as a conflict holding the POS order, never taken in silently."""
+    shop = make_shop(_order_platform(push=Mode.CREATE_ONLY,
+                                     app_edit_after_push=StatusChange.CONFLICT,
+                                     app_edit_rule="SAPO-09"))
+    order = _pushed_order(shop, None, None)
+    pos_key = m.Link.get(m.Link.app_id == order.key).pos_id
+    shop.catalog.put(Entity.ORDER, dataclasses.replace(order, shipping_address="Hà Nội"))
+    shop.sync([Entity.ORDER])
+    [row] = shop.items(entity="order")
+    assert (row.action, row.outcome, row.rule) == ("conflict", "skipped", "SAPO-09")
+    conflict = m.Conflict.get()
+    assert json.loads(conflict.pos_data)["key"] == pos_key
+    assert json.loads(conflict.app_data)["shipping_address"] == "Hà Nội"
+    assert shop.pos.updated == [] and shop.pos.statuses == []
+    shop.events.clear()
+    shop.sync([Entity.ORDER])
+    assert shop.items(entity="order") == []        # an open conflict is not raised again
+
+
+def _cancelled_after_push(shop, get):
+    """A pushed order cancelled in the App (SAPO-09: a conflict), over a POS whose by-id read
+    is `get(pos, entity, key)`; returns the order's POS id."""
+    order = _pushed_order(shop, None, None)
+    pos_key = m.Link.get(m.Link.app_id == order.key).pos_id
+
+    async def read_by_id(entity, key):
+        shop.pos._call("get", (entity, key))
+        return get(shop.pos, entity, key)
+    shop.pos.get = read_by_id
+    shop.pos.calls.clear()
+    shop.catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus.CANCELLED))
+    return pos_key
+
+
+def _locked_orders():
+    return _order_platform(status_changes={OrderStatus.CANCELLED: StatusChange.CONFLICT},
+                           status_change_rules={OrderStatus.CANCELLED: "SAPO-09"})
+
+
+def test_sapo09_conflict_reads_the_pos_copy_by_its_pos_id_in_one_call(make_shop):
+    """SAPO-09: where the connector reads by POS id, the conflict's POS side is that one
+    read; no natural-key look-up is made."""
+    shop = make_shop(_locked_orders())
+    pos_key = _cancelled_after_push(shop, lambda pos, entity, key: pos.records[entity].get(key))
+    assert shop.sync([Entity.ORDER]).status == "done"
+    asked = [call for call in shop.pos.calls if call[0] in ("get", "find")]
+    assert asked == [("get", (Entity.ORDER, pos_key))]
+    conflict = m.Conflict.get()
+    assert conflict.rule == "SAPO-09" and json.loads(conflict.pos_data)["key"] == pos_key
+    assert shop.pos.statuses == []
+
+
+def test_sapo09_an_order_gone_from_the_pos_leaves_the_conflict_with_the_app_side_only(make_shop):
+    """SAPO-09: a by-id read answering "no such record" (404) is the answer: no look-up
+    after it, and the conflict is still recorded."""
+    shop = make_shop(_locked_orders())
+    pos_key = _cancelled_after_push(shop, lambda pos, entity, key: None)
+    assert shop.sync([Entity.ORDER]).status == "done"
+    assert [call for call in shop.pos.calls if call[0] in ("get", "find")] == [
+        ("get", (Entity.ORDER, pos_key))]
+    conflict = m.Conflict.get()
+    assert conflict.rule == "SAPO-09" and json.loads(conflict.pos_data) is None
+
+
+def test_sapo09_an_entity_the_connector_cannot_read_by_id_is_looked_up_by_natural_key(
+        make_shop):
+    """SAPO-09: a connector that refuses the by-id read for an entity (before any request)
+    leaves the POS side to `find`, keyed by the App id: for orders that is the natural key."""
+    shop = make_shop(_locked_orders())
+
+    def refuse(pos, entity, key):
+        raise NotSupported("Không đọc theo mã.", "No read by id.")
+    pos_key = _cancelled_after_push(shop, refuse)
+    app_id = m.Link.get(m.Link.pos_id == pos_key).app_id
+    assert shop.sync([Entity.ORDER]).status == "done"
+    asked = [call for call in shop.pos.calls if call[0] in ("get", "find")]
+    assert asked == [("get", (Entity.ORDER, pos_key)), ("find", (Entity.ORDER, app_id))]
+    assert json.loads(m.Conflict.get().pos_data)["key"] == pos_key
+
+
+def test_sapo09_com04_a_pos_copy_that_cannot_be_read_still_records_the_conflict(make_shop):
+    """SAPO-09 / COM-04: nothing is written for a conflict, so a POS read still failing after
+    the HTTP layer's retries leaves the App side only and the run goes on."""
+    shop = make_shop(_locked_orders())
+
+    def down(pos, entity, key):
+        raise TransientError("Mất kết nối.", "Connection lost.")
+    _cancelled_after_push(shop, down)
+    finished = shop.sync([Entity.ORDER])
+    assert finished.status == "done" and not finished.counts.get("failed")
+    conflict = m.Conflict.get()
+    assert conflict.rule == "SAPO-09" and json.loads(conflict.pos_data) is None
+
+
+def test_sapo09_a_refused_login_while_reading_the_pos_copy_stops_the_run(make_shop):
+    """SAPO-09: an error no later request escapes either (login refused) stops the run, as
+    it would at its next request; no conflict is half recorded."""
+    shop = make_shop(_locked_orders())
+
+    def refused(pos, entity, key):
+        raise AuthError("Sai khoá.", "Wrong key.")
+    _cancelled_after_push(shop, refused)
+    assert shop.sync([Entity.ORDER]).status == "failed"
+    assert m.Conflict.select().count() == 0
 
 
 def test_nh04_com06_order_deleted_in_app_after_push_asks_to_handle_it_on_the_pos_once(

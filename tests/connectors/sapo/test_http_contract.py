@@ -243,3 +243,59 @@ def test_com02_customer_look_up_searches_the_digits_and_compares_exactly(api, sa
     found = run(sapo.find(Entity.CUSTOMER, Customer("K1", "Lan", phone="098 123 4567")))
     assert params(route.calls.last.request)["query"] == "981234567"
     assert found.key == "2"
+
+
+def test_sapo09_an_order_is_read_by_its_sapo_id_in_one_call(api, sapo):
+    """SAPO-09: a conflict's POS side is `GET /admin/orders/{id}.json`, whatever this run's
+    order pull read."""
+    one = api.get("/admin/orders/77.json").respond(json={"order": {
+        "id": 77, "name": "#1001", "status": "closed", "line_items": [], "total_price": 58000}})
+    order = run(sapo.get(Entity.ORDER, "77"))
+    assert one.call_count == 1 and len(api.calls) == 1
+    assert one.calls.last.request.headers["authorization"] == AUTH
+    assert (order.key, order.number, order.status) == ("77", "#1001", OrderStatus.ARCHIVED)
+
+
+def test_sapo_a_record_gone_from_sapo_reads_as_none_but_a_web_page_is_an_error(api, sapo):
+    """404 = Sapo no longer has it (the conflict keeps the App side only); an HTML page means
+    a wrong shop address and is never taken for a deleted record."""
+    api.get("/admin/orders/77.json").respond(404, json={"errors": "Not Found"})
+    api.get("/admin/customers/5.json").respond(404, json={"errors": "Not Found"})
+    api.get("/admin/orders/78.json").respond(200, text="<html><body>Đăng nhập</body></html>",
+                                             headers={"content-type": "text/html"})
+    assert run(sapo.get(Entity.ORDER, "77")) is None
+    assert run(sapo.get(Entity.CUSTOMER, "5")) is None
+    with pytest.raises(NotFound) as raised:
+        run(sapo.get(Entity.ORDER, "78"))
+    assert raised.value.rule == "SAPO-11"
+
+
+def test_sapo_a_product_read_by_id_carries_its_collections_and_stock_like_a_pulled_one(api, sapo):
+    api.get("/admin/locations.json").respond(json=TWO_LOCATIONS)
+    one = api.get("/admin/products/11.json").respond(json={"product": PRODUCT})
+    collects = api.get("/admin/collects.json").respond(
+        json={"collects": [{"id": 1, "product_id": 11, "collection_id": 1001}]})
+    levels = api.get("/admin/inventory_levels.json").mock(side_effect=lambda request: (
+        httpx.Response(200, json={"inventory_levels": [
+            {"inventory_item_id": 31, "location_id": int(params(request)["location_id"]),
+             "available": {"501": 4, "502": 7}[params(request)["location_id"]]}]})))
+    product = run(sapo.get(Entity.PRODUCT, "11"))
+    assert one.call_count == 1 and params(collects.calls.last.request)["product_id"] == "11"
+    assert levels.call_count == 2                                    # one per branch
+    assert (product.key, product.category_keys) == ("11", ("1001",))
+    assert product.variants[0].stock == (StockLevel("501", Decimal(4)),
+                                         StockLevel("502", Decimal(7)))
+
+
+def test_sapo_a_customer_is_read_by_its_sapo_id(api, sapo):
+    one = api.get("/admin/customers/5.json").respond(json={"customer": {
+        "id": 5, "first_name": "Lan", "phone": "+84981234567"}})
+    customer = run(sapo.get(Entity.CUSTOMER, "5"))
+    assert one.call_count == 1 and (customer.key, customer.name) == ("5", "Lan")
+
+
+def test_sapo_entities_shopsync_never_pushes_are_not_read_by_id(api, sapo):
+    """The engine then uses `find`; refusing costs no request."""
+    with pytest.raises(NotSupported):
+        run(sapo.get(Entity.NEWS, "9"))
+    assert not api.calls
