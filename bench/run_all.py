@@ -29,7 +29,7 @@ DOC = ROOT / "docs" / "performance.md"
 
 from bench.machine import describe  # noqa: E402
 
-FULL = {"engine": ["--sizes", "10000,100000"], "rate_limits": [],
+FULL = {"engine": ["--sizes", "10000,100000", "--repeat", "3"], "rate_limits": [],
         "incremental": ["--n", "100000"], "ui": ["--products", "100000"]}
 QUICK = {"engine": ["--sizes", "10000"], "rate_limits": [],
          "incremental": ["--n", "10000"], "ui": ["--products", "3000"]}
@@ -68,7 +68,10 @@ def engine_rows(r: dict) -> list[list[str]]:
                      f"{item['variants']:,} variants (engine + store, limits off)",
                      f"{item['seconds']} s" + (
                          f" (of which {item['sandbox_seconds']} s inside the sandbox POS)"
-                         if "sandbox_seconds" in item else "") +
+                         if "sandbox_seconds" in item else "") + (
+                         f", median of {len(item['runs_seconds'])} runs "
+                         f"({' / '.join(str(x) for x in item['runs_seconds'])} s)"
+                         if len(item.get("runs_seconds") or ()) > 1 else "") +
                      f" · {item['items_per_s']} items/s · peak "
                      f"{item['peak_rss_mb']} MB · {item['kib_per_product']} KiB/product",
                      "100k < 30 s, < 500 MB", "", r["machine_text"]])

@@ -18,6 +18,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
                          "ShopSync had created this POS record from this App record, but the "
                          "link was not saved (answer lost or run stopped): linked now, no "
                          "duplicate created."),
+    "twin_in_app": ("Không đẩy: trên POS, bản ghi trùng mã/SĐT/email với mục này đã được nối "
+                    "với {other} trong App. Hai mục trong App là một: hãy gộp hoặc sửa mã "
+                    "của một mục.",
+                    "Not pushed: the POS record with the same code/phone/email is already "
+                    "linked to {other} in the App. The two App records are one thing: merge "
+                    "them or change the code of one."),
     "unchanged": ("Không có thay đổi.", "No change."),
     "would_create_app": ("Sẽ tạo trong App.", "Would be created in the App."),
     "deleted_in_app": ("Bản ghi này đã bị xoá trong App nên không tạo lại.",

@@ -154,6 +154,15 @@ class PushSteps(RunSteps):
             self._check_cancel()
             ids = dict(app_id=app.key, name=display_name(app))
             existing = await self.connector.find(entity, sent)
+            twin = (self.ledger.link_by_pos(entity, existing.key)
+                    if existing is not None else None)
+            if twin is not None and twin.app_id != app.key:
+                # Two App records share a key and the POS record is already the other one's:
+                # re-pointing the link would unlink that one, and the next run would point it
+                # back. The owner decides which App record is the real one.
+                self._item(ctx, entity, PUSH, "skip", "skipped", pos_id=existing.key,
+                           rule="COM-02", text=say("twin_in_app", other=twin.app_id), **ids)
+                continue
             if existing is not None:   # COM-02: link, never a second copy
                 with self._committing(ctx):
                     if not ctx.dry_run:

@@ -57,6 +57,27 @@ def test_com02_push_links_existing_pos_product_instead_of_creating(shop):
     assert row.rule == "COM-02" and m.Link.get(m.Link.app_id == chosen.key)
 
 
+def test_com02_an_app_twin_of_a_linked_product_is_reported_and_the_link_stays(shop):
+    """COM-02: a second App product with the SKU of one already linked finds the same POS
+    product; re-pointing the link would unlink the first, and the next run would point it
+    back. It is reported for the owner to merge, every time, and nothing moves."""
+    shop.pos.put(Entity.PRODUCT, Product(key="", name="Bánh mì POS",
+                                         variants=(Variant(key="p", sku="BM-01"),)))
+    first = app_product(shop.catalog)
+    push(shop, app_ids=[first.key])
+    pos_id = m.Link.get(m.Link.app_id == first.key).pos_id
+    twin = app_product(shop.catalog, "Bánh mì (nhập lại)")
+    for _ in range(2):
+        assert push(shop, app_ids=[twin.key]).status == "done"
+        assert m.Link.get(m.Link.pos_id == pos_id).app_id == first.key
+        assert m.Link.get_or_none(m.Link.app_id == twin.key) is None
+    assert shop.pos.created == []
+    rows = shop.items(app_id=twin.key)
+    assert len(rows) == 2 and {(r.outcome, r.rule, r.pos_id) for r in rows} == {
+        ("skipped", "COM-02", pos_id)}
+    assert first.key in rows[-1].message_en and first.key in rows[-1].message_vi
+
+
 def test_com02_new_app_customer_matching_pos_customer_by_phone_is_linked(shop):
     """COM-02."""
     shop.pos.put(Entity.CUSTOMER, Customer(key="", name="Lan", phone="0912345678"))
