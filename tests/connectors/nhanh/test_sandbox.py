@@ -80,3 +80,27 @@ def test_sandbox_shop_is_vietnamese_and_scales():
     assert any(p["name"] == "Áo thun cotton" for p in top)
     assert all(c["mobile"].startswith("0") and len(c["mobile"]) == 10
                for c in sandbox.customer_rows.values())
+
+
+def test_family_reads_by_parent_id_see_every_child_and_new_ones_on_v3_and_v2():
+    """A `parentId` read walks that parent's children only (an index rebuilt after a create):
+    the rows must be the ones a scan of every row finds, on both API versions."""
+    for version in ("3", "2"):
+        sandbox = nhanh_sandbox(version=version, clock=FakeClock(), products=40)
+        rows = sandbox.product_rows
+        parent = next(r["id"] for r in rows.values()
+                      if any(c["parentId"] == r["id"] for c in rows.values()))
+        child = next(r for r in rows.values() if r["parentId"] == parent)
+        sandbox._add_product_row(child["name"] + " XL", child["categoryId"], "NEW-XL", 50000,
+                                 parent, int(sandbox.clock()))
+
+        def read() -> list[int]:
+            if version == "3":
+                return [p["id"] for p in v3(sandbox, "product/list",
+                                            {"filters": {"parentId": parent},
+                                             "paginator": {"size": 100}})["data"]]
+            found = v2(sandbox, "product/search", {"parentId": parent})["data"]["products"]
+            return sorted(int(p["idNhanh"]) for p in found.values())
+
+        expected = sorted(r["id"] for r in rows.values() if r["parentId"] == parent)
+        assert read() == expected and len(expected) >= 2, version
