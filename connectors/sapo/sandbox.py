@@ -560,6 +560,10 @@ class SapoSandbox(SandboxBase):
         if query.get("since_id", "").isdigit():
             ids = ids[bisect.bisect_right(ids, int(query["since_id"])):]
         for field_name, side, bound in self._date_filters(query):
+            if field_name == "modified_on" and side == "min" and bound >= self.base_time + self.span:
+                # Generated products are all stamped before base_time + span: only edited or
+                # created ones can match (a scheduled run of a 100k shop dated every one).
+                ids = [pid for pid in ids if pid in self.products]
             if field_name == "modified_on":
                 ids = [pid for pid in ids if (self._product_modified(pid) >= bound if side == "min"
                                               else self._product_modified(pid) <= bound)]

@@ -297,3 +297,20 @@ def test_com02_after_a_whole_order_pull_the_look_ups_read_nothing_after_a_resume
     assert run(resumed.find(Entity.ORDER, order)).key == made.pos_key
     assert sorted(r.url.params["status"] for r in sandbox.requests[sent:]
                   if r.url.params.get("tag") == "shopsync") == ["cancelled", "closed", "open"]
+
+
+def test_sandbox_dated_product_lists_equal_a_scan_of_every_product():
+    """A `modified_on_min` after every generated product's stamp looks only at edited and
+    created products: it must list what dating every product lists, and earlier bounds
+    still date every product."""
+    clock = FakeClock()
+    sandbox = sapo_sandbox(products=300, clock=clock)
+    edited = sandbox.product_ids[123]
+    sandbox.edit_product(edited, name="Trà sữa đổi tên")
+    for bound in (sandbox.base_time + sandbox.span, sandbox.base_time + sandbox.span / 2,
+                  sandbox.base_time):
+        stamp = datetime.fromtimestamp(bound, timezone.utc).isoformat()
+        expected = [pid for pid in sandbox.product_ids if sandbox._product_modified(pid) >= bound]
+        assert sandbox._product_ids_matching({"modified_on_min": stamp}) == expected, bound
+    late = datetime.fromtimestamp(sandbox.base_time + sandbox.span, timezone.utc).isoformat()
+    assert sandbox._product_ids_matching({"modified_on_min": late}) == [edited]
