@@ -12,7 +12,6 @@ memory = (peak − before) ÷ products. Flat memory = per-item memory at 100k no
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import resource
@@ -89,7 +88,6 @@ def one_case(platform_key: str, products: int, profile: bool = False) -> dict:
             "variants": variants, "items": items, "status": finished.status,
             "seconds": round(seconds, 2), "items_per_s": round(items / seconds, 1),
             "sandbox_seconds": round(in_sandbox[0], 2),
-            "shopsync_seconds": round(seconds - in_sandbox[0], 2),
             "products_per_s": round(in_app / seconds, 1),
             "rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1),
             "kib_per_product": round((peak - before) * 1024 / max(1, in_app), 2),

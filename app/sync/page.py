@@ -67,8 +67,8 @@ class PageWrites:
             pairs |= natural_keys(entity, keyed)
         self.found = self.catalog.find_many(entity, pairs)
         self.searched = pairs
-        self.made_from = {r.key: made_from[r.key] for r in unlinked
-                          if made_from and made_from.get(r.key)}
+        made_from = made_from or {}
+        self.made_from = {r.key: made_from[r.key] for r in unlinked if made_from.get(r.key)}
         made = set(self.made_from.values())
         candidates = {app_id for ids in self.found.values() for app_id in ids} | made
         self.checked_candidates = candidates

@@ -46,7 +46,7 @@ class PullSteps(RunSteps):
         # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
         records: list[Record] = []
         deleted: list[str] = []
-        made_from: dict[str, str] = {}            # of the group's records (Page.made_from)
+        made_from: dict[str, str] = {}            # the group's pages' Page.made_from
         held: tuple[str | None] | None = None     # the resume token of the unwritten group
         grouped_since = self.monotonic()
 
@@ -69,8 +69,7 @@ class PullSteps(RunSteps):
                 seen.add(record.key)
                 if only_keys is None or record.key in only_keys:
                     records.append(record)
-                    if record.key in page.made_from:
-                        made_from[record.key] = page.made_from[record.key]
+            made_from.update(page.made_from)   # prefetch keeps those of unlinked records
             if only_keys is None:
                 deleted.extend(page.deleted_keys)
             held = (page.resume,)

@@ -237,8 +237,8 @@ class KiotVietSandbox(SandboxBase):
         branches = [(bid, b["branchName"]) for bid, b in self.tables["branches"].items()]
         self.tables["products"] = _SeededProducts(
             first, count, lambda slot: self._seeded_row(slot, first, count, start,
-                                                        category_names, branches))
-        self.tables["products"].newest_seed_stamp = start + 1   # sizes L are stamped start + 1
+                                                        category_names, branches),
+            newest_seed_stamp=start + 1)   # sizes L are stamped start + 1
 
     def _seeded_row(self, slot: int, first: int, count: int, start: float,
                     category_names: dict[int, str], branches: list[tuple[int, str]]) -> Row:
@@ -775,16 +775,20 @@ class _SeededProducts(collections.abc.MutableMapping):
     it in place (touch, stock, units) stay; rows only listed are built, sent and dropped.
     Iteration order is the order eager seeding would have inserted: seeded ids, then the rest."""
 
-    def __init__(self, first: int, count: int, make: Callable[[int], Row]) -> None:
+    def __init__(self, first: int, count: int, make: Callable[[int], Row],
+                 newest_seed_stamp: float = math.inf) -> None:
         self._first, self._count, self._make = first, count, make
+        self.newest_seed_stamp = newest_seed_stamp   # the latest `_ts` a seeded row is built with
         self._rows: dict[int, Row] = {}        # kept seeded rows and every created row
-        self.newest_seed_stamp = math.inf      # the latest `_ts` a seeded row is built with
         self._gone: set[int] = set()           # seeded ids deleted
         self._order: dict[bool, "_RowsById"] | None = None
 
+    def _in_seed(self, key: Any) -> bool:
+        """An id the seeding numbered (whether or not it was deleted since)."""
+        return isinstance(key, int) and self._first <= key < self._first + self._count
+
     def _seeded(self, key: Any) -> bool:
-        return isinstance(key, int) and self._first <= key < self._first + self._count \
-            and key not in self._gone
+        return self._in_seed(key) and key not in self._gone
 
     def _peek(self, key: int) -> Row:
         row = self._rows.get(key)
@@ -793,10 +797,9 @@ class _SeededProducts(collections.abc.MutableMapping):
     def _kept_in_order(self, also: Iterable[int] = ()) -> list[Row]:
         """The kept rows (read by id, so perhaps edited, or created) and the seeded rows
         `also`, in iteration order."""
-        inside = range(self._first, self._first + self._count)
         seeded = sorted({k for k in also if self._seeded(k)}
                         | {k for k in self._rows if self._seeded(k)})
-        created = [k for k in self._rows if not (isinstance(k, int) and k in inside)]
+        created = [k for k in self._rows if not self._in_seed(k)]
         return [self._peek(k) for k in seeded] + [self._rows[k] for k in created]
 
     def family_candidates(self, root: int) -> list[Row]:
@@ -824,7 +827,7 @@ class _SeededProducts(collections.abc.MutableMapping):
 
     def __setitem__(self, key: Any, row: Row) -> None:
         self._order = None
-        if isinstance(key, int) and self._first <= key < self._first + self._count:
+        if self._in_seed(key):
             self._gone.discard(key)
         self._rows[key] = row
 
@@ -833,7 +836,7 @@ class _SeededProducts(collections.abc.MutableMapping):
             raise KeyError(key)
         self._order = None
         self._rows.pop(key, None)
-        if isinstance(key, int) and self._first <= key < self._first + self._count:
+        if self._in_seed(key):
             self._gone.add(key)
 
     def __contains__(self, key: Any) -> bool:
@@ -841,7 +844,7 @@ class _SeededProducts(collections.abc.MutableMapping):
 
     def __len__(self) -> int:
         extra = sum(1 for key in self._rows
-                    if not (isinstance(key, int) and self._first <= key < self._first + self._count))
+                    if not self._in_seed(key))
         return self._count - len(self._gone) + extra
 
     def __iter__(self):
@@ -849,7 +852,7 @@ class _SeededProducts(collections.abc.MutableMapping):
             if key not in self._gone:
                 yield key
         for key in list(self._rows):
-            if not (isinstance(key, int) and self._first <= key < self._first + self._count):
+            if not self._in_seed(key):
                 yield key
 
     def values(self):                          # without keeping every row
@@ -865,7 +868,7 @@ class _SeededProducts(collections.abc.MutableMapping):
         extra: Row | None = None
         for key, row in self._rows.items():
             if row.get("code") == code:
-                if isinstance(key, int) and self._first <= key < self._first + self._count:
+                if self._in_seed(key):
                     seeded.append(key)
                 elif extra is None:
                     extra = row

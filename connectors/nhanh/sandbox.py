@@ -1116,17 +1116,15 @@ def _keep_all(row: dict) -> bool:
 def _children_ids(table: dict) -> dict[int, list[int]]:
     """Parent id → its children's ids, sorted; rebuilt after a create or delete (a row's
     parentId is set when the row is made and never changed)."""
-    if not isinstance(table, _IdTable):
-        found: dict[int, list[int]] = {}
-        for key in sorted(table):
-            found.setdefault(table[key]["parentId"], []).append(key)
-        return found
-    if table._children is None or table._children_version != table.version:
-        table._children = {}
-        for key in _sorted_ids(table):
-            table._children.setdefault(table[key]["parentId"], []).append(key)
-        table._children_version = table.version
-    return table._children
+    cached = isinstance(table, _IdTable)        # a plain dict put in by hand: no cache
+    if cached and table._children is not None and table._children_version == table.version:
+        return table._children
+    found: dict[int, list[int]] = {}
+    for key in _sorted_ids(table):
+        found.setdefault(table[key]["parentId"], []).append(key)
+    if cached:
+        table._children, table._children_version = found, table.version
+    return found
 
 
 def _sorted_ids(table: dict) -> list[int]:

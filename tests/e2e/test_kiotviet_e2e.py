@@ -6,7 +6,6 @@ One café, one profile; each test walks a shop owner's story from the seed (001,
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -22,6 +21,7 @@ from app.sync.events import ItemResult, RunFinished
 from connectors.kiotviet.platform import KIOTVIET_FNB
 from connectors.kiotviet.sandbox import kiotviet_sandbox
 from tests.connectors.kiotviet.conftest import FakeClock, build_connector
+from tests.e2e.order_edits import sync_an_app_edit
 
 KVF04 = (OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
          OrderStatus.SHIPPED_OUT, OrderStatus.COMPLETED)
@@ -162,15 +162,8 @@ def test_kvf10_app_edit_of_a_pushed_order_is_a_conflict_holding_the_kiotviet_ord
     assert cafe.sync([Entity.ORDER]).status == "done"
     assert cafe.sync([Entity.ORDER]).status == "done"        # a run with nothing to do
     [kiotviet_order] = cafe.sandbox.tables["orders"].values()
-    pushed = cafe.catalog.get(Entity.ORDER, order.key)
-    cafe.catalog.put(Entity.ORDER, dataclasses.replace(pushed, shipping_address="5 Lê Duẩn"))
-    cafe.events.clear()
-    sent = len(cafe.sandbox.requests)
-    assert cafe.sync([Entity.ORDER]).status == "done"
-    requests = cafe.sandbox.requests[sent:]
-    [row] = cafe.items(app_id=order.key)
+    requests, row, conflict = sync_an_app_edit(cafe, order.key, shipping_address="5 Lê Duẩn")
     assert (row.action, row.outcome, row.rule) == ("conflict", "skipped", "KVF-10")
-    conflict = m.Conflict.get(m.Conflict.app_id == order.key)
     assert (conflict.rule, conflict.pos_id) == ("KVF-10", kiotviet_order["code"])
     pos = json.loads(conflict.pos_data)
     assert (pos["key"], pos["shipping_address"]) == (kiotviet_order["code"],

@@ -28,6 +28,7 @@ from app.sync.events import ItemResult, RunFinished
 from connectors.sapo.platform import SAPO, SANDBOX_KEY, SANDBOX_SECRET
 from connectors.sapo.sandbox import sapo_sandbox
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector
+from tests.e2e.order_edits import sync_an_app_edit
 
 
 class Shop:
@@ -353,15 +354,8 @@ def test_sapo09_app_edit_of_an_order_pushed_runs_ago_is_a_conflict_holding_the_s
     assert shop.sync([Entity.ORDER]).status == "done"
     assert shop.sync([Entity.ORDER]).status == "done"        # a run with nothing to do
     pos_id = shop.pos_id(Entity.ORDER, order.key)
-    pushed = shop.catalog.get(Entity.ORDER, order.key)
-    shop.catalog.put(Entity.ORDER, dataclasses.replace(pushed, shipping_address="99 Trần Phú"))
-    shop.events.clear()
-    sent = len(shop.sandbox.requests)
-    assert shop.sync([Entity.ORDER]).status == "done"
-    requests = shop.sandbox.requests[sent:]
-    [row] = shop.items(app_id=order.key)
+    requests, row, conflict = sync_an_app_edit(shop, order.key, shipping_address="99 Trần Phú")
     assert (row.action, row.outcome, row.rule) == ("conflict", "skipped", "SAPO-09")
-    conflict = m.Conflict.get((m.Conflict.app_id == order.key) & (m.Conflict.status == "open"))
     assert (conflict.rule, conflict.pos_id) == ("SAPO-09", pos_id)
     pos = json.loads(conflict.pos_data)
     assert (pos["key"], pos["number"]) == (pos_id, shop.sandbox.orders[int(pos_id)]["name"])
