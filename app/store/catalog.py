@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import Container, Iterable, Iterator
 
 import orjson
 import peewee as pw
@@ -284,19 +284,32 @@ class Catalog:
                 yield from_plain(entity, json.loads(data))
             last_id = chunk[-1][0]
 
-    def iter_raw(self, entity: Entity) -> Iterator[tuple[str, str, str]]:
+    def iter_raw(self, entity: Entity, without_data: Container[str] = ()
+                 ) -> Iterator[tuple[str, str, str | None]]:
         """(app_id, origin, stored JSON) of every record of `entity`, in short chunks, so a
-        caller that needs only some of them parses only those (see `parse`)."""
+        caller that needs only some of them parses only those (see `parse`). Records whose
+        App id is in `without_data` come with None instead of their JSON, which is then not
+        read at all (after a 100k first pull, the push step needs none of them)."""
         entity = Entity(entity)
         last_id = 0
         while True:
             chunk = self.db.execute_sql(
-                "SELECT id, app_id, origin, data FROM catalog_item WHERE entity = ? AND id > ? "
+                "SELECT id, app_id, origin FROM catalog_item WHERE entity = ? AND id > ? "
                 "ORDER BY id LIMIT ?", (entity.value, last_id, self.STREAM_CHUNK)).fetchall()
             if not chunk:
                 return
-            for _, app_id, origin, data in chunk:
-                yield app_id, origin, data
+            wanted = [item_id for item_id, app_id, _ in chunk if app_id not in without_data]
+            data: dict[int, str] = {}
+            if wanted:
+                marks = ", ".join("?" * len(wanted))
+                data = dict(self.db.execute_sql(
+                    f"SELECT id, data FROM catalog_item WHERE id IN ({marks})",
+                    wanted).fetchall())
+            for item_id, app_id, origin in chunk:
+                if app_id in without_data:
+                    yield app_id, origin, None
+                elif item_id in data:       # else deleted (in the window) since the first read
+                    yield app_id, origin, data[item_id]
             last_id = chunk[-1][0]
 
     @staticmethod

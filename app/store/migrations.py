@@ -163,3 +163,18 @@ def catalog_search(db: pw.SqliteDatabase) -> None:
     db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "catalog_item_entity_name_app_id" '
         'ON "catalog_item" ("entity", "name", "app_id")')
+
+
+@migration(3)
+def fewer_indexes(db: pw.SqliteDatabase) -> None:
+    """Drop indexes no query needs: each was written for every row of a 100k first pull.
+
+    catalog_item's name and code are served by (entity, app_id) and (entity, name, app_id),
+    and no query orders or filters by its updated_at (its entity index stays: reading the
+    catalog in id order needs it, or every chunk sorts the whole entity); link's profile by the unique
+    indexes that begin with it; item_result's entity is only read within a run, through
+    run_id's index.
+    """
+    for name in ("catalog_item_name", "catalog_item_code",
+                 "catalog_item_updated_at", "link_profile_id", "item_result_entity"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')

@@ -41,15 +41,18 @@ class Profile(BaseModel):
 class CatalogItem(BaseModel):
     """One App record (branch, category, product, customer, order, news)."""
 
+    # No single-column indexes on name, code or updated_at: (entity, app_id) and (entity,
+    # name, app_id) serve every query; each extra index cost every row a pull writes. The
+    # one on entity stays: it holds (entity, id), the order the catalog is read in chunks.
     entity = pw.CharField(index=True)
     app_id = pw.CharField()
-    name = pw.CharField(default="", index=True)   # for search and display
-    code = pw.CharField(default="", index=True)   # first SKU / phone / order number
+    name = pw.CharField(default="")              # for search and display
+    code = pw.CharField(default="")              # first SKU / phone / order number
     status = pw.CharField(default="")             # orders: OrderStatus value
     origin = pw.CharField(default="app")          # "app" = created in the App; else platform key
     data = pw.TextField()                         # canonical record JSON
     created_at = pw.DateTimeField()
-    updated_at = pw.DateTimeField(index=True)
+    updated_at = pw.DateTimeField()
 
     class Meta:
         indexes = ((("entity", "app_id"), True),)
@@ -70,7 +73,8 @@ class CatalogKey(BaseModel):
 class Link(BaseModel):
     """App id ↔ POS id for one profile and entity, with both sides' fingerprints at last sync."""
 
-    profile = pw.ForeignKeyField(Profile, backref="links", on_delete="CASCADE")
+    # Found by profile through the unique indexes below, which begin with it.
+    profile = pw.ForeignKeyField(Profile, backref="links", on_delete="CASCADE", index=False)
     entity = pw.CharField()
     app_id = pw.CharField()
     pos_id = pw.CharField()
@@ -103,7 +107,7 @@ class ItemResult(BaseModel):
     """One row per item per run (COM-06)."""
 
     run = pw.ForeignKeyField(Run, backref="results", on_delete="CASCADE")
-    entity = pw.CharField(index=True)
+    entity = pw.CharField()                       # read within a run: run_id's index serves
     direction = pw.CharField()                    # pos_to_app | app_to_pos
     app_id = pw.CharField(default="")
     pos_id = pw.CharField(default="")
@@ -162,7 +166,9 @@ class WriteIntent(BaseModel):
 
 
 class AppChange(BaseModel):
-    """App-side change made by a run, for undo (B-02). `before` null = the item was created."""
+    """App-side change made by a run, for undo (B-02). `before` null = the item was created
+    (undo deletes it; `after` is not stored, the catalog row is the record as created);
+    `after` null otherwise = the item was deleted; both set = updated."""
 
     run = pw.ForeignKeyField(Run, backref="changes", on_delete="CASCADE")
     entity = pw.CharField()

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 from app.domain import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
 from app.sync import events as ev
+from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
 from app.sync.merge import merge
 from app.sync.messages import say
@@ -289,7 +290,8 @@ class SyncEngine(PullSteps, PushSteps):
 
     async def _drive(self, ctx: RunState, body: Callable[[], Any]) -> ev.RunFinished:
         try:
-            await body()
+            with collector_paused():
+                await body()
         except Cancelled:
             return self._finish(ctx, "cancelled", say("run_cancelled"))
         except STOPPING_ERRORS as error:

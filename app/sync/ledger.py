@@ -298,4 +298,4 @@ class Ledger:
         def dump(record):
             return None if record is None else json.dumps(to_plain(record), ensure_ascii=False)
         m.AppChange.create(run=run, entity=entity.value, app_id=app_id, before=dump(before),
-                           after=dump(after), at=self.clock())
+                           after=None if before is None else dump(after), at=self.clock())

@@ -33,7 +33,8 @@ class PushSteps(RunSteps):
                 if policy.push_statuses else set())
         # Raw rows in chunks, links read per chunk: only records that may need pushing are
         # parsed, and memory does not grow with the catalog.
-        for rows in _chunks(self.catalog.iter_raw(entity), self.ledger.CHUNK):
+        for rows in _chunks(self.catalog.iter_raw(entity, without_data=synced),
+                            self.ledger.CHUNK):
             links = self.ledger.links_by_app(
                 entity, [app_id for app_id, _, _ in rows if app_id not in synced])
             for app_id, origin, data in rows:

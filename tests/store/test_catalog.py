@@ -193,6 +193,24 @@ def test_iter_records_streams_every_record_in_chunks(catalog):
     assert sorted(keys) == sorted(f"C{i}" for i in range(20))
 
 
+def test_iter_raw_reads_the_json_only_of_records_the_caller_needs(catalog, monkeypatch):
+    """After a 100k first pull the push step needs no stored JSON: it is not read at all."""
+    catalog.STREAM_CHUNK = 3
+    keys = [catalog.put(Entity.CUSTOMER, Customer("", f"Khách {i}")).key for i in range(7)]
+    needed = set(keys[1::3])
+    rows = list(catalog.iter_raw(Entity.CUSTOMER, without_data=set(keys) - needed))
+    assert [app_id for app_id, _, _ in rows] == keys
+    assert {app_id for app_id, _, data in rows if data is not None} == needed
+    assert all(catalog.parse(Entity.CUSTOMER, data).key == app_id
+               for app_id, _, data in rows if data is not None)
+    asked = []
+    real = catalog.db.execute_sql
+    monkeypatch.setattr(catalog.db, "execute_sql",
+                        lambda sql, *args: asked.append(sql) or real(sql, *args))
+    assert all(data is None for _, _, data in catalog.iter_raw(Entity.CUSTOMER, set(keys)))
+    assert asked and not any("data" in sql for sql in asked)
+
+
 def test_put_many_keeps_the_last_spelling_of_a_repeated_id(catalog):
     catalog.put_many(Entity.CUSTOMER, [Customer("K1", "Old", phone="0911111111"),
                                        Customer("K1", "New", phone="0922222222")])

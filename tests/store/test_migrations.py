@@ -103,3 +103,40 @@ def test_registering_a_number_twice_is_a_programming_error():
     registry.register(1)(lambda db: None)
     with pytest.raises(ValueError):
         registry.register(1)(lambda db: None)
+
+
+_DROPPED = ("catalog_item_name", "catalog_item_code",
+            "catalog_item_updated_at", "link_profile_id", "item_result_entity")
+
+
+def _indexes(db) -> set[str]:
+    return {row[0] for row in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
+
+
+def test_v3_drops_the_indexes_no_query_needs_and_queries_still_use_an_index(home):
+    """Databases made before v3 had single-column indexes every pulled row paid for."""
+    before_v3 = MigrationRegistry({n: s for n, s in MIGRATIONS.steps.items() if n < 3})
+    db = open_store(home, registry=before_v3)
+    for name, table, column in (("catalog_item_name", "catalog_item", "name"),
+                                ("catalog_item_code", "catalog_item", "code"),
+                                ("catalog_item_updated_at", "catalog_item", "updated_at"),
+                                ("link_profile_id", "link", "profile_id"),
+                                ("item_result_entity", "item_result", "entity")):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")')
+    db.close()
+    db = open_store(home)
+    assert current_version(db) == MIGRATIONS.latest >= 3
+    assert not _indexes(db) & set(_DROPPED)
+    plans = {
+        "list": "SELECT app_id FROM catalog_item WHERE entity = 'product' ORDER BY name, app_id",
+        "chunk": "SELECT id, data FROM catalog_item WHERE entity = 'product' AND id > 5 "
+                 "ORDER BY id LIMIT 500",
+        "one": "SELECT data FROM catalog_item WHERE entity = 'product' AND app_id = 'P1'",
+        "links": "SELECT id FROM link WHERE profile_id = 1",
+        "results": "SELECT id FROM item_result WHERE run_id = 1 AND entity = 'product'",
+    }
+    for what, sql in plans.items():
+        plan = " ".join(str(row[-1]) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING" in plan and "TEMP B-TREE" not in plan, (what, plan)
+    db.close()

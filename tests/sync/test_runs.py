@@ -230,6 +230,21 @@ def test_b02_undo_puts_the_app_back_as_before_the_last_run(shop):
     assert shop.catalog.get(Entity.PRODUCT, app_id) is None
 
 
+def test_b02_undo_row_of_a_created_record_holds_no_copy_of_it(shop):
+    """B-02: undoing a create deletes the catalog row, so the undo row does not store the
+    record a second time (it was a third of a first pull's bytes); an update keeps both."""
+    products(shop, 1)
+    shop.sync([Entity.PRODUCT])
+    created = m.AppChange.get()
+    assert created.before is None and created.after is None
+    pos_key = next(iter(shop.pos.records[Entity.PRODUCT]))
+    shop.pos.put(Entity.PRODUCT, dataclasses.replace(shop.pos.records[Entity.PRODUCT][pos_key],
+                                                     name="Tên mới"))
+    shop.sync([Entity.PRODUCT])
+    updated = m.AppChange.select().order_by(m.AppChange.id.desc()).get()
+    assert "Món 0" in updated.before and "Tên mới" in updated.after
+
+
 def test_com10_sync_runs_per_entity(shop):
     """COM-10."""
     products(shop, 1)
@@ -301,3 +316,33 @@ def test_com03_preview_inside_a_rolled_back_transaction_still_reports_every_item
         transaction.rollback()
     assert len(shop.items(outcome="planned")) == 3
     assert finished.counts["planned"] == 3
+
+
+def test_a_run_relaxes_the_garbage_collector_and_restores_it_after(shop):
+    """Performance of a 100k pull: objects alive before the run are out of the collector's
+    passes and young passes are rarer while it works; both come back when it ends, also
+    when the run fails."""
+    import gc
+
+    from app.sync.collector import YOUNG_THRESHOLD, collector_paused
+
+    products(shop, 3)
+    before = gc.get_threshold()
+    seen = []
+    engine = shop.engine()
+    engine.emit = lambda event: seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+    asyncio.run(engine.run([Entity.PRODUCT]))
+    during = seen[1:-1]                   # between RunStarted and RunFinished
+    assert during and all(t == YOUNG_THRESHOLD and frozen > 0 for t, frozen in during)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with collector_paused():              # overlapping runs: the last one out restores
+        with collector_paused():
+            pass
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    try:
+        with collector_paused():
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

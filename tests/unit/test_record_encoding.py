@@ -13,6 +13,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain import (RECORD_TYPES, Branch, Category, Customer, NewsArticle, Order, OrderLine, OrderStatus,
                         Product, StockLevel, Variant, fingerprint, from_plain, to_plain)
@@ -108,3 +110,59 @@ def test_fingerprint_ignores_ids_times_and_text_spelling_COM_04():
     assert fingerprint(Order("o1", status=OrderStatus.PLACED)) != fingerprint(
         Order("o1", status=OrderStatus.CANCELLED))
 
+
+
+# Text that json must escape, text to normalise (NFD, spaces), emoji and control characters.
+_TRICKY = st.lists(st.sampled_from(list('aàăâđ"\\/\n\t\r\b\f\x00\x1f\u2028 ☕🇻🇳') +
+                                   ["e\u0302\u0301", "\u0301"]), max_size=12).map("".join)
+_AMOUNTS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=3,
+                                 min_value=-10 ** 9, max_value=10 ** 9),
+                     st.integers(0, 10 ** 12).map(Decimal),
+                     st.sampled_from([Decimal("1E+5"), Decimal("150000.00"), Decimal("-0")]))
+_MOMENTS = st.one_of(st.none(), st.datetimes(timezones=st.just(timezone.utc)))
+
+
+@st.composite
+def _records(draw):
+    """Every record type, with the awkward values a fingerprint must spell as before."""
+    def variant(key):
+        return Variant(key, sku=draw(_TRICKY), barcode=draw(_TRICKY), price=draw(_AMOUNTS),
+                       compare_at_price=draw(st.one_of(st.none(), _AMOUNTS)),
+                       options=tuple(draw(st.lists(_TRICKY, max_size=3))),
+                       stock=tuple(StockLevel(draw(_TRICKY), draw(_AMOUNTS))
+                                   for _ in range(draw(st.integers(0, 3)))),
+                       unit=draw(_TRICKY))
+    kind = draw(st.sampled_from(["product", "category", "customer", "order", "news", "branch"]))
+    if kind == "product":
+        return Product(draw(_TRICKY), draw(_TRICKY), description=draw(_TRICKY),
+                       category_keys=tuple(draw(st.lists(_TRICKY, max_size=2))),
+                       option_names=tuple(draw(st.lists(_TRICKY, max_size=2))),
+                       variants=tuple(variant(f"v{i}") for i in range(draw(st.integers(0, 3)))),
+                       images=tuple(draw(st.lists(_TRICKY, max_size=2))),
+                       visible=draw(st.booleans()), updated_at=draw(_MOMENTS))
+    if kind == "category":
+        return Category(draw(_TRICKY), draw(_TRICKY), parent_key=draw(st.one_of(st.none(), _TRICKY)),
+                        visible=draw(st.booleans()), position=draw(st.integers(-2 ** 70, 2 ** 70)))
+    if kind == "customer":
+        return Customer(draw(_TRICKY), draw(_TRICKY), phone=draw(_TRICKY), email=draw(_TRICKY),
+                        birthday=draw(st.one_of(st.none(), st.dates())), note=draw(_TRICKY))
+    if kind == "order":
+        lines = tuple(OrderLine(draw(_TRICKY), draw(_TRICKY), draw(_AMOUNTS), draw(_AMOUNTS),
+                                note=draw(_TRICKY)) for _ in range(draw(st.integers(0, 2))))
+        return Order(draw(_TRICKY), number=draw(_TRICKY),
+                     status=draw(st.sampled_from(list(OrderStatus))), lines=lines,
+                     customer_name=draw(_TRICKY), total=draw(_AMOUNTS),
+                     delivery_at=draw(_MOMENTS), created_at=draw(_MOMENTS))
+    if kind == "news":
+        return NewsArticle(draw(_TRICKY), draw(_TRICKY), content=draw(_TRICKY),
+                           visible=draw(st.booleans()), published_at=draw(_MOMENTS))
+    return Branch(draw(_TRICKY), draw(_TRICKY), address=draw(_TRICKY), active=draw(st.booleans()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_records())
+def test_fingerprint_text_is_what_json_dumps_writes_for_the_plain_record_COM_04(record):
+    """The direct writer against the original route: plain dicts, then json.dumps."""
+    from app.domain import UNSYNCED_FIELDS, _FINGERPRINT_TEXT, _Plainer, text
+    plain = _Plainer(UNSYNCED_FIELDS, text, normalise_amounts=True)(record)
+    assert _FINGERPRINT_TEXT(record) == json.dumps(plain, sort_keys=True, ensure_ascii=False)

@@ -9,7 +9,6 @@ between items.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 import threading
@@ -133,10 +132,9 @@ class SyncWorker(QThread):
     async def _main(self) -> None:
         request = self.request
         connector = self.services.connector_for_profile(request.profile)
-        # A full collection scans every live object while holding the GIL, which stalls the
-        # window for ~100 ms once a sample shop's 10,000 products are in memory. Objects alive
-        # now (modules, widgets, the sandbox's data) are moved out of the collector's scans.
-        gc.freeze()
+        # The engine keeps objects alive before the run out of the collector's passes while
+        # it works (app/sync/collector.py): a full pass over a sample shop's data held the
+        # GIL for ~100 ms and stalled the window.
         try:
             engine = self.services.make_engine(request.profile, connector, self._emit,
                                                self.cancel_flag)
