@@ -72,8 +72,18 @@ def text(value: object | None) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
+_WHOLE = 10 ** 15   # below it every whole float is exact, and any real amount fits
+
+
 def money(value: object | None) -> Decimal:
     """Decimal from a POS number or string; floats go through str() to avoid binary noise."""
+    kind = value.__class__
+    # Whole numbers, as POS JSON mostly sends them: the same Decimal as the general route
+    # below (exponent 0), without going through text. Zero takes the general route, which
+    # keeps the sign of -0.0.
+    if (kind is int or kind is float) and value and -_WHOLE < value < _WHOLE \
+            and (kind is int or value.is_integer()):
+        return Decimal(int(value))
     if value is None or value == "":
         return Decimal("0")
     if isinstance(value, Decimal):

@@ -301,6 +301,11 @@ class PosHttp:
             self.request_count += 1
             try:
                 response = await self._client.send(request)
+                # httpx leaves a read response and its stream pointing at each other, so
+                # only the cyclic collector would free it, body and parsed page included:
+                # a 100k pull kept hundreds of MB of pages waiting for collector passes.
+                # The body is read already; a plain stream over it ends the cycle.
+                response.stream = httpx.ByteStream(response.content)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 error: PosError = TransientError(
                     "Không kết nối được tới POS (mạng chậm hoặc mất kết nối). ShopSync sẽ thử lại; "

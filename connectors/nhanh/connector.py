@@ -166,8 +166,12 @@ class NhanhConnector:
             items, following = await self.api.products_page(cursor, since)
             families, held = held, {}
             for item in items:
-                family_id = item["parentId"] if mapping.is_variant(item) else item["id"]
-                families.setdefault(family_id, _Family()).add(item)
+                child = mapping.is_variant(item)
+                family_id = item["parentId"] if child else item["id"]
+                family = families.get(family_id)
+                if family is None:
+                    family = families[family_id] = _Family()
+                family.add(item, child)
             if following is not None and items:
                 last = items[-1]
                 last_id = last["parentId"] if mapping.is_variant(last) else last["id"]
@@ -435,8 +439,8 @@ class _Family:
         self.parent: dict | None = None
         self.children: dict[str, dict] = {}
 
-    def add(self, item: dict) -> None:
-        if mapping.is_variant(item):
+    def add(self, item: dict, child: bool | None = None) -> None:
+        if mapping.is_variant(item) if child is None else child:
             self.children[item["id"]] = item
         else:
             self.parent = item

@@ -72,9 +72,12 @@ def is_variant(item: Mapping) -> bool:
 
 
 def _stock(item: Mapping) -> tuple[StockLevel, ...]:
-    return tuple(StockLevel(branch_key=_key(depot.get("id")),
-                            available=quantity(depot.get("available")))
-                 for depot in item.get("depots") or () if _key(depot.get("id")))
+    levels = []
+    for depot in item.get("depots") or ():
+        key = _key(depot.get("id"))
+        if key:
+            levels.append(StockLevel(branch_key=key, available=quantity(depot.get("available"))))
+    return tuple(levels)
 
 
 def _variant(item: Mapping, options: tuple[str, ...] = ()) -> Variant:
@@ -99,10 +102,14 @@ def _options(parent_name: str, child: Mapping) -> tuple[str, ...]:
     return tuple(part for part in (text(p) for p in rest.split(" - ")) if part)
 
 
+def _id_order(item: Mapping) -> int:
+    return int(_key(item.get("id")) or 0)
+
+
 def product(parent: Mapping, children: Iterable[Mapping] = ()) -> Product:
     """One canonical product: a single Nhanh product is its own only variant; a parent's
     children become its variants."""
-    children = sorted(children, key=lambda c: int(_key(c.get("id")) or 0))
+    children = sorted(children, key=_id_order)
     name = text(parent.get("name"))
     if children:
         variants = tuple(_variant(child, _options(name, child)) for child in children)

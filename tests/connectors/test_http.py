@@ -201,3 +201,29 @@ def test_com08_throttle_storm_gives_up_after_the_policy_limit_with_a_clear_error
     assert "chờ" in caught.value.message_vi
     # Each throttled answer without Retry-After waits longer: 2 + 4 + 6 s before giving up.
     assert t.now - 1000.0 == pytest.approx(12.0)
+
+
+def test_a_read_response_is_freed_without_the_cyclic_collector():
+    """A 100k pull reads thousands of pages: a response left in a reference cycle (httpx's
+    response and stream point at each other) kept its body and parsed page until a
+    collector pass, hundreds of MB at that size."""
+    import gc
+    import weakref
+
+    t = FakeTime()
+    client = _client(lambda request: httpx.Response(200, json={"rows": [{"a": 1}] * 50}), t)
+
+    async def go():
+        response = await client.request("GET", "/x", expect_json=True)
+        assert response.json()["rows"][0] == {"a": 1}
+        gone = weakref.ref(response)
+        del response
+        await client.aclose()
+        return gone
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        assert run(go())() is None
+    finally:
+        if collecting:
+            gc.enable()
