@@ -171,9 +171,9 @@ def fewer_indexes(db: pw.SqliteDatabase) -> None:
 
     catalog_item's name and code are served by (entity, app_id) and (entity, name, app_id),
     and no query orders or filters by its updated_at (its entity index stays: reading the
-    catalog in id order needs it, or every chunk sorts the whole entity); link's profile by the unique
-    indexes that begin with it; item_result's entity is only read within a run, through
-    run_id's index.
+    catalog in id order needs it, or every chunk sorts the whole entity); link's profile by
+    the unique indexes that begin with it; item_result's entity is only read within a run,
+    through run_id's index.
     """
     for name in ("catalog_item_name", "catalog_item_code",
                  "catalog_item_updated_at", "link_profile_id", "item_result_entity"):

@@ -141,8 +141,8 @@ def _records(draw):
                        images=tuple(draw(st.lists(_TRICKY, max_size=2))),
                        visible=draw(st.booleans()), updated_at=draw(_MOMENTS))
     if kind == "category":
-        return Category(draw(_TRICKY), draw(_TRICKY), parent_key=draw(st.one_of(st.none(), _TRICKY)),
-                        visible=draw(st.booleans()), position=draw(st.integers(-2 ** 70, 2 ** 70)))
+        return Category(draw(_TRICKY), draw(_TRICKY),
+                        parent_key=draw(st.one_of(st.none(), _TRICKY)), visible=draw(st.booleans()), position=draw(st.integers(-2 ** 70, 2 ** 70)))
     if kind == "customer":
         return Customer(draw(_TRICKY), draw(_TRICKY), phone=draw(_TRICKY), email=draw(_TRICKY),
                         birthday=draw(st.one_of(st.none(), st.dates())), note=draw(_TRICKY))

@@ -42,3 +42,26 @@ def test_new_order_refuses_missing_mobile():
         sku="S", name="x", quantity=Decimal(1), price=Decimal(1)),))
     with pytest.raises(InvalidValue):
         mapping.new_order(order, {0: "1"})
+
+
+@pytest.mark.parametrize("raw", ["2026-11-23 10:00:00", "2026-11-23 10:00:00.123",
+                                 "2026-1-3 1:2:3", "2026-11-23", "2026-11-23T10:00:00",
+                                 "0000-00-00 00:00:00", "", None, "2026-13-01 00:00:00",
+                                 "２０２６-11-23 10:00:00", "2026-11-23 10:00:0Z",
+                                 " 2026-11-23 23:59:59 "])
+def test_nh_v2_dates_read_as_the_documented_format_says_in_vietnam_time(raw):
+    """v2 "Y-m-d H:i:s" in Vietnam time: the fast reading of the documented shape gives what
+    strptime gives, and anything else still goes through strptime (or is no date)."""
+    from datetime import datetime
+
+    from app.domain import from_vietnam_time, text
+    from connectors.nhanh.v2 import from_vn
+    cleaned = text(raw)[:19]
+    try:
+        expected = (None if not cleaned or cleaned.startswith("0000") else
+                    from_vietnam_time(datetime.strptime(cleaned, "%Y-%m-%d %H:%M:%S")))
+    except ValueError:
+        expected = None
+    assert from_vn(raw) == expected
+    if raw == "2026-11-23 10:00:00":
+        assert expected.isoformat() == "2026-11-23T03:00:00+00:00"
