@@ -81,8 +81,9 @@ def money(value: object | None) -> Decimal:
     # Whole numbers, as POS JSON mostly sends them: the same Decimal as the general route
     # below (exponent 0), without going through text. Zero takes the general route, which
     # keeps the sign of -0.0.
-    if (kind is int or kind is float) and value and -_WHOLE < value < _WHOLE \
-            and (kind is int or value.is_integer()):
+    if kind is int and 0 < abs(value) < _WHOLE:
+        return Decimal(value)
+    if kind is float and value.is_integer() and 0 < abs(value) < _WHOLE:
         return Decimal(int(value))
     if value is None or value == "":
         return Decimal("0")
@@ -271,34 +272,36 @@ UNSYNCED_FIELDS = frozenset({"key", "updated_at", "created_at", "product_key", "
                              "category_key", "number"})
 
 
-class _Plainer:
-    """Turns a record into JSON-ready values: dicts, lists, strings, numbers.
+class _PerType:
+    """Encoders built once per value type, the first time the type is met: a generic walk
+    (getattr and isinstance per field) was a fifth of a 100,000-product first pull."""
 
-    Stored JSON and fingerprints are made for every item of a 100,000-product sync. A generic
-    walk (getattr and isinstance per field) was a fifth of a first pull, so each dataclass gets
-    one small function, built the first time its type is met, that reads its fields directly.
-    Two flavours: storage keeps every field and the text as it is; fingerprints leave out the
-    unsynced fields, NFC-normalise text and normalise amounts (150000.0 == 150000).
-    """
-
-    # Values that are already JSON-ready (exact types: a str Enum is not one of them).
-    _AS_IS = frozenset({int, bool, float, type(None)})
-
-    def __init__(self, skip: frozenset[str], text_of: Callable[[str], str] | None,
-                 normalise_amounts: bool) -> None:
-        self.skip, self.text_of, self.normalise_amounts = skip, text_of, normalise_amounts
+    def __init__(self) -> None:
         self.by_type: dict[type, Callable[[Any], Any]] = {}
 
-    def __call__(self, value: object) -> object:
-        kind = type(value)
-        if kind is str:
-            return value if self.text_of is None else self.text_of(value)
-        if kind in self._AS_IS:
-            return value
+    def _for(self, kind: type) -> Callable[[Any], Any]:
         encode = self.by_type.get(kind)
         if encode is None:
             encode = self.by_type[kind] = self._encoder(kind)
-        return encode(value)
+        return encode
+
+    def _encoder(self, kind: type) -> Callable[[Any], Any]:
+        raise NotImplementedError
+
+
+class _Plainer(_PerType):
+    """Turns a record into JSON-ready values (dicts, lists, strings, numbers), every field
+    kept and text as it is: exports, undo rows, conflicts. Each dataclass gets one small
+    compiled function that reads its fields directly."""
+
+    # Values that are already JSON-ready (exact types: a str Enum is not one of them).
+    _AS_IS = frozenset({str, int, bool, float, type(None)})
+
+    def __call__(self, value: object) -> object:
+        kind = type(value)
+        if kind in self._AS_IS:
+            return value
+        return self._for(kind)(value)
 
     def _encoder(self, kind: type) -> Callable[[Any], Any]:
         if is_dataclass(kind):
@@ -308,46 +311,37 @@ class _Plainer:
         if issubclass(kind, Enum):
             return lambda member: member.value
         if issubclass(kind, Decimal):
-            if self.normalise_amounts:
-                return lambda amount: format(amount.normalize(), "f")
             return lambda amount: format(amount, "f")
         if issubclass(kind, (datetime, date)):
             return lambda moment: moment.isoformat()
-        if issubclass(kind, str) and self.text_of is not None:
-            return self.text_of
         return lambda other: other
 
     def _record_encoder(self, kind: type) -> Callable[[Any], Any]:
         """`lambda o: {"name": <o.name encoded>, ...}` for one dataclass, as compiled code:
         strings and plain numbers are handled inline, anything else goes back to __call__."""
-        names = [f.name for f in fields(kind) if f.name not in self.skip]
-        string = "t(v)" if self.text_of is not None else "v"
-        parts = [f"{name!r}: ({string} if (v := o.{name}).__class__ is str "
-                 f"else v if v.__class__ in same else c(v))" for name in names]
+        parts = [f"{f.name!r}: (v if (v := o.{f.name}).__class__ in same else c(v))"
+                 for f in fields(kind)]
         source = "def encode(o):\n    return {" + ", ".join(parts) + "}\n"
-        namespace: dict[str, Any] = {"t": self.text_of, "same": self._AS_IS, "c": self}
+        namespace: dict[str, Any] = {"same": self._AS_IS, "c": self}
         exec(compile(source, f"<plain {kind.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["encode"]
 
 
-_STORAGE_PLAIN = _Plainer(frozenset(), None, normalise_amounts=False)
+_STORAGE_PLAIN = _Plainer()
 
 
-class _FingerprintText:
-    """The fingerprint's payload: the JSON text of `_Plainer(UNSYNCED_FIELDS, text,
-    normalise_amounts=True)` as `json.dumps(..., sort_keys=True, ensure_ascii=False)` spells
-    it, written directly.
+class _FingerprintText(_PerType):
+    """The fingerprint's payload, written directly as JSON text: the plain dict of the
+    record without UNSYNCED_FIELDS, text NFC-normalised and stripped, amounts normalised
+    (150000.0 == 150000), as `json.dumps(..., sort_keys=True, ensure_ascii=False)` spells it.
 
     Links store fingerprints, so this spelling may never change (tests/unit/
-    test_record_encoding pins it, and compares this writer with the plain-dict route over
-    random records). Building the dicts and sorting their keys again for every record was
-    most of a fingerprint's cost, and a 100,000-product pull makes one per product: a
+    test_record_encoding pins it, and compares this writer with the generic plain-dict route
+    over random records). Building the dicts and sorting their keys again for every record
+    was most of a fingerprint's cost, and a 100,000-product pull makes one per product: a
     record's field names are known, so each dataclass gets one compiled function that writes
     its fields in sorted order.
     """
-
-    def __init__(self) -> None:
-        self.by_type: dict[type, Callable[[Any], str]] = {}
 
     def __call__(self, value: object) -> str:
         kind = value.__class__
@@ -359,10 +353,7 @@ class _FingerprintText:
             return "true" if value else "false"
         if kind is int:
             return int.__repr__(value)
-        encode = self.by_type.get(kind)
-        if encode is None:
-            encode = self.by_type[kind] = self._encoder(kind)
-        return encode(value)
+        return self._for(kind)(value)
 
     def _encoder(self, kind: type) -> Callable[[Any], str]:
         if is_dataclass(kind):

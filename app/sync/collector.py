@@ -14,6 +14,7 @@ frees almost everything it makes by reference counting, so passes become rare: t
 30,000-product pull instead of hundreds. Reference cycles made during the run are still
 collected, only later; the HTTP layer keeps responses out of cycles (connectors/http.py) so
 that pages do not wait for a pass.
+
 When the last overlapping run ends, the thresholds come back and the frozen objects return
 to the oldest generation (`gc.unfreeze`), so garbage among them is not kept for good.
 

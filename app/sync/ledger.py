@@ -211,11 +211,15 @@ class Ledger:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def add_changes(self, rows: list[tuple]) -> None:
-        """Undo rows (run_id, entity, app_id, before JSON, after JSON, at), B-02."""
+        """Undo rows (run_id, entity, app_id, before JSON, after JSON, at), B-02. A created
+        record's row (no before) keeps no copy of it: undo deletes what the catalog holds
+        (models.AppChange), and the copy was a third of a first pull's bytes written."""
         if rows:
             m.database_proxy.cursor().executemany(
                 "INSERT INTO app_change (run_id, entity, app_id, before, after, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(run, entity, app_id, before, None if before is None else after, at)
+                 for run, entity, app_id, before, after, at in rows])
 
     # KeyMap for app.sync.translate
     def app_id(self, entity: Entity, pos_id: str) -> str | None:
@@ -297,5 +301,5 @@ class Ledger:
                    after: Record | None) -> None:
         def dump(record):
             return None if record is None else json.dumps(to_plain(record), ensure_ascii=False)
-        m.AppChange.create(run=run, entity=entity.value, app_id=app_id, before=dump(before),
-                           after=None if before is None else dump(after), at=self.clock())
+        self.add_changes([(run.id, entity.value, app_id, dump(before), dump(after),
+                           self.clock())])

@@ -130,11 +130,8 @@ class PageWrites:
             after = dataclasses.replace(after, key=self.ids.next())
         data = serialise(after)
         self.records.append((after, origin, data))
-        # A created record's undo row needs no copy of it: undo deletes what the catalog holds
-        # (models.AppChange). The copy was a third of a first pull's bytes written.
         self.changes.append((self.run.id, self.entity.value, after.key,
-                             None if before is None else serialise(before),
-                             None if before is None else data, self.clock()))
+                             None if before is None else serialise(before), data, self.clock()))
         self.apps[after.key] = after
         return after
 

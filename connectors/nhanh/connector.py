@@ -187,8 +187,8 @@ class NhanhConnector:
                 elif since is not None and not family.children:
                     # An incremental list shows a parent whose variants did not change
                     # without them: read them, or the product would look variant-less.
-                    for child in await self.api.product_children(family_id):
-                        family.add(child)
+                    for row in await self.api.product_children(family_id):
+                        family.add(row, mapping.is_variant(row))
                 records.append(mapping.product(family.parent, family.children.values()))
                 emitted.add(family_id)
             token = json.dumps({"cursor": following, "held": list(held)}) if following else None
@@ -439,8 +439,9 @@ class _Family:
         self.parent: dict | None = None
         self.children: dict[str, dict] = {}
 
-    def add(self, item: dict, child: bool | None = None) -> None:
-        if mapping.is_variant(item) if child is None else child:
+    def add(self, item: dict, child: bool) -> None:
+        """`child`: mapping.is_variant(item), which the caller has already asked."""
+        if child:
             self.children[item["id"]] = item
         else:
             self.parent = item
@@ -449,7 +450,7 @@ class _Family:
     def of(cls, items: list[dict]) -> "_Family":
         family = cls()
         for item in items:
-            family.add(item)
+            family.add(item, mapping.is_variant(item))
         return family
 
 
