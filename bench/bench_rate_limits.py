@@ -58,9 +58,10 @@ def by_path(sandbox, since: int) -> dict[str, int]:
 
 
 def sapo_push(n: int) -> dict:
-    """Push n App products (one category each) to Sapo: product POST + collect POST each."""
+    """Push n App products (one category each) to Sapo: product POST + collect POST each.
+    The App already holds the shop's categories and branches, as after any first sync."""
     shop = Shop(fresh_catalog(), "sapo", seed=1, products=20, clock=RealClock())
-    shop.sync([Entity.CATEGORY])
+    shop.sync([Entity.CATEGORY, Entity.BRANCH])
     category = next(iter(shop.catalog.iter_records(Entity.CATEGORY))).key
     for i in range(n):
         shop.catalog.put(Entity.PRODUCT, Product(

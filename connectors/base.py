@@ -322,6 +322,12 @@ class Connector(Protocol):
         connector may read what those look-ups need in fewer calls now. May do nothing."""
         ...
 
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        """The POS branches the App holds from its last branch pull (keyed by POS id), told
+        before the run's first create. A connector may use them instead of reading its branch
+        list where a stale list cannot write data to the wrong place. May ignore them."""
+        ...
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         """Look the App record up on the POS by its natural key (SKU, barcode, phone, email,
         App order id) — used before a create (COM-02) and to resolve an unfinished intent."""

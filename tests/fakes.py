@@ -17,7 +17,7 @@ from typing import Any, AsyncIterator, Mapping, Sequence
 
 import httpx
 
-from app.domain import (Category, Customer, Entity, Order, OrderStatus, Product, Record,
+from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         from_plain, text, to_plain)
 from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField,
                              EntityCapability, Mode, OptionSpec, Page, Platform, PushOutcome,
@@ -150,6 +150,9 @@ class FakePos:
 
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """Nothing to prepare: each find is one call."""
+
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        """Creates here do not depend on branches."""
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         self._call("find", (entity, record.key))
@@ -358,6 +361,9 @@ class HttpFakeConnector:
 
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """Nothing to prepare: each find is one call."""
+
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        """Creates here do not depend on branches."""
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         data = await self.http.json("POST", f"/find/{entity.value}", json=to_plain(record))

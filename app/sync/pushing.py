@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from typing import Iterable, Iterator
 
-from app.domain import Entity, Order, OrderStatus, Record
+from app.domain import Branch, Entity, Order, OrderStatus, Record
 from app.store import models as m
 from app.sync.ledger import atomic
 from app.sync.merge import merge
@@ -120,6 +120,13 @@ class PushSteps(RunSteps):
         self.ledger.save_link(entity, app.key, pos_id, policy.comparable(app), pos_fp,
                               pushed_status=status)
 
+    def _pos_branches(self) -> list[Branch]:
+        """The App's branches that are linked to the POS, keyed by their POS id."""
+        branches = list(self.catalog.iter_records(Entity.BRANCH))
+        links = self.ledger.links_by_app(Entity.BRANCH, [b.key for b in branches])
+        return [dataclasses.replace(branch, key=link.pos_id) for branch in branches
+                if (link := links.get(branch.key)) is not None and link.pos_deleted_at is None]
+
     async def _create_all(self, ctx: RunState, policy: EntityPolicy, records: list[Record]) -> None:
         for start in range(0, len(records), self.batch_size):
             self._check_cancel()
@@ -182,6 +189,9 @@ class PushSteps(RunSteps):
         with atomic():
             for app, _ in ready:
                 self.ledger.add_intent(ctx.row, entity, app.key)
+        if not ctx.branches_told:
+            self.connector.know_branches(self._pos_branches())
+            ctx.branches_told = True
         try:
             outcomes = await self.connector.create(entity, [sent for _, sent in ready])
         except InvalidData as error:

@@ -74,6 +74,7 @@ class RunState:
     # App ids whose link this run's pull wrote (App and POS agree as of now): the push pass
     # after it has nothing to check for them (a 100k first pull parses nothing twice).
     synced: dict = field(default_factory=dict)
+    branches_told: bool = False   # the connector knows the App's POS branches (know_branches)
 
 
 

@@ -290,6 +290,9 @@ class KiotVietConnector:
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """KiotViet looks each record up by its code or phone in one call: nothing to prepare."""
 
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        """KiotViet's creates name their branch from the connection's settings."""
+
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
             row = await self._customer_by_phone(record.phone)

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
 import httpx
 
-from app.domain import (Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
+from app.domain import (Branch, Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
                         parse_stored_time, text)
 from app.sync.policy import is_on
 from connectors.base import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
@@ -227,6 +227,9 @@ class NhanhConnector:
 
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """Nhanh's look-ups use run caches built on first use (SKU ids, recent orders)."""
+
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        """Nhanh's creates do not depend on the depot list."""
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.PRODUCT and isinstance(record, Product):

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, S
 
 import httpx
 
-from app.domain import (Customer, Entity, Order, OrderStatus, Product, Record,
+from app.domain import (Branch, Customer, Entity, Order, OrderStatus, Product, Record,
                         StockLevel, now_utc, quantity, text)
 from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
                              PermissionDenied, Platform, PushOutcome, TransientError)
@@ -97,6 +97,7 @@ class SapoConnector:
         self._now = now
         self._locations: list[dict] | None = None
         self._location_rows: list[dict] | None = None
+        self._known_branches: list[str] = []     # see know_branches
         self._blogs: list[dict] | None = None
         # Run caches for the look-ups before creating: see prepare_find and _find_order.
         self._product_index: ProductIndex | None = None
@@ -183,6 +184,21 @@ class SapoConnector:
         if self._locations is None:
             await self._all_locations()
         return self._locations or []
+
+    def know_branches(self, branches: Sequence[Branch]) -> None:
+        self._known_branches = [b.key for b in branches if b.active]
+
+    async def _branches_for_create(self, product: Product) -> list[str]:
+        """Active location ids for a product create. Stock to place needs today's list: a
+        wrong guess would put real stock on the wrong branch. Without stock the list only
+        shapes how ShopSync records the new product (a single location's quantity is its
+        stock), so the branches of the last branch pull do, and save the read in a push-only
+        run; if a location changed since, the next pull brings the product's stock as Sapo
+        has it."""
+        if self._locations is None and self._known_branches \
+                and not any(variant.stock for variant in product.variants):
+            return self._known_branches
+        return [str(location["id"]) for location in await self.active_locations()]
 
     async def _all_blogs(self) -> list[dict]:
         if self._blogs is None:
@@ -653,7 +669,8 @@ class SapoConnector:
         return dataclasses.replace(order, lines=tuple(lines))
 
     async def _create_product(self, record: Product) -> PushOutcome:
-        single = await self._single_branch()
+        branches = await self._branches_for_create(record)
+        single = branches[0] if len(branches) == 1 else None
         body = mapping.product_to_sapo(record, published_on=mapping.sapo_time(self._now()),
                                        initial_stock_branch=single)
         created, found = await self._post_create("/admin/products.json", "product", {"product": body},
@@ -667,7 +684,7 @@ class SapoConnector:
                 await self._send("POST", "/admin/collects.json", {"collect": {
                     "product_id": created["id"], "collection_id": int(category)}})
             if single is None:
-                stock = await self._set_initial_stock(record, created)
+                stock = await self._set_initial_stock(record, created, branches)
         except (InvalidData, NotFound, TransientError) as error:
             # The product exists on Sapo now: its id is reported with the error so the owner
             # knows it is there (the engine's SKU look-up links it next time, never a copy).
@@ -682,21 +699,22 @@ class SapoConnector:
         return PushOutcome(record.key, pos_key,
                            mapping.product_from_sapo(created, (category,), stock, single))
 
-    async def _set_initial_stock(self, record: Product, created: Mapping[str, Any]
-                                 ) -> dict[str, tuple[StockLevel, ...]]:
+    async def _set_initial_stock(self, record: Product, created: Mapping[str, Any],
+                                 branches: list[str]) -> dict[str, tuple[StockLevel, ...]]:
         """Several branches: each level is written with the wrapped PUT set.json, the one stock
-        write Sapo accepts (POST → 405, PUT by id → 403)."""
-        branches = {str(loc["id"]) for loc in await self.active_locations()}
+        write Sapo accepts (POST → 405, PUT by id → 403). Returns each item's levels as a pull
+        will read them."""
         stock: dict[str, tuple[StockLevel, ...]] = {}
         for variant, sapo_variant in zip(record.variants, created.get("variants") or []):
             item = sapo_variant.get("inventory_item_id")
-            levels = tuple(level for level in variant.stock if level.branch_key in branches)
-            for level in levels:
+            written = {level.branch_key: level.available for level in variant.stock
+                       if level.branch_key in branches}
+            for branch, available in written.items():
                 await self._send("PUT", "/admin/inventory_levels/set.json", {"inventory_level": {
-                    "location_id": int(level.branch_key), "inventory_item_id": item,
-                    "available": mapping.number(level.available)}})
+                    "location_id": int(branch), "inventory_item_id": item,
+                    "available": mapping.number(available)}})
             if item is not None:
-                stock[str(item)] = levels
+                stock[str(item)] = mapping.new_variant_levels(branches, written)
         return stock
 
     async def update(self, entity: Entity, pos_key: str, record: Record) -> Record:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from app.domain import VIETNAM as _VN  # birthdays are Vietnam calendar days
 from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
@@ -103,6 +103,16 @@ def _is_default_option(product: Mapping[str, Any]) -> bool:
     return (len(variants) == 1
             and text(variants[0].get("option1")).lower() in _DEFAULT_OPTION_VALUES
             and not variants[0].get("option2"))
+
+
+def new_variant_levels(branches: Sequence[str], written: Mapping[str, Decimal]
+                       ) -> tuple[StockLevel, ...]:
+    """A new variant's stock on a shop with several locations, as a pull will read it: a level
+    at every active location, in their order, zero where nothing was written.
+    UNVERIFIED: that Sapo gives a new variant a level at every active location (its list
+    answers so for existing ones). If it does not, the next pull updates the App's stock of
+    that product to what Sapo holds; nothing else depends on it."""
+    return tuple(StockLevel(branch, written.get(branch, Decimal(0))) for branch in branches)
 
 
 def product_from_sapo(product: Mapping[str, Any], category_keys: Iterable[str] = (),

@@ -467,3 +467,19 @@ def test_sapo08_applies_to_creates_only_an_app_edit_of_a_product_in_two_sapo_gro
     assert not shop.items(app_id=app_id, action="blocked")
     assert shop.sandbox.product(100_004)["name"] == "Tên mới từ App"
     assert sum(1 for c in shop.sandbox.collects if c[1] == 100_004) == 2
+
+
+def test_sapo03_products_without_stock_are_pushed_without_a_locations_read_and_stay_in_step(shop):
+    """A push-only run of products with no stock to place uses the branches the App pulled
+    (no location read); the next run finds App and Sapo agreeing on the new products."""
+    new, _twin, _counter = _six_new_teas_and_a_counter_twin(shop, "Trà sen", "TSE", "BMQ-3")
+    sent = len(shop.sandbox.requests)
+    assert shop.push_products([p.key for p in new]).status == "done"
+    paths = [r.url.path for r in shop.sandbox.requests[sent:]]
+    assert "/admin/locations.json" not in paths
+    assert all(shop.pos_id(Entity.PRODUCT, p.key) for p in new)
+    events = len(shop.events)
+    assert shop.sync().status == "done"
+    touched = [e for e in shop.events[events:] if isinstance(e, ItemResult)
+               and e.app_id in {p.key for p in new} and e.outcome != "skipped"]
+    assert touched == []

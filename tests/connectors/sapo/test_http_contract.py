@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Entity, InvalidValue, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
+from app.domain import Branch, Entity, InvalidValue, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
 from connectors.base import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied)
 from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run
@@ -122,6 +122,43 @@ def test_sapo_stock_per_branch_is_written_with_the_wrapped_put_set_json(api, sap
                       {"inventory_level": {"location_id": 502, "inventory_item_id": 31, "available": 7}}]
     assert outcome.pos_key == "11" and outcome.error is None
     assert outcome.record.variants[0].stock == (StockLevel("501", Decimal(5)), StockLevel("502", Decimal(7)))
+
+
+def test_sapo03_a_product_without_stock_is_created_from_the_known_branches_with_no_location_read(api, sapo):
+    """Nothing to place: the App's active branches (last branch pull) decide how the new
+    product is recorded, here one active location whose quantity is its stock."""
+    locations = api.get("/admin/locations.json").respond(json=TWO_LOCATIONS)
+    created = api.post("/admin/products.json").respond(201, json={"product": PRODUCT})
+    api.post("/admin/collects.json").respond(201, json={"collect": {"id": 5}})
+    sapo.know_branches([Branch("501", "Chi nhánh Hà Nội"), Branch("502", "Huế", active=False)])
+    product = Product("app-p", "Cà phê sữa đá", category_keys=("1001",), option_names=("Kích cỡ",),
+                      variants=(Variant("v", sku="CF-M", price=Decimal(29000), options=("M",)),))
+    outcome = run(sapo.create(Entity.PRODUCT, [product]))[0]
+    assert locations.call_count == 0 and created.call_count == 1
+    assert outcome.error is None
+    assert outcome.record.variants[0].stock == (StockLevel("501", Decimal(5)),)
+
+
+def test_sapo03_stock_to_place_is_written_by_todays_locations_not_the_known_branches(api, sapo):
+    """The App knew one branch, Sapo now has two: stock goes by the list read now, never by
+    a stale one (a wrong guess would put real stock on the wrong branch). A branch without
+    App stock is recorded at zero, as a pull reads it."""
+    locations = api.get("/admin/locations.json").respond(json=TWO_LOCATIONS)
+    created = api.post("/admin/products.json").respond(201, json={"product": PRODUCT})
+    api.post("/admin/collects.json").respond(201, json={"collect": {"id": 5}})
+    stock_set = api.put("/admin/inventory_levels/set.json").respond(json={"inventory_level": {}})
+    sapo.know_branches([Branch("501", "Chi nhánh Hà Nội")])
+    product = Product("app-p", "Cà phê sữa đá", category_keys=("1001",), option_names=("Kích cỡ",),
+                      variants=(Variant("v", sku="CF-M", price=Decimal(29000), options=("M",),
+                                        stock=(StockLevel("501", Decimal(5)),)),))
+    outcome = run(sapo.create(Entity.PRODUCT, [product]))[0]
+    assert locations.call_count == 1
+    assert "inventory_quantity" not in json.loads(created.calls.last.request.content)[
+        "product"]["variants"][0]
+    assert [json.loads(call.request.content) for call in stock_set.calls] == [
+        {"inventory_level": {"location_id": 501, "inventory_item_id": 31, "available": 5}}]
+    assert outcome.record.variants[0].stock == (StockLevel("501", Decimal(5)),
+                                                StockLevel("502", Decimal(0)))
 
 
 @pytest.mark.parametrize("status, body, headers, kind, words_vi, words_en", [
