@@ -4,7 +4,8 @@ and seconds spent by the next run, through the real engine.
 The first full sync is not timed. Then the POS clock moves on an hour, k products are edited
 on the POS, and the next (incremental) sync is measured: wall seconds (ShopSync's own work),
 paced seconds (what the platform's rate limit adds, on a virtual clock) and requests; the
-items it updated must be exactly k. Fixed seed 1.
+products it updated must be exactly k, or, where products are create-only (Nhanh, NH-08),
+the products it reported as changed but not taken. Fixed seed 1.
 
     PYTHONPATH=. python bench/bench_incremental.py [--n 100000] [--platforms sapo,...]
 """
@@ -71,11 +72,16 @@ def bench(platform_key: str, n: int) -> list[dict]:
         finished = shop.sync()
         seconds = time.perf_counter() - started
         updated = len(shop.items(entity="product", action="update"))
+        # A create-only platform (Nhanh, NH-08) takes no later change: each changed product
+        # gets one "skipped" row instead of an update.
+        create_only = len([i for i in shop.items(entity="product", action="skip")
+                           if i.outcome == "skipped" and i.direction == "pos_to_app"])
         rows.append({"platform": platform_key, "n": n, "k": k, "status": finished.status,
                      "requests": shop.requests_sent - requests_from,
                      "seconds": round(seconds, 2),
                      "paced_seconds": round(shop.clock.now - paced_from, 1),
                      "products_updated": updated,
+                     "products_create_only_skipped": create_only,
                      "first_sync_seconds": round(first_seconds, 1),
                      "first_sync_requests": first.request_count,
                      "by_path": dict(Counter(

@@ -122,7 +122,9 @@ def rate_rows(r: dict) -> list[list[str]]:
 def incremental_rows(r: dict) -> list[list[str]]:
     return [[f"{i['platform']}: incremental run, k={i['k']:,} changed of {i['n']:,}",
              f"{i['requests']} requests · {i['seconds']} s own work · {i['paced_seconds']} s "
-             f"pacing · {i['products_updated']} products updated",
+             f"pacing · {i['products_updated']} products updated"
+             + (f" ({i['products_create_only_skipped']} changed but create-only, NH-08)"
+                if i.get("products_create_only_skipped") else ""),
              "requests ∝ k", "reported", r["machine_text"]] for i in r["results"]]
 
 

@@ -256,7 +256,7 @@ class KiotVietConnector:
             if not last:
                 emitted += len(records)
                 yield Page(records=tuple(records),
-                           resume=_resume(offset, sorted(set(held) | refetch, key=_by_number)),
+                           resume=_resume(offset, [*held, *(refetch - held.keys())]),
                            total=self._products_total(total, rows_seen, len(families_seen),
                                                       emitted, False),
                            deleted_keys=deleted)
