@@ -74,8 +74,9 @@ def bench(platform_key: str, n: int) -> list[dict]:
         updated = len(shop.items(entity="product", action="update"))
         # A create-only platform (Nhanh, NH-08) takes no later change: each changed product
         # gets one "skipped" row instead of an update.
-        create_only = len([i for i in shop.items(entity="product", action="skip")
-                           if i.outcome == "skipped" and i.direction == "pos_to_app"])
+        create_only_rule = shop.platform.capability(Entity.PRODUCT).rule
+        create_only = len(shop.items(entity="product", action="skip", outcome="skipped",
+                                     direction="pos_to_app", rule=create_only_rule))
         rows.append({"platform": platform_key, "n": n, "k": k, "status": finished.status,
                      "requests": shop.requests_sent - requests_from,
                      "seconds": round(seconds, 2),

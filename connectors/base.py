@@ -339,9 +339,10 @@ class Connector(Protocol):
     #
     # The record the POS holds under its own id, as `pull` would map it (an order or a
     # customer in one request); None when the POS says it does not exist (404). It raises
-    # NotSupported, before any request, for an entity the POS cannot read by id. The engine reads a linked record's POS copy
-    # with it (a conflict's POS side, the current values an App edit is merged into) and uses
-    # `find` where a connector has no `get` or refuses the entity.
+    # NotSupported, before any request, for an entity the POS cannot read by id. The engine
+    # reads a linked record's POS copy with it (a conflict's POS side, the current values an
+    # App edit is merged into) and uses `find` where a connector has no `get` or refuses the
+    # entity.
 
     async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:
         """Create App records on the POS in the largest batches the POS allows."""

@@ -293,6 +293,15 @@ class Catalog:
         entity = Entity(entity)
         last_id = 0
         while True:
+            if not without_data:   # every record's JSON: one read of each chunk
+                rows = self.db.execute_sql(
+                    "SELECT id, app_id, origin, data FROM catalog_item WHERE entity = ? AND id > ? "
+                    "ORDER BY id LIMIT ?", (entity.value, last_id, self.STREAM_CHUNK)).fetchall()
+                if not rows:
+                    return
+                yield from ((app_id, origin, data) for _, app_id, origin, data in rows)
+                last_id = rows[-1][0]
+                continue
             chunk = self.db.execute_sql(
                 "SELECT id, app_id, origin FROM catalog_item WHERE entity = ? AND id > ? "
                 "ORDER BY id LIMIT ?", (entity.value, last_id, self.STREAM_CHUNK)).fetchall()
