@@ -57,7 +57,7 @@ class UsageError(Exception):
 # ---------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.domain import Entity, OrderStatus
+    from contract.records import Entity, OrderStatus
     from app.sync.catalog_files import IMPORT_HELP
     entities = [e.value for e in Entity]
     parser = argparse.ArgumentParser(
@@ -282,7 +282,7 @@ def cmd_profile(cli: Cli) -> int:
 def _profile_add(cli: Cli) -> int:
     from app.store.profiles import create_profile
     from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
-    from connectors.base import InvalidInput
+    from contract.connector import InvalidInput
     from connectors.registry import UnknownPlatform, get_platform, platform_keys
     try:
         platform = get_platform(cli.args.platform)
@@ -611,7 +611,7 @@ def cmd_catalog(cli: Cli) -> int:
 
 def cmd_order(cli: Cli) -> int:
     import dataclasses
-    from app.domain import Entity, OrderStatus
+    from contract.records import Entity, OrderStatus
     catalog = cli.catalog
     order = catalog.get(Entity.ORDER, cli.args.app_order_id)
     if order is None:
@@ -702,7 +702,7 @@ def _utf8_console() -> None:
 def _report(cli: Cli, exc: Exception) -> int:
     from app.secrets import SecretsUnavailable
     from app.store.errors import StoreError
-    from connectors.base import AuthError, InvalidInput, PermissionDenied, PosError
+    from contract.connector import AuthError, InvalidInput, PermissionDenied, PosError
     vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
     from app.sync.run_lock import RunInProgress
     if isinstance(exc, RunInProgress):

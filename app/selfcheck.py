@@ -264,7 +264,7 @@ def _resource_problem(path: Path) -> str | None:
 def check_platforms(keys: Iterable[str] | None = None) -> list[Check]:
     """Each platform module imports: in a frozen build a module the analysis missed would
     only fail when the shop first picks that platform."""
-    from connectors.base import Platform
+    from contract.connector import Platform
     from connectors.registry import get_platform, platform_keys
     checks = []
     for key in (keys if keys is not None else platform_keys()):

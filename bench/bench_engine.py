@@ -44,7 +44,7 @@ def current_rss_mb() -> float:
 def one_case(platform_key: str, products: int, profile: bool = False) -> dict:
     os.environ.setdefault("SHOPSYNC_KEYRING", "memory")
     from app.config import get_paths
-    from app.domain import Entity
+    from contract.records import Entity
     from app.store.catalog import Catalog
     from app.store.connection import open_store
     from tests.reliability.harness import Shop

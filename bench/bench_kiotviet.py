@@ -18,8 +18,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.domain import Entity
-from connectors.base import ConnectionSettings
+from contract.records import Entity
+from contract.connector import ConnectionSettings
 from connectors.kiotviet.platform import KIOTVIET_FNB
 from connectors.kiotviet.sandbox import kiotviet_sandbox
 

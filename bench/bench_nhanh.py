@@ -18,8 +18,8 @@ import sys
 import time
 from decimal import Decimal
 
-from app.domain import Entity, Order, OrderLine, OrderStatus
-from connectors.base import ConnectionSettings
+from contract.records import Entity, Order, OrderLine, OrderStatus
+from contract.connector import ConnectionSettings
 from connectors.nhanh.platform import NHANH_V2, NHANH_V3
 from connectors.nhanh.sandbox import RATE_LIMIT, RATE_WINDOW, nhanh_sandbox
 

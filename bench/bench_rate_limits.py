@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SHOPSYNC_KEYRING", "memory")
 
 from app.config import get_paths  # noqa: E402
-from app.domain import Entity, Order, OrderLine, OrderStatus, Product, Variant  # noqa: E402
+from contract.records import Entity, Order, OrderLine, OrderStatus, Product, Variant  # noqa: E402
 from app.store.catalog import Catalog  # noqa: E402
 from app.store.connection import open_store  # noqa: E402
 from bench.machine import machine  # noqa: E402

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.domain import Entity, Product, StockLevel, Variant  # noqa: E402
-from connectors.base import ConnectionSettings  # noqa: E402
+from contract.records import Entity, Product, StockLevel, Variant  # noqa: E402
+from contract.connector import ConnectionSettings  # noqa: E402
 from connectors.sapo.client import LIMIT  # noqa: E402
 from connectors.sapo.platform import SAPO  # noqa: E402
 from connectors.sapo.sandbox import sapo_sandbox  # noqa: E402

@@ -13,7 +13,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from app.domain import Entity, Product, Variant
+from contract.records import Entity, Product, Variant
 from app.store.catalog import Catalog
 from app.store.connection import open_store
 

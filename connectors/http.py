@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol
 import httpx
 import orjson
 
-from connectors.base import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
+from contract.connector import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
                              RateLimited, TransientError)
 
 log = logging.getLogger("shopsync.http")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from connectors.base import Platform
+from contract.connector import Platform
 
 # key → (module, attribute). Modules are imported on first use so the command line starts fast.
 _PLATFORMS: dict[str, tuple[str, str]] = {

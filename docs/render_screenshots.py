@@ -44,7 +44,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
 
     from app.config import get_paths
-    from app.domain import Entity, Product, Variant
+    from contract.records import Entity, Product, Variant
     from app.secrets import MemoryKeyring, SecretStore
     from app.store import models as m
     from app.store.connection import open_store

@@ -17,9 +17,9 @@ from typing import Any, AsyncIterator, Mapping, Sequence
 
 import httpx
 
-from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
+from contract.records import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         from_plain, text, to_plain)
-from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField,
+from contract.connector import (ConnectionInfo, ConnectionSettings, CredentialField,
                              EntityCapability, Mode, OptionSpec, Page, Platform, PushOutcome,
                              TransientError)
 from connectors.http import NoLimit, PosHttp, RetryPolicy
@@ -403,7 +403,7 @@ FAKE_HTTP = dataclasses.replace(
 
 def _seeded_sandbox(seed: int, products: int) -> FakePosSandbox:
     from decimal import Decimal
-    from app.domain import Variant
+    from contract.records import Variant
     box = FakePosSandbox(seed=seed)
     for n in range(products):
         box.state.put(Entity.PRODUCT, Product(

@@ -18,7 +18,7 @@ from typing import Container, Iterable, Iterator
 import orjson
 import peewee as pw
 
-from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
+from contract.records import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
                         Product, Record, RECORD_TYPES, from_plain, now_utc, text, to_plain)
 from app.store.models import CatalogItem, CatalogKey, IdSequence
 

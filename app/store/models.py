@@ -1,6 +1,6 @@
 """Tables of the local database: the App catalog and the sync bookkeeping.
 
-The App catalog keeps each record as its canonical JSON (`app.domain.to_plain`) plus a few
+The App catalog keeps each record as its canonical JSON (`contract.records.to_plain`) plus a few
 indexed columns for search and matching, so one table serves every entity and a new field of a
 record needs no migration. `CatalogKey` rows index natural keys (SKU, barcode, phone, email,
 name) for matching before create (COM-02).

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from app.domain import now_utc, text
-from connectors.base import ConnectionSettings, InvalidInput, Platform
+from contract.records import now_utc, text
+from contract.connector import ConnectionSettings, InvalidInput, Platform
 from connectors.registry import UnknownPlatform, get_platform
 from app.store.models import Profile
 

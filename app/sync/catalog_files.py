@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.domain import (Category, Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus,
+from contract.records import (Category, Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus,
                         Product, Record, Variant, from_plain, money, quantity, text, to_plain)
 
 IMPORT_HELP = """\
@@ -26,7 +26,7 @@ CSV: one header row; column `entity` = product | customer | order on every row.
             shipping_address, note, sku*, name, quantity*, price*  — one row per line;
             rows with the same number form one order.
 JSON: {"products": [...], "customers": [...], "orders": [...]} with the fields of the
-canonical records (app/domain.py); "key" empty or missing = new App id.
+canonical records (contract/records.py); "key" empty or missing = new App id.
 (* = required.) Nothing is written unless every row is valid."""
 
 _ENTITY_OF_JSON = {"products": Entity.PRODUCT, "customers": Entity.CUSTOMER,

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import UNSYNCED_FIELDS
+from contract.records import UNSYNCED_FIELDS
 from app.store import models as m
 
 

@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping
 
 from app.store.profiles import connection_settings
 from app.sync.policy import is_on
-from connectors.base import AuthError, ConnectionSettings, Connector, Platform
+from contract.connector import AuthError, ConnectionSettings, Connector, Platform
 from connectors.http import Redactor
 from connectors.registry import get_platform
 

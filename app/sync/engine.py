@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
-from app.domain import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
+from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
 from app.sync import events as ev
 from app.sync.collector import collector_paused
@@ -29,7 +29,7 @@ from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECOR
                             STOPPING_ERRORS, Cancelled,
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
-from connectors.base import Connector, PosError
+from contract.connector import Connector, PosError
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 

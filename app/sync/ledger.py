@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from app.domain import Entity, Record, now_utc, to_plain
+from contract.records import Entity, Record, now_utc, to_plain
 from app.store import models as m
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from app.domain import Entity, Record
+from contract.records import Entity, Record
 from app.store.catalog import natural_keys
 
 # Stronger keys first: a SKU names one product, a barcode may be shared by a pack and a unit.

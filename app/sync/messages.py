@@ -5,7 +5,7 @@ and, when the user has something to do, what.
 """
 from __future__ import annotations
 
-from app.domain import ORDER_STATUS_VI, OrderStatus
+from contract.records import ORDER_STATUS_VI, OrderStatus
 
 _TEXTS: dict[str, tuple[str, str]] = {
     "created_app": ("Đã tạo trong App.", "Created in the App."),

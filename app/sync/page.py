@@ -18,7 +18,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from app.domain import Entity, Record
+from contract.records import Entity, Record
 from app.store import models as m
 from app.store.catalog import IdAllocator, natural_keys, serialise
 from app.sync.ledger import Ledger

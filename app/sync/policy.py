@@ -11,19 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from app.domain import Entity, OrderStatus, Record, fingerprint
-from connectors.base import EntityCapability, Mode, Platform, StatusChange
-
-_TRUE = {"1", "on", "true", "yes", "bật", "có"}
-_FALSE = {"0", "off", "false", "no", "tắt", "không", ""}
-
-
-def is_on(value: Any) -> bool:
-    """An option value as a switch: True/'on'/'true'/1 are on."""
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE
-    return bool(value)
-
+from contract.records import Entity, OrderStatus, Record, fingerprint
+from contract.connector import EntityCapability, Mode, Platform, StatusChange, is_on  # noqa: F401 (re-exported)
 
 def profile_options(profile: Any, platform: Platform) -> dict[str, Any]:
     """The platform's option defaults overlaid with what the profile saved."""

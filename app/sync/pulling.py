@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from app.domain import Entity, Order, Record
+from contract.records import Entity, Order, Record
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
@@ -18,7 +18,7 @@ from app.sync.policy import EntityPolicy, blank_fields
 from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
                              display_name)
 from app.sync.translate import to_app
-from connectors.base import Mode
+from contract.connector import Mode
 
 
 class PullSteps(RunSteps):

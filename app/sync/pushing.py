@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from typing import Iterable, Iterator
 
-from app.domain import Branch, Entity, Order, OrderStatus, Record
+from contract.records import Branch, Entity, Order, OrderStatus, Record
 from app.store import models as m
 from app.sync.ledger import atomic
 from app.sync.merge import merge
@@ -15,7 +15,7 @@ from app.sync.policy import EntityPolicy
 from app.sync.steps import (CHOSEN_CREATES, PUSH, STOPPING_ERRORS, RunState, RunSteps,
                             display_name)
 from app.sync.translate import to_pos
-from connectors.base import InvalidData, Mode, NotSupported, PosError, StatusChange
+from contract.connector import InvalidData, Mode, NotSupported, PosError, StatusChange
 
 log = logging.getLogger("shopsync.sync")
 

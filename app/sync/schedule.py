@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.domain import now_utc
+from contract.records import now_utc
 from app.sync.ledger import stored_utc
 
 # A run that stopped on a transient error is retried sooner than the normal interval, but

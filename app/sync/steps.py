@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 
-from app.domain import Entity, Record, text
+from contract.records import Entity, Record, text
 from app.store import models as m
 from app.sync import events as ev
 from app.sync.ledger import Ledger, atomic
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
-from connectors.base import (AuthError, Connector, NotSupported, PermissionDenied, Platform,
+from contract.connector import (AuthError, Connector, NotSupported, PermissionDenied, Platform,
                              SettingOff)
 
 PULL, PUSH = "pos_to_app", "app_to_pos"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol
 
-from app.domain import (Category, Entity, Order, OrderLine, Product, Record, StockLevel,
+from contract.records import (Category, Entity, Order, OrderLine, Product, Record, StockLevel,
                         Variant, evolve)
 
 

@@ -14,9 +14,9 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 import httpx
 import orjson
 
-from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
+from contract.records import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         now_utc, text)
-from connectors.base import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
+from contract.connector import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
                              NotSupported, Page, Platform, PosError, PushOutcome,
                              TransientError)
 from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep

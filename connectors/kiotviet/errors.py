@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
+from contract.connector import (AuthError, InvalidData, NotFound, PermissionDenied, PosError,
                              SettingOff)
 from connectors.http import body_json
 from connectors.kiotviet import payload

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-from app.domain import (ONE_HOUR, VIETNAM, Branch, Category, Customer, InvalidValue, Order,
+from contract.records import (ONE_HOUR, VIETNAM, Branch, Category, Customer, InvalidValue, Order,
                         OrderLine, OrderStatus, Product, StockLevel, Variant, money, quantity,
                         text)
 from connectors.kiotviet import payload

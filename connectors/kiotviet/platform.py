@@ -7,8 +7,8 @@ import re
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from app.domain import Entity, OrderStatus
-from connectors.base import (CredentialField, EntityCapability, InvalidInput, Mode, OptionSpec,
+from contract.records import Entity, OrderStatus
+from contract.connector import (CredentialField, EntityCapability, InvalidInput, Mode, OptionSpec,
                              Platform, SetupStep, StatusChange)
 from connectors.kiotviet.token import FNB_TOKEN_URL, FNB_TOKEN_URL_CANDIDATES, RETAIL_TOKEN_URL
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from app.domain import VIETNAM
+from contract.records import VIETNAM
 from connectors.kiotviet.dates import parse_datetime
 from connectors.kiotviet.platform import SANDBOX_CREDENTIALS
 from connectors.sandbox_base import Fault, SandboxBase, json_response

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from connectors.base import AuthError
+from contract.connector import AuthError
 from connectors.http import PosHttp
 from connectors.kiotviet import payload
 

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
-from app.domain import text
+from contract.records import text
 from connectors.nhanh.client import NhanhClient
 
 def pos_id(value: Any) -> str:

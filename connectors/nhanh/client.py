@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import httpx
 
-from connectors.base import PosError
+from contract.connector import PosError
 from connectors.http import (Clock, PosHttp, Redactor, RetryPolicy, Sleep, SlidingWindow,
                              body_json)
 from connectors.nhanh.errors import nhanh_error

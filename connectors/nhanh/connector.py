@@ -13,10 +13,10 @@ from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
 import httpx
 
-from app.domain import (Branch, Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
+from contract.records import (Branch, Customer, Entity, InvalidValue, Order, OrderStatus, Product, Record,
                         parse_stored_time, text)
-from app.sync.policy import is_on
-from connectors.base import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
+from contract.connector import is_on
+from contract.connector import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
                              InvalidData, NotFound, NotSupported, Page, PermissionDenied,
                              Platform, PosError, PushOutcome)
 from connectors.http import Clock, Sleep

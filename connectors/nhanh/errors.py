@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from connectors.base import (AuthError, InvalidData, PermissionDenied, PosError, RateLimited,
+from contract.connector import (AuthError, InvalidData, PermissionDenied, PosError, RateLimited,
                              SettingOff)
 
 # Seconds added to Nhanh's `unlockedAt`: the PC clock and Nhanh's may disagree a little, and a

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from app.domain import from_vietnam_time, text
-from connectors.base import AuthError, InvalidInput, PosError
+from contract.records import from_vietnam_time, text
+from contract.connector import AuthError, InvalidInput, PosError
 from connectors.http import Redactor
 from connectors.nhanh.client import API_BASE, NhanhClient
 from connectors.nhanh.errors import message_text

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from app.domain import (Branch, Category, Customer, InvalidValue, Order, OrderLine, OrderStatus,
+from contract.records import (Branch, Category, Customer, InvalidValue, Order, OrderLine, OrderStatus,
                         Product, StockLevel, Variant, money, quantity, text)
 
 # v3 order statuses (DOC /v3/modelconstant); v2's text names are mapped in v2.py.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from app.domain import Entity, OrderStatus
-from connectors.base import (ConnectionSettings, CredentialField, EntityCapability, Mode,
+from contract.records import Entity, OrderStatus
+from contract.connector import (ConnectionSettings, CredentialField, EntityCapability, Mode,
                              OptionSpec, Platform, SetupStep, StatusChange)
 from connectors.nhanh.client import API_BASE
 from connectors.nhanh.login import DEFAULT_REDIRECT_URL, OAUTH_BASE, validate_verify_token

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from app.domain import VIETNAM
+from contract.records import VIETNAM
 from connectors.nhanh.login import DEFAULT_REDIRECT_URL
 from connectors.sandbox_base import Fault, SandboxBase, json_response
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Iterator
 
-from app.domain import VIETNAM, from_vietnam_time, text
+from contract.records import VIETNAM, from_vietnam_time, text
 from connectors.nhanh.adapter import Cursor, NhanhApi
 from connectors.nhanh.adapter import pos_id as _id
 from connectors.nhanh.client import dumps

@@ -16,9 +16,9 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, S
 
 import httpx
 
-from app.domain import (Branch, Customer, Entity, Order, OrderStatus, Product, Record,
+from contract.records import (Branch, Customer, Entity, Order, OrderStatus, Product, Record,
                         StockLevel, now_utc, quantity, text)
-from connectors.base import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
+from contract.connector import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
                              PermissionDenied, Platform, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.base import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied,
+from contract.connector import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied,
                              PosError, RateLimited)
 from connectors.http import body_json
 

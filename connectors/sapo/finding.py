@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from app.domain import Product, text
+from contract.records import Product, text
 
 KEY_FIELDS = ("sku", "barcode")   # COM-02 order: SKU first, then barcode
 

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-from app.domain import VIETNAM as _VN  # birthdays are Vietnam calendar days
-from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
+from contract.records import VIETNAM as _VN  # birthdays are Vietnam calendar days
+from contract.records import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
                         OrderLine, OrderStatus, Product, Record, StockLevel, Variant, money,
                         quantity, text, utc)
-from connectors.base import InvalidData
+from contract.connector import InvalidData
 
 APP_ORDER_ATTRIBUTE = "app_order_id"
 APP_ORDER_TAG_PREFIX = "shopsync-"

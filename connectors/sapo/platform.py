@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping
 
-from app.domain import Entity, OrderStatus
-from connectors.base import (ConnectionSettings, CredentialField, EntityCapability, Mode,
+from contract.records import Entity, OrderStatus
+from contract.connector import (ConnectionSettings, CredentialField, EntityCapability, Mode,
                              OptionSpec, Platform, SetupStep, StatusChange)
 from connectors.sapo.mapping import push_problem
 from connectors.sapo.shop_name import api_base, shop_name

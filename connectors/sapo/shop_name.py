@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from connectors.base import InvalidInput
+from contract.connector import InvalidInput
 
 # Hosts whose first label is the shop name. `sapo.net` is the form the seed shows
 # (UNVERIFIED as an API host: we only keep the name and always call mysapo.net).

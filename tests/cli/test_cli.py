@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import dataclasses
 
-from app.domain import Customer, Entity, Product, Variant
+from contract.records import Customer, Entity, Product, Variant
 from tests.cli.conftest import SECRET
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain import Customer, Entity, Product, Variant
+from contract.records import Customer, Entity, Product, Variant
 from app.store import models as m
 from app.store.profiles import create_profile
 from connectors.registry import EXTRA_ENV

@@ -6,7 +6,7 @@ import asyncio
 import httpx
 import pytest
 
-from connectors.base import AuthError, InvalidData, NotFound, RateLimited, TransientError
+from contract.connector import AuthError, InvalidData, NotFound, RateLimited, TransientError
 from connectors.http import LeakyBucket, NoLimit, PosHttp, Redactor, RetryPolicy, SlidingWindow
 
 

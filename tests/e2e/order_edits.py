@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.domain import Entity
+from contract.records import Entity
 from app.store import models as m
 
 

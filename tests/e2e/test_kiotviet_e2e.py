@@ -13,7 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from app.domain import Entity, Order, OrderLine, OrderStatus
+from contract.records import Entity, Order, OrderLine, OrderStatus
 from app.store import models as m
 from app.store.profiles import create_profile
 from app.sync.engine import SyncEngine

@@ -13,12 +13,12 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from app.domain import Entity, Order, OrderLine, OrderStatus
+from contract.records import Entity, Order, OrderLine, OrderStatus
 from app.store import models as m
 from app.store.profiles import create_profile
 from app.sync.engine import SyncEngine
 from app.sync.events import ItemResult, RunFinished
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.nhanh import login
 from connectors.nhanh.platform import NHANH_V2, NHANH_V3
 from connectors.nhanh.sandbox import SANDBOX_APP_ID, SANDBOX_SECRET_KEY, nhanh_sandbox

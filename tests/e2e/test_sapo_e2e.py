@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.domain import Entity, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
+from contract.records import Entity, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
 from app.store import models as m
 from app.store.profiles import create_profile
 from app.sync.steps import DELETION_SCAN_EVERY

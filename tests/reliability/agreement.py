@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from app.domain import Entity
+from contract.records import Entity
 from app.store import models as m
 from app.sync.policy import policies, profile_options
 from tests.reliability.harness import Shop, pos_keys  # noqa: F401 (ServedShop: crash tests)

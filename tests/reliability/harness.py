@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from app.domain import Entity
+from contract.records import Entity
 from app.store import models as m
 from app.store.profiles import create_profile
 from app.sync.engine import SyncEngine
 from app.sync.events import ItemResult, RunFinished
-from connectors.base import ConnectionSettings, Platform
+from contract.connector import ConnectionSettings, Platform
 from connectors.registry import get_platform
 
 PLATFORM_KEYS = ("sapo", "kiotviet-fnb", "kiotviet-retail", "nhanh-v3", "nhanh-v2")

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from app.cli import main
-from app.domain import Entity, to_plain
+from contract.records import Entity, to_plain
 from app.store.catalog import Catalog
 from app.store.connection import open_store
 from app.store.models import Profile

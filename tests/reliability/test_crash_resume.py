@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from app.domain import Customer, Entity
+from contract.records import Customer, Entity
 from app.sync.policy import policies, profile_options
 from app.store.catalog import Catalog
 from app.store.connection import open_store
 from app.store.profiles import create_profile, get_profile
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.registry import get_platform
 from connectors.sandbox_base import serve
 from tests.reliability.agreement import disagreements

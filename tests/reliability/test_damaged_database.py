@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main
 from app.config import get_paths
-from app.domain import Entity
+from contract.records import Entity
 from app.store.catalog import Catalog
 from app.store.connection import open_store, restore_backup
 from app.store.errors import DamagedDatabase

@@ -12,7 +12,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from app.domain import Customer, Entity, Product, Variant
+from contract.records import Customer, Entity, Product, Variant
 from connectors.sandbox_base import Fault
 from tests.reliability.agreement import disagreements, read_pos
 from tests.reliability.harness import PLATFORM_KEYS, Shop, run_until_done

@@ -16,7 +16,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain import (Customer, Entity, Order, OrderLine, OrderStatus, Product, StockLevel,
+from contract.records import (Customer, Entity, Order, OrderLine, OrderStatus, Product, StockLevel,
                         Variant, from_plain, text, to_plain)
 from connectors.kiotviet import dates as kv_dates
 from connectors.kiotviet import mapping as kv

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from app.domain import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
+from contract.records import (Branch, Category, Customer, Entity, InvalidValue, NewsArticle, Order,
                         OrderStatus, Product, Variant)
 from app.store.catalog import Catalog, category_name_key, normalise_phone, search_text
 from app.store.models import CatalogKey

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.domain import Customer, Entity
+from contract.records import Customer, Entity
 from app.store.catalog import Catalog
 from app.store.connection import open_store, restore_backup
 from app.store.errors import DamagedDatabase

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain import Entity
-from connectors.base import CredentialField, InvalidInput, OptionSpec, Platform
+from contract.records import Entity
+from contract.connector import CredentialField, InvalidInput, OptionSpec, Platform
 from app.store.models import Link, Profile
 from app.store.profiles import (ProfileExists, ProfileNotFound, SecretInStore,
                                 connection_settings, create_profile, get_profile,
@@ -101,7 +101,7 @@ def test_connection_settings_merge_platform_defaults_with_profile_overrides(stor
 def test_remove_profile_deletes_its_keyring_entries_and_its_links(store, secrets):
     profile = make()
     secrets.set(profile.name, "api_secret", "s3cr3t")
-    from app.domain import now_utc
+    from contract.records import now_utc
     Link.create(profile=profile.id, entity=Entity.PRODUCT.value, app_id="P1", pos_id="9",
                 synced_at=now_utc())
     remove_profile(profile.name, secrets)

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from app.domain import Customer, Entity
+from contract.records import Customer, Entity
 from app.store import models as m
 from app.sync.conflicts import open_conflicts
 from app.sync.events import ConflictRaised

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from app.domain import Entity
+from contract.records import Entity
 from app.store.profiles import create_profile
 from app.sync.connect import MissingSecret, open_connector, redactor_for
 from app.sync.engine import SyncEngine
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.registry import EXTRA_ENV, UnknownPlatform, get_platform, platform_keys
 from connectors.sandbox_base import Fault
 from tests.fakes import FAKE_HTTP, FakePosSandbox, HttpFakeConnector
@@ -41,7 +41,7 @@ def test_open_connector_takes_secrets_from_the_keyring(store, secrets):
 
 def test_missing_required_secret_says_what_to_do(store, secrets):
     import dataclasses
-    from connectors.base import CredentialField
+    from contract.connector import CredentialField
     strict = dataclasses.replace(FAKE_HTTP, credential_fields=(
         CredentialField("api_secret", "Mã bí mật", "API secret", secret=True),))
     profile = create_profile("Quán", "fake-http", lookup=lambda key: strict)

@@ -5,10 +5,10 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from app.domain import (Branch, Category, Customer, Entity, Order, OrderStatus, Product,
+from contract.records import (Branch, Category, Customer, Entity, Order, OrderStatus, Product,
                         StockLevel, Variant)
 from app.store import models as m
-from connectors.base import EntityCapability, Mode, OptionSpec
+from contract.connector import EntityCapability, Mode, OptionSpec
 from app.sync.steps import DELETION_SCAN_EVERY
 from tests.fakes import fake_platform, pull_only
 

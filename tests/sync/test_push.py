@@ -6,9 +6,9 @@ import dataclasses
 import json
 from decimal import Decimal
 
-from app.domain import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
+from contract.records import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
 from app.store import models as m
-from connectors.base import (AuthError, EntityCapability, InvalidData, Mode, NotSupported,
+from contract.connector import (AuthError, EntityCapability, InvalidData, Mode, NotSupported,
                              StatusChange, TransientError)
 from tests.fakes import both, fake_platform, pull_only
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
-from app.domain import Customer, Entity, Product, Variant
+from contract.records import Customer, Entity, Product, Variant
 from app.store import models as m
 from app.sync.events import Progress, RunFinished, RunStarted, to_json
 from app.sync.schedule import next_run_at
-from connectors.base import AuthError, InvalidData, TransientError
+from contract.connector import AuthError, InvalidData, TransientError
 
 
 def products(shop, n):
@@ -139,7 +139,7 @@ def test_com09_interrupted_pull_resumes_from_last_committed_page(shop):
 
 def test_com09_create_that_reached_the_pos_before_a_crash_is_looked_up_not_repeated(make_shop):
     """COM-09."""
-    from connectors.base import EntityCapability, Mode
+    from contract.connector import EntityCapability, Mode
     from tests.fakes import fake_platform
     # Push-only customers: the pull cannot link it by phone first, the intent must do it.
     shop = make_shop(fake_platform(customer=EntityCapability(Entity.CUSTOMER, push=Mode.FULL)))
@@ -270,7 +270,7 @@ def test_com10_next_scheduled_run(shop):
 
 
 def test_option_off_entity_is_not_synced_and_says_why(make_shop):
-    from connectors.base import EntityCapability, Mode, OptionSpec
+    from contract.connector import EntityCapability, Mode, OptionSpec
     from tests.fakes import fake_platform
     option = OptionSpec("sync_orders", "Đồng bộ đơn", "Sync orders")
     shop = make_shop(fake_platform(options=(option,), customer=EntityCapability(

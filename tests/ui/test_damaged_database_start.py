@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.config import get_paths
-from app.domain import Category, Entity
+from contract.records import Category, Entity
 from app.store.catalog import Catalog
 from app.store.connection import open_store
 from app.store.migrations import backup_database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain import Entity, Product, Variant
+from contract.records import Entity, Product, Variant
 from app.store import models as m
 from PySide6.QtWidgets import QListWidget
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from app.domain import (Category, Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus,
+from contract.records import (Category, Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus,
                         Product, StockLevel, Variant, fingerprint, from_plain, from_vietnam_time,
                         money, text, to_plain, utc)
 
@@ -113,7 +113,7 @@ def test_evolve_builds_what_dataclasses_replace_builds_for_every_record_type():
     """translate.py copies records with `evolve`: it must stay equal to replace(), which holds
     only while no record type gains a __post_init__ or slots."""
     import dataclasses
-    from app.domain import RECORD_TYPES, evolve
+    from contract.records import RECORD_TYPES, evolve
     for kind in [*RECORD_TYPES.values(), Variant, StockLevel, OrderLine]:
         assert "__post_init__" not in vars(kind) and not hasattr(kind, "__slots__"), kind
     variant = Variant("v1", sku="A", price=Decimal("1"), stock=(StockLevel("b1", Decimal(2)),))

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain import (RECORD_TYPES, UNSYNCED_FIELDS, Branch, Category, Customer, NewsArticle,
+from contract.records import (RECORD_TYPES, UNSYNCED_FIELDS, Branch, Category, Customer, NewsArticle,
                         Order, OrderLine, OrderStatus, Product, StockLevel, Variant,
                         fingerprint, from_plain, text, to_plain)
 from app.store.catalog import serialise
@@ -185,6 +185,6 @@ def _generic_payload(value):
 @given(_records())
 def test_fingerprint_text_is_what_json_dumps_writes_for_the_plain_record_COM_04(record):
     """The direct writer against the original route: plain dicts, then json.dumps."""
-    from app.domain import _FINGERPRINT_TEXT
+    from contract.records import _FINGERPRINT_TEXT
     plain = _generic_payload(record)
     assert _FINGERPRINT_TEXT(record) == json.dumps(plain, sort_keys=True, ensure_ascii=False)

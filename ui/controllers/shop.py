@@ -21,8 +21,8 @@ from typing import Any, Callable, Mapping
 from app.config import Paths
 from app.store import models as m
 from app.store import profiles as store_profiles
-from app.domain import parse_stored_time
-from connectors.base import (ConnectionInfo, ConnectionSettings, CredentialField, InvalidInput,
+from contract.records import parse_stored_time
+from contract.connector import (ConnectionInfo, ConnectionSettings, CredentialField, InvalidInput,
                              Platform)
 from connectors.registry import get_platform
 from ui.i18n import pick, tr

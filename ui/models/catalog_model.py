@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-from app.domain import ORDER_STATUS_VI, OrderStatus
+from contract.records import ORDER_STATUS_VI, OrderStatus
 from app.store import models as m
 from ui.i18n import pick, tr
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app.store import models as m
-from app.domain import UNSYNCED_FIELDS
+from contract.records import UNSYNCED_FIELDS
 from ui.i18n import entity_name, pick, tr
 
 

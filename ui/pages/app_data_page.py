@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from app.domain import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant, money
+from contract.records import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant, money
 from app.store import models as m
-from connectors.base import StatusChange
+from contract.connector import StatusChange
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
 from ui.wizard.caveat_notes import caveat_note, caveat_title

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
-from app.domain import SYNC_ORDER
-from connectors.base import Direction
+from contract.records import SYNC_ORDER
+from contract.connector import Direction
 from ui.i18n import direction_arrow, entity_name, format_duration, run_status_name, tr
 from ui.wizard.caveat_notes import caveat_note
 

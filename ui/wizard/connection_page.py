@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QScrollArea, QVBoxLayout, QWidget, QWizardPage)
 
-from connectors.base import CredentialField, InvalidInput
+from contract.connector import CredentialField, InvalidInput
 from ui.i18n import pick, tr
 from ui.wizard.caveat_notes import caveat_note
 from ui.wizard.connection_test import ConnectionTestPanel

@@ -6,7 +6,7 @@ import copy
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from connectors.base import InvalidInput, PosError
+from contract.connector import InvalidInput, PosError
 from ui.i18n import pick, tr
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QLabel,
                                QScrollArea, QVBoxLayout, QWidget, QWizardPage)
 
-from app.domain import SYNC_ORDER
-from connectors.base import Direction, Mode
+from contract.records import SYNC_ORDER
+from contract.connector import Direction, Mode
 from ui.i18n import direction_arrow, entity_name, pick, tr
 from ui.wizard.caveat_notes import caveat_note, caveat_title
 

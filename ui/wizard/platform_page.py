@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QLabel, QRadioButton, QScrollArea,
                                QVBoxLayout, QWidget, QWizardPage)
 
-from app.domain import SYNC_ORDER
-from connectors.base import Direction, Platform
+from contract.records import SYNC_ORDER
+from contract.connector import Direction, Platform
 from ui.i18n import direction_arrow, entity_name, pick, tr
 from ui.wizard.caveat_notes import caveat_note
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import ConnectionInfo
+from contract.connector import ConnectionInfo
 
 
 @dataclass

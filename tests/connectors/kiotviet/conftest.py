@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.kiotviet.platform import KIOTVIET_FNB, KIOTVIET_RETAIL
 from connectors.kiotviet.sandbox import kiotviet_sandbox
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from app.domain import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
-from connectors.base import InvalidData, NotSupported, SettingOff
+from contract.records import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
+from contract.connector import InvalidData, NotSupported, SettingOff
 from connectors.kiotviet.limits import GetBudget
 from connectors.kiotviet.sandbox import ORDERING, OUT_OF_STOCK_ORDERING, kiotviet_sandbox
 from connectors.sandbox_base import Fault

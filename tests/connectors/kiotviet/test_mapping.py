@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from app.domain import OrderStatus
+from contract.records import OrderStatus
 from connectors.kiotviet import mapping
 
 
@@ -62,7 +62,7 @@ def test_customer_fields_and_gender():
 
 
 def test_customer_body_never_sends_empty_values_com05():
-    from app.domain import Customer
+    from contract.records import Customer
     body = mapping.customer_body(Customer(key="a", name="Lan", phone="0903123456"))
     assert body == {"name": "Lan", "contactNumber": "0903123456"}
 
@@ -81,7 +81,7 @@ def test_invoice_closing_an_order_is_keyed_by_the_order_code_kvf10():
 
 
 def test_b06_pushed_product_sends_stock_per_kiotviet_branch():
-    from app.domain import Product, StockLevel, Variant
+    from contract.records import Product, StockLevel, Variant
     product = Product(key="a", name="Nón lá", category_keys=("4",), variants=(
         Variant(key="v", sku="NL09", price=Decimal(65000),
                 stock=(StockLevel("1", Decimal(5)), StockLevel("2", Decimal(3)))),))

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from app.caveats import caveat
-from app.domain import Entity, Order, OrderLine, OrderStatus
-from connectors.base import Mode, StatusChange
+from contract.records import Entity, Order, OrderLine, OrderStatus
+from contract.connector import Mode, StatusChange
 from connectors.kiotviet import mapping
 from connectors.kiotviet.platform import KIOTVIET_FNB, KIOTVIET_RETAIL
 from connectors.registry import get_platform
@@ -204,7 +204,7 @@ def test_kvf14_connection_fields_and_central_branch_picker():
 def test_kvf14_pasted_store_address_is_reduced_to_the_connection_name():
     validate = next(f for f in KIOTVIET_FNB.credential_fields if f.name == "retailer").validate
     assert validate(" https://CapheMoc.kiotviet.vn/ ") == "caphemoc"
-    from connectors.base import InvalidInput
+    from contract.connector import InvalidInput
     with pytest.raises(InvalidInput):
         validate("Cà phê Mộc")
 
@@ -239,7 +239,7 @@ def test_kvf11_delivery_status_never_changes_the_app_order():
 
 
 def test_kvf13_hide_show_is_never_sent_to_kiotviet():
-    from app.domain import Product, Variant
+    from contract.records import Product, Variant
     hidden = Product(key="1", name="Nón lá", visible=False,
                      variants=(Variant(key="2", sku="NL01", price=Decimal(65000)),))
     bodies = mapping.product_rows_for_push(hidden)

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Entity
-from connectors.base import AuthError, SettingOff
+from contract.records import Entity
+from contract.connector import AuthError, SettingOff
 from connectors.kiotviet.token import FNB_TOKEN_URL, RETAIL_TOKEN_URL, token_form
 
 from .conftest import FakeClock, build_connector, collect, run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.nhanh.platform import NHANH_V2, NHANH_V3
 from connectors.nhanh.sandbox import nhanh_sandbox
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.domain import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
-from connectors.base import InvalidData, PermissionDenied, SettingOff
+from contract.records import Customer, Entity, Order, OrderLine, OrderStatus, Product, Variant
+from contract.connector import InvalidData, PermissionDenied, SettingOff
 from connectors.nhanh.sandbox import ALL_PERMISSIONS
 
 from .conftest import NOW, build, collect, run
@@ -272,7 +272,7 @@ def test_nh13_depot_not_granted_at_consent_is_reported_on_the_order():
 
 
 def test_nh12_a_v2_token_on_v3_is_explained():
-    from connectors.base import AuthError
+    from contract.connector import AuthError
     connector, sandbox, _ = build("3", secrets={"access_token": "sbxV2Token73021168888"})
     sandbox.issue_token(version="2", token="sbxV2Token73021168888")
     with pytest.raises(AuthError) as caught:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Entity, Order, OrderLine, OrderStatus
-from connectors.base import AuthError
+from contract.records import Entity, Order, OrderLine, OrderStatus
+from contract.connector import AuthError
 from connectors.nhanh.platform import NHANH_V2
 
 from .conftest import NOW, FakeClock, collect, run, settings_for

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Entity, Order, OrderLine, OrderStatus
-from connectors.base import AuthError, InvalidData, PermissionDenied, SettingOff
+from contract.records import Entity, Order, OrderLine, OrderStatus
+from contract.connector import AuthError, InvalidData, PermissionDenied, SettingOff
 from connectors.nhanh.platform import NHANH_V3
 
 from .conftest import NOW, FakeClock, collect, run, settings_for

@@ -5,7 +5,7 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import InvalidData, RateLimited, TransientError
+from contract.connector import InvalidData, RateLimited, TransientError
 from connectors.http import RetryPolicy
 from connectors.nhanh.client import NhanhClient
 from connectors.nhanh.errors import UNLOCK_MARGIN_SECONDS, message_text, nhanh_error

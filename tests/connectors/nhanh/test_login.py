@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import InvalidInput
+from contract.connector import InvalidInput
 from connectors.nhanh.login import (DEFAULT_REDIRECT_URL, LoginError, authorize_url,
                                     callback_urls, exchange, extract_access_code, token_warning,
                                     validate_verify_token)
@@ -145,8 +145,8 @@ def test_nh01_a_wrong_secret_key_says_so():
 
 
 def test_nh13_a_new_v3_token_stops_the_old_one_after_15_minutes():
-    from connectors.base import AuthError
-    from app.domain import Entity
+    from contract.connector import AuthError
+    from contract.records import Entity
     from .conftest import build, collect
     connector, sandbox, clock = build("3")
     run(collect(connector, Entity.BRANCH))                    # the old token works

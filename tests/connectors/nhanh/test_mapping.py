@@ -37,7 +37,7 @@ def test_single_product_is_its_own_variant_and_decomposed_text_is_nfc():
 
 
 def test_new_order_refuses_missing_mobile():
-    from app.domain import InvalidValue, Order, OrderLine
+    from contract.records import InvalidValue, Order, OrderLine
     order = Order(key="A", customer_name="Lan", lines=(OrderLine(
         sku="S", name="x", quantity=Decimal(1), price=Decimal(1)),))
     with pytest.raises(InvalidValue):
@@ -54,7 +54,7 @@ def test_nh_v2_dates_read_as_the_documented_format_says_in_vietnam_time(raw):
     strptime gives, and anything else still goes through strptime (or is no date)."""
     from datetime import datetime
 
-    from app.domain import from_vietnam_time, text
+    from contract.records import from_vietnam_time, text
     from connectors.nhanh.v2 import from_vn
     cleaned = text(raw)[:19]
     try:

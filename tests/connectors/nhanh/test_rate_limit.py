@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain import Entity
+from contract.records import Entity
 from connectors.nhanh.client import NhanhClient
 from connectors.nhanh.errors import UNLOCK_MARGIN_SECONDS
 from connectors.sandbox_base import Fault

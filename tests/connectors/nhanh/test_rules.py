@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from app.caveats import has_text
-from app.domain import Customer, Entity, OrderStatus
+from contract.records import Customer, Entity, OrderStatus
 from app.sync.policy import policy_for
-from connectors.base import (AuthError, ConnectionSettings, InvalidInput, Mode, NotSupported,
+from contract.connector import (AuthError, ConnectionSettings, InvalidInput, Mode, NotSupported,
                              StatusChange)
 from connectors.nhanh.platform import NHANH_V2, NHANH_V3
 from connectors.registry import get_platform, platform_keys

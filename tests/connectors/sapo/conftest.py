@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.base import ConnectionSettings
+from contract.connector import ConnectionSettings
 from connectors.sapo.platform import SAPO
 from connectors.sapo.sandbox import sapo_sandbox
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from app.domain import (Customer, Entity, Order, OrderLine, OrderStatus, Product, StockLevel,
+from contract.records import (Customer, Entity, Order, OrderLine, OrderStatus, Product, StockLevel,
                         Variant, fingerprint)
-from connectors.base import NotFound, TransientError
+from contract.connector import NotFound, TransientError
 from connectors.sapo.sandbox import sapo_sandbox
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.domain import Product, Variant
+from contract.records import Product, Variant
 from connectors.sapo.finding import ProductIndex
 
 ROWS = [{"id": 1, "variants": [{"sku": "CF-M", "barcode": "8930001"}]},

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Branch, Entity, InvalidValue, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
-from connectors.base import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied)
+from contract.records import Branch, Entity, InvalidValue, Order, OrderLine, OrderStatus, Product, StockLevel, Variant
+from contract.connector import (AuthError, InvalidData, NotFound, NotSupported, PermissionDenied)
 from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run
 
@@ -276,7 +276,7 @@ def test_com02_customer_look_up_searches_the_digits_and_compares_exactly(api, sa
     route = api.get("/admin/customers.json").respond(json={"customers": [
         {"id": 1, "phone": "0981234567999", "first_name": "Khác"},
         {"id": 2, "phone": "+84981234567", "first_name": "Lan"}]})
-    from app.domain import Customer
+    from contract.records import Customer
     found = run(sapo.find(Entity.CUSTOMER, Customer("K1", "Lan", phone="098 123 4567")))
     assert params(route.calls.last.request)["query"] == "981234567"
     assert found.key == "2"

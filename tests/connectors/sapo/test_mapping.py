@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.domain import (Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus, Product,
+from contract.records import (Customer, Entity, InvalidValue, Order, OrderLine, OrderStatus, Product,
                         StockLevel, Variant, fingerprint)
 from connectors.sapo import mapping
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain import Category, Entity, OrderStatus, Product
-from connectors.base import ConnectionSettings, InvalidInput, Mode, StatusChange
+from contract.records import Category, Entity, OrderStatus, Product
+from contract.connector import ConnectionSettings, InvalidInput, Mode, StatusChange
 from connectors.registry import get_platform
 from connectors.sapo.platform import SAPO
 from connectors.sapo.shop_name import api_base, shop_name

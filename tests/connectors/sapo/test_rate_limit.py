@@ -6,8 +6,8 @@ import httpx
 import pytest
 import respx
 
-from app.domain import Entity
-from connectors.base import RateLimited
+from contract.records import Entity
+from contract.connector import RateLimited
 from connectors.sandbox_base import Fault
 from connectors.sapo.sandbox import sapo_sandbox
 from tests.connectors.sapo.conftest import BASE, FakeClock, build_connector, collect, run

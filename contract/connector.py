@@ -3,7 +3,7 @@
 A platform is described by data (a `Platform`): its credential fields, options, hosts and what
 each entity may do. The engine reads that description and never asks which platform it is
 talking to. A connector (`Connector`) is the async object that speaks the POS API and returns
-canonical records from `app.domain`.
+canonical records from `contract.records`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Protocol, Sequence
 
-from app.domain import Branch, Entity, OrderStatus, Record
+from contract.records import Branch, Entity, OrderStatus, Record
 
 if TYPE_CHECKING:
     import httpx
@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------------
 # What an entity may do on a platform (RULES.md as data)
 # --------------------------------------------------------------------------------------------
+
+_TRUE = {"1", "on", "true", "yes", "bật", "có"}
+_FALSE = {"0", "off", "false", "no", "tắt", "không", ""}
+
+
+def is_on(value: Any) -> bool:
+    """An option value as a switch: True/'on'/'true'/1 are on."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
+
+
 
 class Direction(str, Enum):
     POS_TO_APP = "pos_to_app"
