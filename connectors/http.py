@@ -242,6 +242,39 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+# --------------------------------------------------------------------------------------------
+# Writes: which requests may be sent again by this layer (COM-02)
+# --------------------------------------------------------------------------------------------
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class WriteOutcomeUnknown(TransientError):
+    """A write was sent and its answer was lost (5xx, timeout, reset, cut-off body): the POS
+    may have done it or not. This layer never sends such a write again by itself; the
+    connector looks the record up (by its own id, code, phone …) before sending it again.
+
+    A TransientError, so a caller that only knows "try later" still stops safely."""
+
+
+def _sent_nothing(exc: Exception) -> bool:
+    """The request never left this PC (no connection was made): repeating it cannot make a
+    second copy, whatever the method."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _outcome_unknown(method: str, path: str, cause: PosError) -> WriteOutcomeUnknown:
+    return WriteOutcomeUnknown(
+        "POS không trả lời rõ sau khi ghi: có thể dữ liệu đã được lưu. ShopSync sẽ kiểm tra "
+        "trên POS trước khi gửi lại, để không tạo bản trùng; nếu vẫn lỗi, hãy đồng bộ lại sau ít "
+        "phút.",
+        "The POS's answer to a write was lost: the data may have been saved. ShopSync checks "
+        "on the POS before sending it again, so no copy is made; if it keeps failing, sync "
+        "again in a few minutes.",
+        rule="COM-02", detail=f"{method} {path}: {cause.detail or cause.message_en}",
+        status=cause.status)
+
+
 @dataclass
 class RetryPolicy:
     attempts: int = 6                # total tries for transient errors
@@ -285,12 +318,21 @@ class PosHttp:
 
     async def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
                       data: Any = None, files: Any = None, headers: Mapping[str, str] | None = None,
-                      limiter_key: str | None = None, expect_json: bool = False) -> httpx.Response:
+                      limiter_key: str | None = None, expect_json: bool = False,
+                      idempotent: bool | None = None) -> httpx.Response:
         """Send with pacing and retries; return a 2xx response or raise a PosError.
 
         With `expect_json`, a 2xx body that is not JSON (HTML error page, cut-off body) is a
-        transient error and retried like a 5xx."""
+        transient error and retried like a 5xx.
+
+        Retries after a lost answer (5xx, timeout, reset, bad body) are only for requests that
+        are safe to repeat: reads (GET/HEAD/OPTIONS), or a request the caller marks
+        `idempotent=True` (a read sent as POST, a write the POS documents as idempotent).
+        Any other write raises WriteOutcomeUnknown at the first lost answer (COM-02): sending
+        it blindly again is how duplicate orders are made. A throttle (429) or a connection
+        that was never made is retried for every method: nothing reached the POS."""
         key = limiter_key or self.limiter_key(method, path)
+        repeatable = method.upper() in READ_METHODS if idempotent is None else idempotent
         transient_tries = throttle_tries = 0
         while True:
             await self.limiter.acquire(key)
@@ -307,6 +349,7 @@ class PosHttp:
                 # The body is read already; a plain stream over it ends the cycle.
                 response.stream = httpx.ByteStream(response.content)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                unsent = _sent_nothing(exc)
                 error: PosError = TransientError(
                     "Không kết nối được tới POS (mạng chậm hoặc mất kết nối). ShopSync sẽ thử lại; "
                     "nếu vẫn lỗi, hãy kiểm tra Internet.",
@@ -315,6 +358,7 @@ class PosHttp:
                     detail=self.redact(f"{type(exc).__name__}: {exc}"))
                 response = None
             else:
+                unsent = False
                 self.limiter.observe(key, response)
                 error = None
                 if self.classify is not None:
@@ -343,6 +387,8 @@ class PosHttp:
                 if throttle_tries >= self.retry.throttle_attempts:
                     raise error
                 continue
+            if error.retryable and not repeatable and not unsent:
+                raise _outcome_unknown(method, self.redact(path), error)
             if error.retryable:
                 transient_tries += 1
                 if transient_tries >= self.retry.attempts:
@@ -355,7 +401,8 @@ class PosHttp:
             raise error
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send and return the parsed JSON body (retrying bodies that are not JSON)."""
+        """Send and return the parsed JSON body (retrying bodies that are not JSON when the
+        request may be repeated, see `request`)."""
         response = await self.request(method, path, expect_json=True, **kwargs)
         return body_json(response)
 

@@ -116,17 +116,20 @@ class V2Api(NhanhApi):
     product_batch = 300
     customer_batch = 50
 
-    async def call(self, endpoint: str, body: Any) -> dict:
+    async def call(self, endpoint: str, body: Any, *, write: bool,
+                   idempotent: bool = False) -> dict:
         form = {"version": "2.0", "appId": self.app_id, "businessId": self.business_id,
                 "accessToken": self.access_token}
         if body is not None:
             form["data"] = body if isinstance(body, str) else dumps(body)
-        return await self.client.post(f"/api/{endpoint}", data=form)
+        return await self.client.post(f"/api/{endpoint}", data=form,
+                                      idempotent=not write or idempotent)
 
     async def _page(self, endpoint: str, key: str, body: dict, cursor: Cursor,
                     icpp: int) -> tuple[list[dict], Cursor]:
         page = int(cursor or 1)
-        envelope = await self.call(endpoint, {**body, "page": page, "icpp": icpp})
+        envelope = await self.call(endpoint, {**body, "page": page, "icpp": icpp},
+                                   write=False)
         data = envelope.get("data") or {}
         items = collection(data.get(key)) if isinstance(data, dict) else []
         total_pages = int((data.get("totalPages") if isinstance(data, dict) else 0) or 0)
@@ -134,12 +137,12 @@ class V2Api(NhanhApi):
         return items, (page + 1 if more else None)
 
     async def depots(self) -> list[dict]:
-        envelope = await self.call("store/depot", None)
+        envelope = await self.call("store/depot", None, write=False)
         return [{"id": _id(d.get("id")), "name": d.get("name"), "mobile": d.get("mobile"),
                  "address": d.get("address")} for d in collection(envelope.get("data"))]
 
     async def categories(self) -> list[dict]:
-        envelope = await self.call("product/category", "productcategory")
+        envelope = await self.call("product/category", "productcategory", write=False)
         return list(_flatten(collection(envelope.get("data"))))
 
     async def products_page(self, cursor: Cursor, since: datetime | None
@@ -153,7 +156,7 @@ class V2Api(NhanhApi):
 
     async def product_parent(self, parent_id: str) -> list[dict]:
         # product/detail takes the id as scalar data.
-        detail = await self.call("product/detail", str(parent_id))
+        detail = await self.call("product/detail", str(parent_id), write=False)
         return [_product(item) for item in collection(detail.get("data"))]
 
     async def product_children(self, parent_id: str) -> list[dict]:
@@ -229,26 +232,28 @@ class V2Api(NhanhApi):
                              "name": p.get("name") or p.get("code") or p["id"],
                              "price": p["price"]} for p in order["products"]],
         }
-        envelope = await self.call("order/add", body)
+        envelope = await self.call("order/add", body, write=True)
         data = envelope.get("data") or {}
         return _id(data.get("orderId") if isinstance(data, dict) else "")
 
     async def set_order_status(self, order_id: str, status: int) -> None:
         await self.call("order/update", {"orderId": int(order_id),
-                                         "status": STATUS_NAMES[status]})
+                                         "status": STATUS_NAMES[status]}, write=True)
 
     async def add_products(self, batch: list[dict]) -> dict[str, str]:
         body = [{"id": p["appId"], "name": p["name"], "price": p.get("price") or 0,
                  **{k: p[k] for k in ("code", "barcode", "categoryId") if p.get(k)}}
                 for p in batch]
-        envelope = await self.call("product/add", body)
+        # Documented as add-or-update keyed by our own id: repeating it cannot make a copy.
+        envelope = await self.call("product/add", body, write=True, idempotent=True)
         ids = (envelope.get("data") or {}).get("ids") or {}
         return {_id(app_id): _id(nhanh_id) for app_id, nhanh_id in ids.items()}
 
     async def add_customers(self, batch: list[dict]) -> dict[str, str]:
         body = [{key: c[key] for key in ("name", "mobile", "email", "address") if c.get(key)}
                 for c in batch]
-        envelope = await self.call("customer/add", body)
+        # Documented as an upsert by mobile: repeating it cannot make a copy.
+        envelope = await self.call("customer/add", body, write=True, idempotent=True)
         data = envelope.get("data")
         # UNVERIFIED response shape: the docs show none; ids are read back by mobile if absent.
         rows = collection(data.get("customers") if isinstance(data, dict) else data)

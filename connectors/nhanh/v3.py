@@ -72,29 +72,32 @@ class V3Api(NhanhApi):
     product_batch = 100
     customer_batch = 100
 
-    async def call(self, endpoint: str, body: Any) -> dict:
+    async def call(self, endpoint: str, body: Any, *, write: bool,
+                   idempotent: bool = False) -> dict:
         return await self.client.post(
             f"/v3.0/{endpoint}", params={"appId": self.app_id, "businessId": self.business_id},
-            json=body, headers={"Authorization": self.access_token})
+            json=body, headers={"Authorization": self.access_token},
+            idempotent=not write or idempotent)
 
     async def _page(self, endpoint: str, filters: dict, cursor: Cursor,
                     size: int = PAGE_SIZE) -> tuple[list, Cursor]:
         paginator: dict[str, Any] = {"size": size, "sort": {"id": "asc"}}
         if cursor is not None:
             paginator["next"] = cursor  # echoed exactly as received ({"id": 123}, not 123)
-        envelope = await self.call(endpoint, {"filters": filters, "paginator": paginator})
+        envelope = await self.call(endpoint, {"filters": filters, "paginator": paginator},
+                                   write=False)
         following = (envelope.get("paginator") or {}).get("next")
         # A short page that still carries `next` is not the end; only a missing next is.
         return list(envelope.get("data") or []), following if following else None
 
     async def depots(self) -> list[dict]:
-        envelope = await self.call("business/depot", {"filters": {}})
+        envelope = await self.call("business/depot", {"filters": {}}, write=False)
         return [{"id": _id(d.get("id")), "name": d.get("name"), "mobile": d.get("mobile"),
                  "address": ((d.get("locationV2") or d.get("location") or {}).get("address"))}
                 for d in envelope.get("data") or ()]
 
     async def categories(self) -> list[dict]:
-        envelope = await self.call("product/category", {"filters": {}})
+        envelope = await self.call("product/category", {"filters": {}}, write=False)
         return [{"id": _id(c.get("id")), "parentId": _id(c.get("parentId")),
                  "name": c.get("name"), "code": c.get("code"), "order": c.get("order"),
                  "status": c.get("status")}
@@ -163,7 +166,8 @@ class V3Api(NhanhApi):
         return ids
 
     async def token_status(self, secret_key: str) -> dict | None:
-        envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key})
+        envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key},
+                                   write=False)
         data = envelope.get("data") or {}
         return {"expiresAt": from_unix(data.get("expiredAt")),
                 "depotIds": [_id(d) for d in data.get("depotIds") or () if _id(d) != "All"],
@@ -182,23 +186,24 @@ class V3Api(NhanhApi):
             "products": [{"id": int(p["id"]), "price": p["price"], "quantity": p["quantity"]}
                          for p in order["products"]],
         }
-        envelope = await self.call("order/add", body)
+        envelope = await self.call("order/add", body, write=True)
         return _id((envelope.get("data") or {}).get("id"))
 
     async def set_order_status(self, order_id: str, status: int) -> None:
-        await self.call("order/edit", {"info": {"id": int(order_id), "status": status}})
+        await self.call("order/edit", {"info": {"id": int(order_id), "status": status}},
+                        write=True)
 
     async def add_products(self, batch: list[dict]) -> dict[str, str]:
         body = [{"appProductId": p["appId"], "name": p["name"], "code": p.get("code"),
                  "barcode": p.get("barcode"), "price": p.get("price"),
                  **({"categoryId": int(p["categoryId"])} if p.get("categoryId") else {})}
                 for p in batch]
-        envelope = await self.call("product/add", body)
+        envelope = await self.call("product/add", body, write=True)
         return {_id(row.get("appProductId")): _id(row.get("id"))
                 for row in envelope.get("data") or ()}
 
     async def add_customers(self, batch: list[dict]) -> dict[str, str]:
         body = [{key: c[key] for key in ("name", "mobile", "email", "address") if c.get(key)}
                 for c in batch]
-        envelope = await self.call("customer/add", body)
+        envelope = await self.call("customer/add", body, write=True)
         return {_id(row.get("mobile")): _id(row.get("id")) for row in envelope.get("data") or ()}
