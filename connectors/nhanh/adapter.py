@@ -83,7 +83,14 @@ class NhanhApi(ABC):
         """Orders created in [start, end); the window must be one of `order_windows`."""
 
     @abstractmethod
-    async def orders_by_ids(self, ids: list[str]) -> list[dict]: ...
+    async def orders_by_ids(self, ids: list[str]) -> list[dict]:
+        """Orders by Nhanh id, however old: an id filter lifts the 31/10-day rule (DOC)."""
+
+    @abstractmethod
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        """Orders updated in [start, end) (one window, ≤ order_window): a just-sent order is
+        among them whatever its creation date."""
 
     @abstractmethod
     async def deleted_order_ids(self, since: datetime, until: datetime) -> list[str] | None:

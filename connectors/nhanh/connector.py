@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Callable, Mapping, Sequence
@@ -19,10 +20,11 @@ from contract.connector import is_on
 from contract.connector import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
                              InvalidData, NotFound, NotSupported, Page, PermissionDenied,
                              Platform, PosError, PushOutcome)
-from connectors.http import Clock, Sleep
+from connectors.http import Clock, Sleep, WriteOutcomeUnknown
 from connectors.nhanh import mapping
 from connectors.nhanh.adapter import NhanhApi
 from connectors.nhanh.client import API_BASE, NhanhClient
+from connectors.nhanh.errors import is_duplicate_order
 from connectors.nhanh.v2 import V2Api
 from connectors.nhanh.v3 import V3Api
 
@@ -30,6 +32,12 @@ from connectors.nhanh.v3 import V3Api
 # Nhanh cannot filter by our App order id, so the look-up scans a window (limit, see below).
 FIND_ORDER_LOOKBACK = timedelta(days=3)
 FIND_ORDER_MAX_SPAN = timedelta(days=62)
+
+# An order/add whose answer was lost is looked up, then sent again, at most this many times.
+ORDER_SEND_ATTEMPTS = 3
+# The look-up after a lost answer reads the orders Nhanh updated since a little before the
+# send (a documented filter that needs no creation window): clocks differ by this much at most.
+LOST_ANSWER_MARGIN = timedelta(minutes=10)
 
 # Errors that stop the whole run rather than one item: every next item would meet them too.
 _RUN_STOPPING = (ErrorKind.AUTH, ErrorKind.SETTING_OFF, ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
@@ -68,10 +76,14 @@ class NhanhConnector:
                                        access_token=token)
         self.business_id = business_id
         self.secret_key = text(secrets.get("secret_key"))
+        self._rng = random.Random(0)
         # Session caches: orders seen on Nhanh by App order id (find), Nhanh ids by SKU.
         self._orders_by_app_id: dict[str, dict] = {}
         self._orders_since: datetime | None = None
         self._ids_by_sku: dict[str, str] = {}
+        # Linked Nhanh product id → {SKU: the child (variant) id that sells}, or {} for a
+        # product without children: one read per product per run, not one search per line.
+        self._sellable: dict[str, dict[str, str]] = {}
 
     @property
     def request_count(self) -> int:
@@ -228,6 +240,14 @@ class NhanhConnector:
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """Nhanh's look-ups use run caches built on first use (SKU ids, recent orders)."""
 
+    async def get(self, entity: Entity, pos_key: str) -> Record | None:
+        """An order by its Nhanh id, however old (an id filter lifts Nhanh's 31/10-day order
+        window); other entities are looked up by their natural key."""
+        if entity is not Entity.ORDER:
+            raise _not_supported(entity, "get")
+        found = await self.api.orders_by_ids([pos_key]) if text(pos_key).isdigit() else []
+        return mapping.order(found[0]) if found else None
+
     def know_branches(self, branches: Sequence[Branch]) -> None:
         """Nhanh's creates do not depend on the depot list."""
 
@@ -325,7 +345,7 @@ class NhanhConnector:
             ids = {index: await self._nhanh_product_id(line)
                    for index, line in enumerate(record.lines)}
             payload = mapping.new_order(record, ids)
-            order_id = await self.api.add_order(payload)
+            order_id = await self._add_order_once(record, payload)
         except InvalidValue as exc:
             return PushOutcome(app_key=record.key, error=InvalidData(
                 f"Đơn hàng chưa gửi được sang Nhanh.vn: {_vi_reason(str(exc))}. Hãy bổ sung "
@@ -340,13 +360,85 @@ class NhanhConnector:
             self._orders_by_app_id[payload["appOrderId"]] = {**payload, "id": order_id}
         return PushOutcome(app_key=record.key, pos_key=order_id)
 
+    async def _add_order_once(self, record: Order, payload: dict) -> str:
+        """order/add without ever making a second order (COM-02).
+
+        When the answer is lost (502, timeout, reset) Nhanh may have created the order: it is
+        looked up by its App order id among the orders Nhanh updated since just before the
+        send, and sent again only when it is not there. A repeat that Nhanh refuses as a
+        duplicate App order id (v3 de-duplicates) means the first one arrived: it is looked up
+        again, never reported as "fields are invalid"."""
+        app_order_id = payload["appOrderId"]
+        sent_at = self._now()
+        lost: PosError | None = None
+        for attempt in range(ORDER_SEND_ATTEMPTS):
+            try:
+                return await self.api.add_order(payload)
+            except WriteOutcomeUnknown as error:
+                lost = error
+            except InvalidData as error:
+                if not is_duplicate_order(error):
+                    raise
+                found = await self._order_sent_since(app_order_id, sent_at) or \
+                    await self._find_order(record)
+                if found is not None:
+                    return found.key if isinstance(found, Order) else found
+                raise InvalidData(
+                    "Nhanh.vn đã có một đơn mang mã đơn App này nhưng ShopSync không đọc lại "
+                    "được. Hãy tìm đơn trên Nhanh.vn theo mã đơn App rồi đồng bộ lại; đừng tạo "
+                    "lại đơn trong App.",
+                    "Nhanh.vn already has an order with this App order id, but ShopSync could "
+                    "not read it back. Look the order up on Nhanh.vn by its App order id and "
+                    "sync again; do not re-create the order in the App.", rule="COM-02",
+                    detail=error.detail, status=error.status) from error
+            found_id = await self._order_sent_since(app_order_id, sent_at)
+            if found_id is not None:
+                return found_id
+            if attempt + 1 < ORDER_SEND_ATTEMPTS:
+                await self.client.http.sleep(self.client.http.retry.backoff(attempt,
+                                                                           self._rng))
+        assert lost is not None
+        raise lost
+
+    async def _order_sent_since(self, app_order_id: str, since: datetime) -> str | None:
+        """The Nhanh id of the order carrying `app_order_id` among the orders updated since
+        `since` (minus a margin), or None."""
+        start, end = since - LOST_ANSWER_MARGIN, self._now() + timedelta(seconds=1)
+        for window_start, window_end in self.api.order_windows(start, end):
+            cursor = None
+            while True:
+                items, cursor = await self.api.orders_updated_page(window_start, window_end,
+                                                                   cursor)
+                for item in items:
+                    if text(item.get("appOrderId")) == app_order_id:
+                        return text(item["id"])
+                if cursor is None:
+                    break
+        return None
+
     async def _nhanh_product_id(self, line: Any) -> str:
-        """The Nhanh id of what a line sells. The SKU comes first: the engine gives lines the
-        linked *product* key, which for a product with variants is the Nhanh parent, and
-        Nhanh sells the child. Without a SKU, a numeric product key is used as is."""
+        """The Nhanh id of what a line sells. The engine gives a line the linked Nhanh
+        product id and the variant's SKU; a product with variants is a Nhanh parent, and
+        Nhanh sells the child. Each linked product's children are read once per run (none
+        when it has none: then it sells itself), so no SKU search is made per line (issue
+        19.10); a SKU search is left only for a line whose product is not linked."""
+        product_id = text(line.product_key)
+        sku = text(line.sku)
         if text(line.variant_key).isdigit():
             return text(line.variant_key)
-        sku = text(line.sku)
+        if product_id.isdigit():
+            if product_id not in self._sellable:
+                self._sellable[product_id] = {
+                    text(child.get("code")): child["id"]
+                    for child in await self.api.product_children(product_id)}
+            children = self._sellable[product_id]
+            if not children:
+                return product_id
+            if sku in children:
+                return children[sku]
+            if len(children) == 1:
+                return next(iter(children.values()))
+            raise InvalidValue(f"product {sku or line.name!r} is not on Nhanh")
         if sku:
             if sku not in self._ids_by_sku:
                 for item in await self.api.products_by_code(sku):
@@ -355,8 +447,6 @@ class NhanhConnector:
                         break
             if sku in self._ids_by_sku:
                 return self._ids_by_sku[sku]
-        if text(line.product_key).isdigit():
-            return text(line.product_key)
         raise InvalidValue(f"product {sku or line.name!r} is not on Nhanh")
 
     @staticmethod
@@ -413,7 +503,7 @@ class NhanhConnector:
                 "This status is not sent to Nhanh.vn: only \"reconciled\" and \"cancelled\" "
                 "are (NH-04).", rule="NH-04")
         try:
-            await self.api.set_order_status(pos_key, code)
+            await self._set_status_once(pos_key, code)
         except (InvalidData, NotFound) as exc:
             if status is OrderStatus.CANCELLED:
                 raise InvalidData(
@@ -430,6 +520,23 @@ class NhanhConnector:
                 "returned). Check the order on Nhanh.vn.", rule="NH-04", detail=exc.detail,
                 status=exc.status) from exc
         return None
+
+    async def _set_status_once(self, pos_key: str, code: int) -> None:
+        """order/edit (v2 order/update) whose lost answer is checked by reading the order by
+        its id (no date window, so an order pushed months ago is read too) before sending it
+        again: a second send of a status that took would be refused ("already finished")."""
+        for attempt in range(ORDER_SEND_ATTEMPTS):
+            try:
+                await self.api.set_order_status(pos_key, code)
+                return
+            except WriteOutcomeUnknown as lost:
+                found = await self.api.orders_by_ids([pos_key])
+                if found and int(found[0].get("status") or 0) == code:
+                    return
+                if attempt + 1 == ORDER_SEND_ATTEMPTS:
+                    raise lost
+                await self.client.http.sleep(self.client.http.retry.backoff(attempt,
+                                                                           self._rng))
 
     async def aclose(self) -> None:
         await self.client.aclose()

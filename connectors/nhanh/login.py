@@ -22,7 +22,7 @@ import httpx
 
 from contract.records import from_vietnam_time, text
 from contract.connector import AuthError, InvalidInput, PosError
-from connectors.http import Redactor
+from connectors.http import Redactor, WriteOutcomeUnknown
 from connectors.nhanh.client import API_BASE, NhanhClient
 from connectors.nhanh.errors import message_text
 
@@ -153,6 +153,15 @@ async def exchange(access_code: str, app_id: str, secret_key: str, *, version: s
 async def _call(client: NhanhClient, path: str, *, wall_clock, authorized_at, **kwargs) -> dict:
     try:
         return await client.post(path, **kwargs)
+    except WriteOutcomeUnknown as lost:
+        # The single-use code may have been spent on a token that never arrived: sending it
+        # again would only be refused as "used". A fresh consent is the one way on.
+        raise LoginError(
+            "Nhanh.vn không trả lời kịp khi đổi mã đăng nhập (mã chỉ dùng được một lần). Hãy "
+            "bấm \"Đăng nhập Nhanh.vn\" lại để lấy mã mới.",
+            "Nhanh.vn's answer to the login exchange was lost (the code works only once). "
+            "Click \"Log in to Nhanh.vn\" again to get a new code.", rule="NH-13",
+            detail=lost.detail, status=lost.status) from lost
     except PosError as exc:
         if exc.retryable:
             raise

@@ -52,6 +52,15 @@ def sandbox_token(version: str = "3") -> str:
     return f"sbxV{version}Token{SANDBOX_APP_ID}{SANDBOX_BUSINESS_ID}"
 
 
+# Faults that happen *after* Nhanh did the work: the write is committed, then the answer is
+# lost on the way back (a proxy's 502, a timeout, a reset connection). Queue them with
+# `inject(LOST_5XX)` like any other fault.
+LOST_5XX, LOST_TIMEOUT, LOST_RESET = "lost-after-commit:5xx", "lost-after-commit:timeout", \
+    "lost-after-commit:reset"
+LOST_AFTER_COMMIT = {LOST_5XX: Fault.SERVER_ERROR, LOST_TIMEOUT: Fault.TIMEOUT,
+                     LOST_RESET: Fault.RESET}
+
+
 class NhanhRefusal(Exception):
     """Rendered as Nhanh's failure envelope (HTTP 200, code 0)."""
 
@@ -103,6 +112,10 @@ class NhanhSandbox(SandboxBase):
     registered_redirects: tuple[str, ...] = (DEFAULT_REDIRECT_URL,)
     page_cap: int | None = None       # serve short pages (with `next`) to test cursor echo
     v2_token_shape: str = "flat"      # "flat" (documented) or "data" (PHP SDK) for v2 tokens
+    # v3 order/add with an appOrderId this app already used: "refuse" (what the issue-19 stand-in
+    # and live reports show: ERR_INVALID_FORM_FIELDS on appOrderId) or "same-id" (answer with the
+    # existing order). UNVERIFIED: the docs say only that Nhanh de-duplicates on appOrderId.
+    v3_duplicate_order: str = "refuse"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -303,6 +316,12 @@ class NhanhSandbox(SandboxBase):
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             self.timeline.append((self.clock(), request.url.path))
+            lost = self.pending_faults and self.pending_faults[0] in LOST_AFTER_COMMIT
+            if lost:
+                kind = LOST_AFTER_COMMIT[self.pending_faults.popleft()]
+                self.requests.append(request)
+                self.route(request)                       # Nhanh does the work …
+                return self.fault_response(kind, request)  # … and the answer never arrives
         return super().handle(request)
 
     def fault_response(self, fault: str, request: httpx.Request) -> httpx.Response:
@@ -790,7 +809,10 @@ class NhanhSandbox(SandboxBase):
                          if o.get("appOrderId") == app_order_id
                          and o.get("appId") == SANDBOX_APP_ID), None)
         if existing is not None:   # dedup on appId+appOrderId
-            return self._ok({"id": existing["id"], "trackingUrl": "", "carrierCode": ""})
+            if self.v3_duplicate_order == "same-id":
+                return self._ok({"id": existing["id"], "trackingUrl": "", "carrierCode": ""})
+            raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                               {"appOrderId": f"appOrderId {app_order_id} đã tồn tại"})
         if not address.get("name") or not address.get("mobile"):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"shippingAddress.name": "bắt buộc",
@@ -982,6 +1004,15 @@ class NhanhSandbox(SandboxBase):
             rows = [r for r in rows if r["id"] == int(data["id"])]
         elif data.get("customerMobile"):
             rows = [r for r in rows if r["mobile"] == data["customerMobile"]]
+        elif data.get("updatedDateTimeFrom") or data.get("updatedDateTimeTo"):
+            now = int(self.clock())
+            start = _from_vn(data.get("updatedDateTimeFrom")) or now - 10 * 86400
+            end = _from_vn(data.get("updatedDateTimeTo")) or now
+            if end - start > 10 * 86400:
+                raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                                   {"updatedDateTimeTo": "Khoảng thời gian tìm kiếm tối đa 10 "
+                                                         "ngày"})
+            rows = [r for r in rows if start <= r["updatedAt"] <= end]
         else:
             today = datetime.fromtimestamp(self.clock(), VIETNAM).date()
             last = _date(data.get("toDate")) or today

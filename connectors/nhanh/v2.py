@@ -206,6 +206,13 @@ class V2Api(NhanhApi):
         items, following = await self._page("order/index", "orders", body, cursor, ORDER_ICPP)
         return [_order(item) for item in items], following
 
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        body = {"updatedDateTimeFrom": vn_datetime(start),
+                "updatedDateTimeTo": vn_datetime(end)}
+        items, following = await self._page("order/index", "orders", body, cursor, ORDER_ICPP)
+        return [_order(item) for item in items], following
+
     async def orders_by_ids(self, ids: list[str]) -> list[dict]:
         found: list[dict] = []
         for order_id in ids:  # v2 filters one id per request

@@ -143,6 +143,12 @@ class V3Api(NhanhApi):
         items, following = await self._page("order/list", filters, cursor)
         return [_order(item) for item in items], following
 
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        filters = {"updatedAtFrom": unix(start), "updatedAtTo": unix(end) - 1}
+        items, following = await self._page("order/list", filters, cursor)
+        return [_order(item) for item in items], following
+
     async def orders_by_ids(self, ids: list[str]) -> list[dict]:
         found: list[dict] = []
         for start in range(0, len(ids), PAGE_SIZE):

@@ -141,11 +141,13 @@ def test_find_order_reads_recent_orders_once_per_session():
     assert sandbox.count("POST", "order/list") == 1
 
 
-def test_v2_refuses_a_repeated_shop_order_id_and_find_links_it_instead():
-    connector, sandbox, _ = build("2")
+@VERSIONS
+def test_com02_a_repeated_app_order_id_refused_by_nhanh_links_the_existing_order(version):
+    connector, sandbox, _ = build(version)
     [first] = run(connector.create(Entity.ORDER, [new_order()]))
     [again] = run(connector.create(Entity.ORDER, [new_order()]))
-    assert isinstance(again.error, InvalidData)
+    assert again.error is None and again.pos_key == first.pos_key
+    assert sum(1 for o in sandbox.orders.values() if o["appOrderId"] == "APP-1001") == 1
     assert run(connector.find(Entity.ORDER, new_order())).key == first.pos_key
 
 
