@@ -97,16 +97,31 @@ class NhanhConnector:
         from connectors.nhanh.login import token_warning
         depots = await self.api.depots()
         permissions: tuple[str, ...] = ()
-        if self.secret_key:
-            try:
-                status = await self.api.token_status(self.secret_key)
-            except (InvalidData, PermissionDenied):
-                status = None   # the expiry check is a nicety; the depots answered already
-            if status is not None:
-                self.token_expires_at = status["expiresAt"] or self.token_expires_at
-                permissions = tuple(status["permissions"])
         warnings_vi: list[str] = []
         warnings_en: list[str] = []
+        checked = await self._check_token() if self.api.version == "3" else None
+        if checked is not None:
+            self.token_expires_at = checked["expiresAt"] or self.token_expires_at
+            permissions = tuple(checked["permissions"])
+            if checked["expiresAt"] is None:
+                # An answer this code does not recognise is shown, never taken as "all fine".
+                shown = self.client.http.redact(json.dumps(checked.get("raw"),
+                                                           ensure_ascii=False))[:300]
+                warnings_vi.append("Nhanh.vn trả lời kiểm tra mã đăng nhập theo dạng ShopSync "
+                                   f"chưa biết, nên chưa xác nhận được hạn dùng: {shown}. Hãy "
+                                   "báo bộ phận hỗ trợ ShopSync nội dung này.")
+                warnings_en.append("Nhanh.vn answered the login check in a shape ShopSync does "
+                                   f"not know, so the expiry is not confirmed: {shown}. Send "
+                                   "this to ShopSync support.")
+        elif self.api.version == "2":
+            # v2 has no check endpoint: what it cannot tell is said, not assumed.
+            warnings_vi.append("API v2 của Nhanh.vn không có cách kiểm tra Secret key và quyền "
+                               "đã cấp: ShopSync chỉ xác nhận được mã đăng nhập đọc được danh "
+                               "sách kho. Secret key sai sẽ chỉ lộ ra khi đăng nhập lại.")
+            warnings_en.append("Nhanh.vn API v2 has no way to check the secret key or the "
+                               "granted permissions: ShopSync only confirmed that the login "
+                               "token reads the depot list. A wrong secret key shows only at "
+                               "the next login.")
         if self.platform.deprecated:   # NH-12
             warnings_vi.append("Nhanh.vn ngừng hỗ trợ API v2 sau ngày 30/11/2026. Hãy tạo kết "
                                "nối mới với Nhanh.vn (API v3).")
@@ -124,6 +139,30 @@ class NhanhConnector:
                                         "nhập)",),
             warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en),
             token_expires_at=self.token_expires_at)
+
+    async def _check_token(self) -> dict | None:
+        """v3 app/checkaccesstoken with the stored secret key (NH-01). A refusal is the
+        connection test's answer: a wrong secret key is never reported as "Connected"."""
+        if not self.secret_key:
+            raise AuthError(
+                "Chưa có Secret key của ứng dụng Nhanh.vn. Hãy sao chép Secret key trên "
+                "open.nhanh.vn/apps vào phần kết nối rồi kiểm tra lại.",
+                "The Nhanh.vn app's secret key is missing. Copy it from open.nhanh.vn/apps into "
+                "the connection settings and test again.", rule="NH-01")
+        try:
+            return await self.api.token_status(self.secret_key)
+        except (InvalidData, NotFound) as refused:
+            secret = "secret" in (refused.detail or "").lower()
+            reason_vi = ("Secret key không đúng" if secret
+                         else f"Nhanh.vn từ chối kiểm tra mã đăng nhập ({refused.detail})")
+            reason_en = ("The secret key is wrong" if secret
+                         else f"Nhanh.vn refused the login check ({refused.detail})")
+            raise AuthError(
+                f"{reason_vi}: chưa kết nối được. Hãy sao chép lại Secret key trên "
+                "open.nhanh.vn/apps (đúng ứng dụng có App ID này) rồi kiểm tra lại.",
+                f"{reason_en}: not connected. Copy the secret key again from "
+                "open.nhanh.vn/apps (the app with this App ID) and test again.",
+                rule="NH-01", detail=refused.detail, status=refused.status) from refused
 
     # -- reads ----------------------------------------------------------------------------
     def pull(self, entity: Entity, since: datetime | None,

@@ -174,8 +174,8 @@ class V3Api(NhanhApi):
     async def token_status(self, secret_key: str) -> dict | None:
         envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key},
                                    write=False)
-        data = envelope.get("data") or {}
-        return {"expiresAt": from_unix(data.get("expiredAt")),
+        data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+        return {"raw": envelope.get("data"), "expiresAt": from_unix(data.get("expiredAt")),
                 "depotIds": [_id(d) for d in data.get("depotIds") or () if _id(d) != "All"],
                 "permissions": list(data.get("permissions") or ())}
 
