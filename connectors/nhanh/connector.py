@@ -608,6 +608,9 @@ class _Family:
 _REASONS_VI = {
     "order needs the customer's name and mobile": "đơn cần tên và số điện thoại khách",
     "order has no lines": "đơn chưa có sản phẩm",
+    "v2 order needs the city and district at the end of the address":
+        "Nhanh.vn (API v2) cần địa chỉ giao hàng ghi rõ quận/huyện và tỉnh/thành ở cuối "
+        "(ví dụ \"12 Lê Lợi, Quận 1, TP. Hồ Chí Minh\")",
     "customer needs a name and a mobile": "khách hàng cần tên và số điện thoại",
     "a product with several variants cannot be added through the API":
         "sản phẩm nhiều phiên bản không thêm được qua API",

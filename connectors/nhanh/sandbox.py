@@ -95,6 +95,7 @@ SINGLES = (
     ("Sữa rửa mặt trà xanh", 23, "SRM-TX", 129000), ("Serum vitamin C 30ml", 23, "SVC-30", 350000),
     ("Túi tote canvas", 31, "TTC-01", 99000), ("Kẹp tóc ngọc trai", 31, "KTN-01", 35000),
 )
+UNITS = {22: "Thỏi", 23: "Chai", 31: "Cái", 12: "Cái", 13: "Chiếc", 14: "Chiếc"}
 FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi")
 GIVEN_NAMES = ("Thị Lan", "Văn Minh", "Thu Hà", "Ngọc Ánh", "Quốc Bảo", "Thị Hồng", "Đức Anh",
                "Mỹ Linh", "Hoàng Yến", "Thanh Tùng", "Kim Ngân", "Phương Thảo")
@@ -193,8 +194,11 @@ class NhanhSandbox(SandboxBase):
                 "appOrderId": "", "status": status, "depotId": 101,
                 "name": customer["name"], "mobile": customer["mobile"],
                 "address": customer["address"], "description": "Đơn tại quầy",
-                "products": [{"productId": line["id"], "quantity": 1,
-                              "price": line["prices"]["retail"]}],
+                "products": [{"productId": line["id"], "quantity": 2,
+                              "price": line["prices"]["retail"], "discount": 10000,
+                              "vat": 8 if days_ago == 12 else 0}],
+                "discount": 5000 if days_ago == 5 else 0,
+                "shipFee": 30000 if days_ago in (5, 12) else 0,
             }, created=now - days_ago * 86400, channel=1)
 
     def _add_product_row(self, name: str, category: int, code: str, price: int, parent: int,
@@ -211,7 +215,7 @@ class NhanhSandbox(SandboxBase):
             "images": {"avatar": f"https://pos.nhanh.vn/upload/{code.lower()}.jpg", "others": []},
             "stock": {d: (self.rng.randint(0, 40) if stock else 0) for d in self.depots},
             "attributes": attributes or [], "createdAt": created, "updatedAt": created,
-            "description": "",
+            "description": "", "unit": UNITS.get(category, "Cái"),
         }
         self.product_rows[product_id] = row
         return row
@@ -237,6 +241,13 @@ class NhanhSandbox(SandboxBase):
                "saleChannel": channel, "appId": app_id}
         self.orders[order_id] = row
         return row
+
+    def _customer_for(self, mobile: str) -> int:
+        """Nhanh files an order under the customer with its mobile, creating one if needed."""
+        found = next((c for c in self.customer_rows.values() if c["mobile"] == mobile), None)
+        if found is None:
+            found = self._add_customer_row("Khách lẻ", mobile, int(self.clock()))
+        return found["id"]
 
     def _children(self, product_id: int) -> list[dict]:
         return [p for p in self.product_rows.values() if p["parentId"] == product_id]
@@ -608,7 +619,8 @@ class NhanhSandbox(SandboxBase):
         return {"id": row["id"], "parentId": row["parentId"], "code": row["code"],
                 "barcode": row["barcode"], "name": row["name"], "status": row["status"],
                 "categoryId": row["categoryId"], "prices": dict(row["prices"]),
-                "images": dict(row["images"]), "brandId": 0, "type": row["type"], "units": {},
+                "images": dict(row["images"]), "brandId": 0, "type": row["type"],
+                "units": {"id": 1, "name": row.get("unit", "")},
                 "inventory": {"remain": total, "shipping": 0, "damaged": 0, "holding": 0,
                               "transfering": 0, "available": total, "depots": depots},
                 "attributes": row["attributes"], "createdAt": row["createdAt"],
@@ -740,15 +752,20 @@ class NhanhSandbox(SandboxBase):
                      "privateDescription": "", "saleId": 0, "trackingUrl": "", "tags": []},
             "channel": {"appOrderId": row.get("appOrderId") or "",
                         "saleChannel": row["saleChannel"], "marketting": {}},
-            "shippingAddress": {"id": 0, "name": row["name"], "mobile": row["mobile"],
+            "shippingAddress": {"id": row.get("customerId", 0), "name": row["name"],
+                                "mobile": row["mobile"],
                                 "email": "", "address": row.get("address", ""), "cityId": 0,
                                 "districtId": 0, "wardId": 0},
             "products": [{"productId": p["productId"], "code": self._code(p["productId"]),
                           "name": self._name(p["productId"]), "quantity": p["quantity"],
-                          "price": p["price"], "discount": 0, "vatPercent": 0,
-                          "totalAmount": p["price"] * p["quantity"]}
+                          "price": p["price"], "discount": p.get("discount", 0),
+                          "vatPercent": p.get("vat", 0), "totalAmount": line_total(p)}
                          for p in row["products"]],
-            "carrier": {}, "payment": {"codAmount": 0}, "gifts": []}
+            "carrier": {"shipFee": row.get("shipFee", 0), "codFee": 0,
+                        "customerShipFee": row.get("shipFee", 0)},
+            # UNVERIFIED key: the docs show payment.discount as an object without its fields.
+            "payment": {"discount": {"amount": row.get("discount", 0)},
+                        "codAmount": order_total(row)}, "gifts": []}
 
     def _code(self, product_id: int) -> str:
         row = self.product_rows.get(int(product_id))
@@ -787,7 +804,8 @@ class NhanhSandbox(SandboxBase):
                 raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                    {f"{key}.id": f"Sản phẩm {product_id} là sản phẩm cha"})
             result.append({"productId": product_id, "quantity": line.get("quantity") or 0,
-                           "price": line.get("price") or 0})
+                           "price": line.get("price") or 0,
+                           "discount": line.get("discount") or 0, "vat": line.get("vat") or 0})
         return result
 
     def _check_depot(self, depot_id: Any, info: dict) -> int:
@@ -822,11 +840,15 @@ class NhanhSandbox(SandboxBase):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS", {"info.status": "chỉ 54, 55, 56"})
         depot = self._check_depot(order_info.get("depotId"), info)
         lines = self._order_lines(body.get("products"), 500, "products")
+        payment = body.get("payment") or {}
         row = self._store_order({"appOrderId": app_order_id, "status": status, "depotId": depot,
                                  "name": address["name"], "mobile": address["mobile"],
                                  "address": address.get("address", ""),
                                  "description": order_info.get("description", ""),
-                                 "products": lines},
+                                 "products": lines,
+                                 "discount": payment.get("discountAmount") or 0,
+                                 "shipFee": (body.get("carrier") or {}).get("customerShipFee")
+                                 or 0, "customerId": self._customer_for(address["mobile"])},
                                 created=int(self.clock()), app_id=SANDBOX_APP_ID)
         return self._ok({"id": row["id"], "trackingUrl": "", "carrierCode": ""})
 
@@ -921,9 +943,12 @@ class NhanhSandbox(SandboxBase):
                 "importPrice": row["prices"]["import"],
                 "wholesalePrice": row["prices"]["wholesale"],
                 "status": V2_PRODUCT_STATUS[row["status"]],
-                "image": row["images"]["avatar"], "attributes": row["attributes"],
+                "image": row["images"]["avatar"],
+                # DOC /v2: an object keyed by attribute id, {attributeName, name}.
+                "attributes": {str(700 + i): {"attributeName": a["name"], "name": a["value"]}
+                               for i, a in enumerate(row["attributes"])} or [],
+                # DOC /v2 lists only createdDateTime for products.
                 "createdDateTime": _vn(row["createdAt"]),
-                "updatedDateTime": _vn(row["updatedAt"]),
                 "inventory": {"remain": total, "holding": 0, "damage": 0, "available": total,
                               "depots": {str(d): {"remain": n, "holding": 0, "damage": 0,
                                                   "available": n}
@@ -992,9 +1017,13 @@ class NhanhSandbox(SandboxBase):
                 "updatedDateTime": _vn(row["updatedAt"]), "customerName": row["name"],
                 "customerMobile": row["mobile"], "customerAddress": row.get("address", ""),
                 "description": row.get("description", ""),
+                "customerId": row.get("customerId", 0),
+                "moneyDiscount": row.get("discount", 0),
+                "customerShipFee": row.get("shipFee", 0), "calcTotalMoney": order_total(row),
                 "products": [{"productId": p["productId"],
                               "productCode": self._code(p["productId"]),
                               "productName": self._name(p["productId"]), "price": p["price"],
+                              "discount": p.get("discount", 0), "vat": p.get("vat", 0),
                               "quantity": p["quantity"]} for p in row["products"]]}
 
     def _v2_orders(self, data: Any, info: dict) -> httpx.Response:
@@ -1035,6 +1064,9 @@ class NhanhSandbox(SandboxBase):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"id": "bắt buộc", "customerName": "bắt buộc",
                                 "customerMobile": "bắt buộc"})
+        if not data.get("customerCityName") or not data.get("customerDistrictName"):
+            raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                               {"customerCityName": "bắt buộc", "customerDistrictName": "bắt buộc"})
         if self.order_by_app_id(shop_order_id) is not None:
             # UNVERIFIED: v2 documents no de-duplication; refusing is the cautious emulation.
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS", {"id": "Mã đơn hàng đã tồn tại"})
@@ -1048,9 +1080,13 @@ class NhanhSandbox(SandboxBase):
                                  "depotId": depot, "name": data["customerName"],
                                  "mobile": data["customerMobile"],
                                  "address": data.get("customerAddress", ""),
-                                 "description": data.get("description", ""), "products": lines},
+                                 "description": data.get("description", ""), "products": lines,
+                                 "discount": data.get("moneyDiscount") or 0,
+                                 "shipFee": data.get("customerShipFee") or 0,
+                                 "customerId": self._customer_for(data["customerMobile"])},
                                 created=int(self.clock()), app_id=SANDBOX_APP_ID)
-        return self._ok({"orderId": row["id"], "shipFee": 0})
+        # DOC /v2 order/add: the new Nhanh id keyed by the shop's own order id.
+        return self._ok({shop_order_id: row["id"]})
 
     def _v2_order_update(self, data: Any, info: dict) -> httpx.Response:
         data = data if isinstance(data, dict) else {}
@@ -1060,6 +1096,20 @@ class NhanhSandbox(SandboxBase):
                                {"status": "chỉ Success, Confirmed, Canceled, Aborted"})
         self._change_status(data.get("orderId"), V2_CODE[status])
         return self._ok({"orderId": int(data["orderId"]), "status": status})
+
+
+def line_total(line: dict) -> int:
+    """What Nhanh charges for one order line: (price − per-unit discount) × quantity, plus
+    the line's VAT (DOC /v3: `price` excludes VAT), rounded to the đồng."""
+    net = (int(line["price"]) - int(line.get("discount") or 0)) * int(line["quantity"])
+    return int(round(net * (100 + int(line.get("vat") or 0)) / 100))
+
+
+def order_total(row: dict) -> int:
+    """The order's total as Nhanh shows it: its lines, less the order discount, plus the fee
+    charged to the customer for shipping."""
+    return (sum(line_total(line) for line in row["products"]) - int(row.get("discount") or 0)
+            + int(row.get("shipFee") or 0))
 
 
 def _ascii(value: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Iterator
 
-from contract.records import VIETNAM, from_vietnam_time, text
+from contract.records import VIETNAM, InvalidValue, from_vietnam_time, text
 from connectors.nhanh.adapter import Cursor, NhanhApi
 from connectors.nhanh.adapter import pos_id as _id
 from connectors.nhanh.client import dumps
@@ -72,9 +72,38 @@ def _product(item: dict) -> dict:
         "images": [item["image"]] if item.get("image") else [],
         "depots": [{"id": _id(depot_id), "available": (row or {}).get("available")}
                    for depot_id, row in rows if isinstance(row, dict)],
-        "updatedAt": from_vn(item.get("updatedDateTime") or item.get("updatedAt")),
+        "updatedAt": product_time(item),
         "description": item.get("description"), "attributes": item.get("attributes") or [],
+        "unit": item.get("unit"),
     }
+
+
+def product_time(item: dict):
+    """UNVERIFIED: a v2 product's last change. The docs list only `createdDateTime`; the
+    live API has been seen with `updatedDateTime`/`updatedAt` too. The latest one present."""
+    times = [t for t in (from_vn(item.get(k)) for k in ("updatedDateTime", "updatedAt",
+                                                          "createdDateTime")) if t]
+    return max(times) if times else None
+
+
+def new_order_id(data: Any, shop_order_id: str) -> str:
+    """UNVERIFIED: the Nhanh id in a v2 order/add answer. The docs show it keyed by our own
+    order id (`{"3256": 5174985}`); older clients read `orderId`. Both are accepted."""
+    if not isinstance(data, dict):
+        return ""
+    if data.get(shop_order_id) not in (None, ""):
+        return _id(data[shop_order_id])
+    return _id(data.get("orderId"))
+
+
+def city_and_district(address: str) -> tuple[str, str]:
+    """UNVERIFIED: v2 order/add marks customerCityName and customerDistrictName required, and
+    the App keeps one address line. A Vietnamese address ends "…, <district>, <city>": the
+    last two parts are taken. ("", "") when the address has fewer parts."""
+    parts = [part.strip() for part in text(address).split(",") if part.strip()]
+    if len(parts) < 3:
+        return "", ""
+    return parts[-1], parts[-2]
 
 
 def _flatten(tree: Iterable[dict], parent: str = "") -> Iterator[dict]:
@@ -103,8 +132,12 @@ def _order(item: dict) -> dict:
         "updatedAt": from_vn(item.get("updatedDateTime")),
         "name": item.get("customerName"), "mobile": item.get("customerMobile"),
         "address": item.get("customerAddress"), "description": item.get("description"),
+        "customerId": _id(item.get("customerId")),
+        "discount": item.get("moneyDiscount") or 0,
+        "shipFee": item.get("customerShipFee") or 0,
         "products": [{"id": _id(p.get("productId")), "quantity": p.get("quantity"),
-                      "price": p.get("price"), "name": p.get("productName"),
+                      "price": p.get("price"), "discount": p.get("discount") or 0,
+                      "vat": p.get("vat") or 0, "name": p.get("productName"),
                       "code": p.get("productCode")}
                      for p in collection(item.get("products"))],
     }
@@ -228,20 +261,24 @@ class V2Api(NhanhApi):
         return None  # v2 has no token check; the expiry comes from the login
 
     async def add_order(self, order: dict) -> str:
+        city, district = city_and_district(order.get("address") or "")
+        if not city:
+            raise InvalidValue("v2 order needs the city and district at the end of the address")
         body = {
             "id": order["appOrderId"], "type": "Shipping",
             "status": STATUS_NAMES.get(order["status"], "New"),
             "customerName": order["name"], "customerMobile": order["mobile"],
             **({"depotId": int(order["depotId"])} if order.get("depotId") else {}),
             **({"customerAddress": order["address"]} if order.get("address") else {}),
+            "customerCityName": city, "customerDistrictName": district,
+            **({"moneyDiscount": order["discount"]} if order.get("discount") else {}),
             **({"description": order["description"]} if order.get("description") else {}),
             "productList": [{"id": p["id"], "idNhanh": int(p["id"]), "quantity": p["quantity"],
                              "name": p.get("name") or p.get("code") or p["id"],
                              "price": p["price"]} for p in order["products"]],
         }
         envelope = await self.call("order/add", body, write=True)
-        data = envelope.get("data") or {}
-        return _id(data.get("orderId") if isinstance(data, dict) else "")
+        return new_order_id(envelope.get("data"), text(order["appOrderId"]))
 
     async def set_order_status(self, order_id: str, status: int) -> None:
         await self.call("order/update", {"orderId": int(order_id),

@@ -40,7 +40,19 @@ def _product(item: dict) -> dict:
                    for d in inventory.get("depots") or ()],
         "updatedAt": from_unix(item.get("updatedAt")),
         "description": item.get("description"), "attributes": item.get("attributes") or [],
+        "unit": (item.get("units") or {}).get("name") if isinstance(item.get("units"), dict)
+        else item.get("unit"),
     }
+
+
+def order_discount(payment: Any) -> Any:
+    """UNVERIFIED: the order-level discount of a v3 order. The docs show `payment.discount`
+    as an object without naming its fields; `amount` (or `value`) is read, a plain number is
+    taken as is. One function, so the live key is fixed here only."""
+    raw = (payment or {}).get("discount") if isinstance(payment, dict) else None
+    if isinstance(raw, dict):
+        return raw.get("amount", raw.get("value", 0))
+    return raw or 0
 
 
 def _customer(item: dict) -> dict:
@@ -53,6 +65,7 @@ def _customer(item: dict) -> dict:
 def _order(item: dict) -> dict:
     info, channel = item.get("info") or {}, item.get("channel") or {}
     address = item.get("shippingAddress") or {}
+    carrier = item.get("carrier") if isinstance(item.get("carrier"), dict) else {}
     return {
         "id": _id(info.get("id")), "appOrderId": _id(channel.get("appOrderId")),
         "status": info.get("status"), "depotId": _id(info.get("depotId")),
@@ -60,8 +73,13 @@ def _order(item: dict) -> dict:
         "updatedAt": from_unix(info.get("updatedAt")),
         "name": address.get("name"), "mobile": address.get("mobile"),
         "address": address.get("address"), "description": info.get("description"),
-        "products": [{"id": _id(p.get("productId")), "quantity": p.get("quantity"),
-                      "price": p.get("price"), "name": p.get("name"), "code": p.get("code")}
+        "customerId": _id(address.get("id")),
+        "discount": order_discount(item.get("payment")),
+        "shipFee": carrier.get("customerShipFee") or 0,
+        "products": [{"id": _id(p.get("productId") or p.get("id")),
+                      "quantity": p.get("quantity"), "price": p.get("price"),
+                      "discount": p.get("discount") or 0, "vat": p.get("vatPercent") or 0,
+                      "name": p.get("name"), "code": p.get("code")}
                      for p in item.get("products") or ()],
     }
 
@@ -191,6 +209,9 @@ class V3Api(NhanhApi):
                                    else {})},
             "products": [{"id": int(p["id"]), "price": p["price"], "quantity": p["quantity"]}
                          for p in order["products"]],
+            # Pro-rated to the lines by Nhanh (DOC /v3/order/add).
+            **({"payment": {"discountAmount": order["discount"]}} if order.get("discount")
+               else {}),
         }
         envelope = await self.call("order/add", body, write=True)
         return _id((envelope.get("data") or {}).get("id"))

@@ -96,7 +96,7 @@ class Shop:
                          quantity=Decimal(2), price=Decimal(159000), product_key=shirt.key)
         return self.catalog.put(Entity.ORDER, Order(
             key="", status=status, lines=(line,), customer_name="Nguyễn Thị Lan",
-            customer_phone="0903123456", shipping_address="10 Nguyễn Huệ, Quận 1",
+            customer_phone="0903123456", shipping_address="10 Nguyễn Huệ, Quận 1, TP. Hồ Chí Minh",
             created_at=self.now()))
 
     def pushed(self) -> list[dict]:

@@ -25,7 +25,7 @@ def linked_order(key="APP-2001", **changes) -> Order:
     """An App order whose lines name linked Nhanh products, as the engine hands it over:
     the product's Nhanh id (the parent for a product with variants) and the variant's SKU."""
     order = Order(key=key, status=OrderStatus.PLACED, customer_name="Phạm Ngọc Ánh",
-                  customer_phone="0912888777", shipping_address="8 Hai Bà Trưng, Quận 1",
+                  customer_phone="0912888777", shipping_address="8 Hai Bà Trưng, Quận 1, TP. Hồ Chí Minh",
                   branch_key="101", created_at=NOW,
                   lines=(OrderLine(sku="ATC-DEN-M", name="Áo thun cotton Đen M",
                                    quantity=Decimal(2), price=Decimal(159000),
