@@ -16,7 +16,7 @@ aware UTC datetimes, ids as strings), so nothing here knows which API version sp
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
 from contract.records import (Branch, Category, Customer, InvalidValue, Order, OrderLine, OrderStatus,
@@ -176,7 +176,9 @@ def line_total(line: Mapping) -> Decimal:
     """What Nhanh charges for a line: (price − per-unit discount) × quantity, plus the line's
     VAT (`price` excludes VAT, DOC /v3), to the đồng."""
     net = (money(line.get("price")) - money(line.get("discount"))) * quantity(line.get("quantity"))
-    return money((net * (100 + money(line.get("vat"))) / 100).quantize(Decimal("1")))
+    # UNVERIFIED: how Nhanh rounds VAT to the đồng; half up, as the sandbox does.
+    return money((net * (100 + money(line.get("vat"))) / 100).quantize(Decimal("1"),
+                                                                         ROUND_HALF_UP))
 
 
 def order_total(item: Mapping) -> Decimal:

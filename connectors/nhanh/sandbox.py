@@ -132,6 +132,9 @@ class NhanhSandbox(SandboxBase):
         self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
         self.locks: dict[str, float] = {}
+        # endpoint ("order/add") → faults for its next calls that strike after the commit
+        self.lost_answers: dict[str, collections.deque[str]] = collections.defaultdict(
+            collections.deque)
         self.timeline: list[tuple[float, str]] = []       # (sandbox time, path) per request
         self.rejected_during_lock: list[tuple[float, str]] = []
         self.lock_events: list[tuple[float, str, float]] = []   # (time, key, unlockedAt)
@@ -289,6 +292,11 @@ class NhanhSandbox(SandboxBase):
             self.deleted_orders.append({"id": int(order_id), "createdAt": int(self.clock()),
                                         "createdById": 1})
 
+    def lose_next_answer(self, endpoint: str, fault: str = LOST_5XX) -> None:
+        """The next call of `endpoint` ("order/add", "order/edit") is carried out, then its
+        answer is lost (`fault`: LOST_5XX, LOST_TIMEOUT or LOST_RESET)."""
+        self.lost_answers[endpoint].append(fault)
+
     def order_by_app_id(self, app_order_id: str) -> dict | None:
         return next((o for o in self.orders.values() if o.get("appOrderId") == app_order_id),
                     None)
@@ -327,9 +335,11 @@ class NhanhSandbox(SandboxBase):
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             self.timeline.append((self.clock(), request.url.path))
-            lost = self.pending_faults and self.pending_faults[0] in LOST_AFTER_COMMIT
+            endpoint = request.url.path.rsplit("/", 2)
+            queued = self.lost_answers.get("/".join(endpoint[-2:]))
+            lost = queued or (self.pending_faults and self.pending_faults[0] in LOST_AFTER_COMMIT)
             if lost:
-                kind = LOST_AFTER_COMMIT[self.pending_faults.popleft()]
+                kind = LOST_AFTER_COMMIT[(queued or self.pending_faults).popleft()]
                 self.requests.append(request)
                 self.route(request)                       # Nhanh does the work …
                 return self.fault_response(kind, request)  # … and the answer never arrives
@@ -1102,7 +1112,7 @@ def line_total(line: dict) -> int:
     """What Nhanh charges for one order line: (price − per-unit discount) × quantity, plus
     the line's VAT (DOC /v3: `price` excludes VAT), rounded to the đồng."""
     net = (int(line["price"]) - int(line.get("discount") or 0)) * int(line["quantity"])
-    return int(round(net * (100 + int(line.get("vat") or 0)) / 100))
+    return (net * (100 + int(line.get("vat") or 0)) + 50) // 100     # half a đồng rounds up
 
 
 def order_total(row: dict) -> int:
