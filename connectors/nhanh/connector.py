@@ -467,9 +467,12 @@ class NhanhConnector:
             return text(line.variant_key)
         if product_id.isdigit():
             if product_id not in self._sellable:
+                # Rows of another parent are dropped: v2's parentId filter is UNVERIFIED, and
+                # a list that ignored it must not make a stranger's SKU look like a child.
                 self._sellable[product_id] = {
                     text(child.get("code")): child["id"]
-                    for child in await self.api.product_children(product_id)}
+                    for child in await self.api.product_children(product_id)
+                    if text(child.get("parentId")) == product_id}
             children = self._sellable[product_id]
             if not children:
                 return product_id
