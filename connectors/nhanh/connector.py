@@ -418,10 +418,12 @@ class NhanhConnector:
             except InvalidData as error:
                 if not is_duplicate_order(error):
                     raise
-                found = await self._order_sent_since(app_order_id, sent_at) or \
-                    await self._find_order(record)
+                found = await self._order_sent_since(app_order_id, sent_at)
+                if found is None:   # sent by an earlier run: the wider look-up of find()
+                    earlier = await self._find_order(record)
+                    found = earlier.key if earlier is not None else None
                 if found is not None:
-                    return found.key if isinstance(found, Order) else found
+                    return found
                 raise InvalidData(
                     "Nhanh.vn đã có một đơn mang mã đơn App này nhưng ShopSync không đọc lại "
                     "được. Hãy tìm đơn trên Nhanh.vn theo mã đơn App rồi đồng bộ lại; đừng tạo "
