@@ -22,7 +22,8 @@ from contract.connector import (ConnectionInfo, ConnectionSettings, InvalidData,
 from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.kiotviet import mapping, payload
 from connectors.kiotviet.dates import vietnam_wall_clock
-from connectors.kiotviet.errors import TokenRejected, classify, classify_token
+from connectors.kiotviet.errors import (BranchNotInShop, RetailerNotFound, TokenRejected,
+                                       classify, classify_token)
 from connectors.kiotviet.limits import GetBudget, limiter_key
 from connectors.kiotviet.token import TokenKeeper, token_fingerprint
 
@@ -88,6 +89,11 @@ class KiotVietConnector:
             self.creates.before_send = self._authorize
 
     # -- plumbing ------------------------------------------------------------------------
+    def keep_token_on(self, shelf: Any) -> None:
+        """Reuse the access token across runs while it is valid (issue 19 point 13): the
+        app hands over the profile's keyring slot; without one a token lives one process."""
+        self.tokens.shelf = shelf
+
     @property
     def request_count(self) -> int:
         return self.api.request_count + self.tokens.http.request_count + (
@@ -111,7 +117,16 @@ class KiotVietConnector:
             return await client.json(method, path, **kwargs)
         except TokenRejected as rejected:
             self.tokens.invalidate(getattr(rejected, "token_fingerprint", ""))
+        issued_before = self.tokens.refreshes
+        try:
             return await client.json(method, path, **kwargs)
+        except TokenRejected as again:
+            if self.tokens.refreshes > issued_before:
+                # A token KiotViet issued a moment ago is refused too: nothing expired, the
+                # store named in `Retailer` is not the one the Client ID belongs to (KVF-14).
+                raise RetailerNotFound(self.retailer, detail=again.detail,
+                                       status=again.status) from None
+            raise
 
     async def _create_once(self, path: str, body: Any,
                            already_there: Callable[[], Awaitable[Any]]) -> Any:
@@ -160,6 +175,10 @@ class KiotVietConnector:
         if not branches:
             warnings_vi.append("Cửa hàng chưa có chi nhánh nào đang hoạt động trên KiotViet.")
             warnings_en.append("The KiotViet store has no active branch.")
+        elif self.branch_id and self.branch_id not in {branch.key for branch in branches}:
+            # KVF-14: a branch of another store (or a typo) would only fail at the first
+            # order push, far from where it was typed; refuse it here with the real list.
+            raise BranchNotInShop(self.branch_id, [(b.key, b.name) for b in branches])
         if self.kind == "fnb":
             warnings_vi.append("API đơn hàng KiotViet FnB chỉ chạy với giao diện FnB cũ; cần "
                                "liên hệ KiotViet để chuyển về (KVF-09).")
