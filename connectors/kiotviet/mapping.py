@@ -46,6 +46,16 @@ def _when(row: Row, *names: str) -> datetime | None:
     return max(found) if found else None
 
 
+def _first_time(row: Row, *names: str) -> datetime | None:
+    """The first of `names` that is present: e.g. the sale time (`purchaseDate`) before the
+    moment it was typed in (`createdDate`), which can be hours later (issue 23/3)."""
+    for name in names:
+        moment = parse_datetime(payload.get(row, name))
+        if moment is not None:
+            return moment
+    return None
+
+
 def number(value: Decimal) -> int | float:
     """Decimal → JSON number KiotViet accepts (integral amounts stay integers)."""
     return int(value) if value == value.to_integral_value() else float(value)
@@ -78,9 +88,15 @@ def same_phone(a: object, b: object) -> bool:
 # Branches and categories
 # -------------------------------------------------------------------------------------------
 
+def _full_address(row: Row) -> str:
+    """Street, ward, then KiotViet's `locationName` ("Hồ Chí Minh - Quận 1"), as one line."""
+    parts = [text(payload.get(row, name)) for name in ("address", "wardName", "locationName")]
+    return ", ".join(part for part in parts if part)
+
+
 def branch_from(row: Row) -> Branch:
     return Branch(key=_key(payload.get(row, "id")), name=text(payload.get(row, "branchName")),
-                  address=text(payload.get(row, "address")),
+                  address=_full_address(row),
                   phone=text(payload.get(row, "contactNumber")))
 
 
@@ -89,6 +105,7 @@ def category_from(row: Row) -> Category:
     return Category(key=_key(payload.get(row, "categoryId")),
                     name=text(payload.get(row, "categoryName")),
                     parent_key=_key(parent) if parent not in (None, "", 0) else None,
+                    position=payload.as_int(payload.get(row, "rank")) or 0,
                     updated_at=_when(row, "modifiedDate", "createdDate"))
 
 
@@ -229,9 +246,7 @@ def product_rows_for_push(product: Product, category_id: str = "",
 def customer_from(row: Row) -> Customer:
     gender = payload.get(row, "gender")
     birth = parse_datetime(payload.get(row, "birthDate"))
-    address = ", ".join(part for part in (text(payload.get(row, "address")),
-                                          text(payload.get(row, "wardName")),
-                                          text(payload.get(row, "locationName"))) if part)
+    address = _full_address(row)
     return Customer(key=_key(payload.get(row, "id")), name=text(payload.get(row, "name")),
                     phone=text(payload.get(row, "contactNumber")),
                     email=text(payload.get(row, "email")), address=address,
@@ -341,6 +356,21 @@ def retail_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str
 # Orders: KiotViet → App
 # -------------------------------------------------------------------------------------------
 
+# KiotViet's line `discount` ("giảm giá trên sản phẩm theo tiền", KVDOC 2.5/2.12) is read as
+# an amount off EACH UNIT, as the KiotViet sales screen applies it: the line costs
+# (price − discount) × quantity. UNVERIFIED for quantities above 1 (every published example
+# has quantity 1); False would read it as an amount off the whole line.
+LINE_DISCOUNT_PER_UNIT = True
+
+
+def line_discount(row: Row) -> Decimal:
+    """The amount off one KiotViet order/invoice line as a whole, in đồng."""
+    off = money(payload.get(row, "discount"))
+    if LINE_DISCOUNT_PER_UNIT:
+        off *= quantity(payload.get(row, "quantity") or 0)
+    return money(off)
+
+
 def _lines(rows: Any) -> tuple[OrderLine, ...]:
     return tuple(OrderLine(sku=text(payload.get(r, "productCode")),
                            name=text(payload.get(r, "productName")),
@@ -348,8 +378,17 @@ def _lines(rows: Any) -> tuple[OrderLine, ...]:
                            price=money(payload.get(r, "price")),
                            product_key=_key(payload.get(r, "productId")),
                            variant_key=_key(payload.get(r, "productId")),
-                           note=text(payload.get(r, "note")))
+                           note=text(payload.get(r, "note")),
+                           discount=line_discount(r))
                  for r in rows or ())
+
+
+def fees(row: Row) -> Decimal:
+    """Surcharges (thu khác) the customer pays on top of the lines; KiotViet adds them to
+    `total`. The delivery partner's fee (`orderDelivery.price`) is not: the shop pays it."""
+    charges = payload.get(row, "invoiceOrderSurcharges") or ()
+    return money(sum((money(payload.get(c, "price")) for c in charges
+                      if isinstance(c, Mapping)), Decimal(0)))
 
 
 def order_key(row: Row) -> str:
@@ -373,7 +412,8 @@ def order_from(row: Row) -> Order:
                  branch_key=_key(payload.get(row, "branchId")),
                  delivery_at=parse_datetime(payload.get(delivery, "expectedDelivery")),
                  total=money(payload.get(row, "total")),
-                 created_at=_when(row, "createdDate", "purchaseDate"),
+                 discount=money(payload.get(row, "discount")), fees=fees(row),
+                 created_at=_first_time(row, "purchaseDate", "createdDate"),
                  updated_at=_when(row, "modifiedDate", "createdDate"))
 
 
@@ -395,5 +435,8 @@ def order_from_invoice(row: Row) -> Order:
                  branch_key=_key(payload.get(row, "branchId")),
                  note=_without_marker(payload.get(row, "description")),
                  total=money(payload.get(row, "total")),
-                 created_at=_when(row, "purchaseDate", "createdDate"),
+                 discount=money(payload.get(row, "discount")), fees=fees(row),
+                 # The sale time, not when it was typed in (issue 23/3); the typing time is
+                 # still seen through `updated_at` (modifiedDate ≥ createdDate).
+                 created_at=_first_time(row, "purchaseDate", "createdDate"),
                  updated_at=_when(row, "modifiedDate", "createdDate", "purchaseDate"))

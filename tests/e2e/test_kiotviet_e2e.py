@@ -99,7 +99,12 @@ def test_first_sync_brings_the_cafe_into_the_app(cafe):
     assert [v.options for v in coffee.variants] == [("M",), ("L",)] and coffee.visible  # KVF-03
     # KVF-08: of the four invoices (status 1, 2, 3, 5) only the completed one is an App order
     orders = list(cafe.catalog.iter_records(Entity.ORDER))
-    assert len(orders) == 1 and orders[0].status is OrderStatus.COMPLETED
+    assert len(orders) == 2 and {o.status for o in orders} == {OrderStatus.COMPLETED}
+    # Issue 23/1: the discounted sale arrives with its discounts and KiotViet's exact total.
+    [sale] = [o for o in orders if o.discount]
+    assert (sale.discount, sale.fees) == (Decimal(5000), Decimal(10000))
+    assert sum(l.price * l.quantity - l.discount for l in sale.lines) - sale.discount \
+        + sale.fees == sale.total
     assert not cafe.items(outcome="failed")
 
 
