@@ -101,12 +101,43 @@ def error_parts(body: Any) -> tuple[str, str]:
     return str(code), str(message)
 
 
+# What to do about the settings an order push meets (KVDOC 2.5; FNBPDF): besides switching
+# the setting on in KiotViet, the shop can stop ShopSync sending what the setting gates.
+DELIVERY_SETTING = "Sử dụng tính năng giao hàng"
+OUT_OF_STOCK_SETTING = "Cho phép gọi món khi hết tồn kho"
+_SETTING_ADVICE = {
+    DELIVERY_SETTING: (
+        "Đơn có địa chỉ giao hàng nhưng cửa hàng chưa bật tính năng giao hàng trên KiotViet. "
+        "Hãy vào KiotViet → Thiết lập cửa hàng, bật \"Sử dụng tính năng giao hàng\"; hoặc nếu "
+        "cửa hàng không giao hàng qua KiotViet, tắt tuỳ chọn \"Cửa hàng dùng tính năng giao "
+        "hàng của KiotViet\" trong ShopSync. Rồi đồng bộ lại.",
+        "The order has a delivery address but the store has not switched on KiotViet's "
+        "delivery feature. In KiotViet → Store settings switch on \"Sử dụng tính năng giao "
+        "hàng\" (use the delivery feature); or, if the store does not deliver through "
+        "KiotViet, switch off \"The shop uses KiotViet's delivery feature\" in ShopSync. Then "
+        "sync again."),
+    OUT_OF_STOCK_SETTING: (
+        "Đơn có món đã hết tồn kho trên KiotViet FnB và cửa hàng không cho gọi món khi hết "
+        "tồn kho. Hãy vào KiotViet FnB → Thiết lập cửa hàng, bật \"Cho phép gọi món khi hết "
+        "tồn kho\", hoặc nhập thêm tồn kho cho món, rồi đồng bộ lại.",
+        "The order has an item that is out of stock in KiotViet FnB and the store does not "
+        "allow ordering out-of-stock items. In KiotViet FnB → Store settings switch on \"Cho "
+        "phép gọi món khi hết tồn kho\" (allow ordering when out of stock), or add stock for "
+        "the item, then sync again."),
+}
+
+
 def setting_off(message: str, status: int | None = None) -> SettingOff | None:
-    """The store-setting refusal, with KiotViet's own words shown verbatim."""
+    """The store-setting refusal, with KiotViet's own words shown verbatim and the setting
+    named (KiotViet's own text has stray punctuation: “… giao hàng.” đang không được bật)."""
     match = _SETTING_OFF.search(message)
     if match is None:
         return None
-    name = match.group("name").strip()
+    name = match.group("name").strip().rstrip(".").strip()
+    if name in _SETTING_ADVICE:
+        vi, en = _SETTING_ADVICE[name]
+        return SettingOff(f"KiotViet báo: «{message}». {vi}", f"KiotViet says: «{message}». {en}",
+                          detail=message, status=status)
     return SettingOff(
         f"KiotViet báo: «{message}». Hãy vào KiotViet → Thiết lập cửa hàng, bật \"{name}\", "
         "rồi đồng bộ lại.",

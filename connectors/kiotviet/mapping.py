@@ -293,6 +293,14 @@ def line_notes(order: Order) -> list[str]:
     return notes
 
 
+# Where the FnB order body carries the marker besides the first line's note. UNVERIFIED: no
+# public FnB document shows `Description` on order create (one public client lists
+# `historyNote`); the line `Note` is documented (FNBPDF) and always carries it too, and a lost
+# answer is also resolved by the order's exact content (client._same_content), so duplicate
+# safety never rests on this one field. Retail documents `description` (KVDOC 2.5.3).
+FNB_ORDER_MARKER_FIELD = "Description"
+
+
 def order_marker(app_key: str) -> str:
     return f"{ORDER_MARKER}{app_key}"
 
@@ -303,35 +311,97 @@ def marker_key(description: object) -> str:
     return match.group(1) if match else ""
 
 
+def row_marker_key(row: Row) -> str:
+    """The App order id a KiotViet order carries: in its description, else in a line note."""
+    found = marker_key(payload.get(row, "description"))
+    for line in payload.get(row, "orderDetails") or ():
+        if found:
+            break
+        found = marker_key(payload.get(line, "note"))
+    return found
+
+
+def content_of(row: Row) -> tuple:
+    """What KiotViet certainly keeps of an order we sent: branch, customer and each line's
+    product, quantity and unit price (compared as a multiset)."""
+    lines = sorted((_key(payload.get(d, "productId")), str(quantity(payload.get(d, "quantity"))),
+                    str(money(payload.get(d, "price"))))
+                   for d in payload.get(row, "orderDetails") or ())
+    return (_key(payload.get(row, "branchId")), _key(payload.get(row, "customerId")),
+            tuple(lines))
+
+
+def sent_as_row(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An order create body (FnB PascalCase or Retail camelCase) in the shape KiotViet lists
+    orders in, for `content_of`."""
+    customer = payload.get(body, "customerId") or payload.get(payload.get(body, "customer"), "id")
+    return {"branchId": payload.get(body, "branchId"), "customerId": customer,
+            "orderDetails": [{"productId": payload.get(d, "productId"),
+                              "quantity": payload.get(d, "quantity"),
+                              "price": payload.get(d, "price")}
+                             for d in payload.get(body, "orderDetails") or ()]}
+
+
+def made_at(row: Row) -> datetime | None:
+    """When KiotViet made the order (the later of its creation and sale times)."""
+    return _when(row, "createdDate", "purchaseDate")
+
+
+def has_delivery(order: Order) -> bool:
+    """An App order is delivered when it names an address to deliver to."""
+    return bool(order.shipping_address)
+
+
+def _unit_discount(line: OrderLine) -> Decimal:
+    """The App's line discount (on the whole line) as KiotViet's per-unit amount."""
+    if not line.discount or not line.quantity:
+        return Decimal(0)
+    return money(line.discount / line.quantity) if LINE_DISCOUNT_PER_UNIT else line.discount
+
+
 def _without_marker(description: object) -> str:
     return text(re.sub(re.escape(ORDER_MARKER) + r"\S+", "", text(description)))
 
 
 def fnb_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str],
-                   customer_id: str = "", pushed_at: datetime) -> dict[str, Any]:
-    """FnB `POST /orders`, PascalCase (FNBPDF p17–18)."""
+                   customer_id: str = "", pushed_at: datetime,
+                   with_delivery: bool = False) -> dict[str, Any]:
+    """FnB `POST /orders`, PascalCase (FNBPDF p17–18). `DeliveryDetail` only for a delivered
+    order of a shop that uses KiotViet's delivery feature (issue 19/15); FnB documents no
+    line discount, so a discounted line is sent at its net unit price."""
     notes = line_notes(order)
-    details = [{"ProductId": _id(product_ids[i]), "Price": number(line.price),
+    if notes:      # the marker rides on a documented field too (see FNB_ORDER_MARKER_FIELD)
+        notes[0] = " · ".join(part for part in (notes[0], order_marker(order.key)) if part)
+    details = [{"ProductId": _id(product_ids[i]),
+                "Price": number(line.price - _unit_discount(line)),
                 "Quantity": number(line.quantity), "Note": notes[i], "Rank": i + 1}
                for i, line in enumerate(order.lines)]
-    body: dict[str, Any] = {"BranchId": _id(branch_id), "Description": order_marker(order.key),
+    body: dict[str, Any] = {"BranchId": _id(branch_id),
+                            FNB_ORDER_MARKER_FIELD: order_marker(order.key),
                             "OrderDetails": details}
+    if order.discount:
+        body["Discount"] = number(order.discount)      # UNVERIFIED on FnB (Retail: discount)
     if customer_id:
         body["CustomerId"] = _id(customer_id)
-    body["DeliveryDetail"] = {
-        "Receiver": order.customer_name, "ContactNumber": order.customer_phone,
-        "Address": order.shipping_address,
-        "ExpectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at)),
-        "Status": 3}
+    if with_delivery:
+        body["DeliveryDetail"] = {
+            "Receiver": order.customer_name, "ContactNumber": order.customer_phone,
+            "Address": order.shipping_address,
+            "ExpectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at)),
+            "Status": 3}
     return body
 
 
 def retail_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str],
-                      customer_id: str = "", pushed_at: datetime) -> dict[str, Any]:
-    """Retail `POST /orders`, camelCase (KVDOC)."""
+                      customer_id: str = "", pushed_at: datetime,
+                      with_delivery: bool = False) -> dict[str, Any]:
+    """Retail `POST /orders`, camelCase (KVDOC 2.5.3): the customer as `customer{id, …}`,
+    line and order discounts as documented, `orderDelivery` only for a delivered order of a
+    shop that uses KiotViet's delivery feature."""
     notes = line_notes(order)
     details = [{"productId": _id(product_ids[i]), "productCode": line.sku or None,
                 "price": number(line.price), "quantity": number(line.quantity),
+                "discount": number(_unit_discount(line)) if line.discount else None,
                 "note": notes[i] or None}
                for i, line in enumerate(order.lines)]
     body: dict[str, Any] = {"branchId": _id(branch_id), "description": order_marker(order.key),
@@ -343,12 +413,13 @@ def retail_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str
     customer = {k: v for k, v in customer.items() if v}
     if customer:
         body["customer"] = customer
-    if customer_id:
-        body["customerId"] = _id(customer_id)
-    body["orderDelivery"] = {
-        "receiver": order.customer_name, "contactNumber": order.customer_phone,
-        "address": order.shipping_address,
-        "expectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at))}
+    if order.discount:
+        body["discount"] = number(order.discount)
+    if with_delivery:
+        body["orderDelivery"] = {
+            "receiver": order.customer_name, "contactNumber": order.customer_phone,
+            "address": order.shipping_address,
+            "expectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at))}
     return body
 
 
@@ -378,7 +449,7 @@ def _lines(rows: Any) -> tuple[OrderLine, ...]:
                            price=money(payload.get(r, "price")),
                            product_key=_key(payload.get(r, "productId")),
                            variant_key=_key(payload.get(r, "productId")),
-                           note=text(payload.get(r, "note")),
+                           note=_without_marker(payload.get(r, "note")).rstrip(" ·"),
                            discount=line_discount(r))
                  for r in rows or ())
 

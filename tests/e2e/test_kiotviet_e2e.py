@@ -30,7 +30,9 @@ KVF04 = (OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
 class Cafe:
     """A café on KiotViet FnB synced into the App catalog, on one fake clock."""
 
-    def __init__(self, catalog, *, expire_tokens_after: int | None = None) -> None:
+    def __init__(self, catalog, *, expire_tokens_after: int | None = None,
+                 uses_delivery: bool = True) -> None:
+        self.uses_delivery = uses_delivery      # the café delivers through KiotViet
         self.clock = FakeClock()
         self.sandbox = kiotviet_sandbox(kind="fnb", clock=self.clock)
         self.catalog = catalog
@@ -54,7 +56,8 @@ class Cafe:
         return httpx.MockTransport(handle)
 
     def sync(self, entities=None) -> RunFinished:
-        connector = build_connector("fnb", self.transport(), clock=self.clock, now=self.now)
+        connector = build_connector("fnb", self.transport(), clock=self.clock, now=self.now,
+                                    options={"uses_delivery": self.uses_delivery})
         engine = SyncEngine(self.catalog, self.profile, connector, self.events.append,
                             clock=self.now, monotonic=self.clock)
 
@@ -122,7 +125,8 @@ def test_kvf04_only_orders_in_the_five_statuses_are_pushed_with_kvf06_note_and_k
     assert len(kiotviet) == 5
     assert {o["description"] for o in kiotviet} == {f"ShopSync #{o.key}" for o in
                                                     pushed.values()}
-    assert all(o["orderDetails"][0]["note"] == "Ít đá" for o in kiotviet)          # KVF-06
+    assert all(o["orderDetails"][0]["note"] == f"Ít đá · {o['description']}"     # KVF-06
+               for o in kiotviet)
     by_app = {o["description"].split("#")[1]: o for o in kiotviet}
     placed = by_app[pushed[OrderStatus.PLACED].key]["orderDelivery"]["expectedDelivery"]
     approved = by_app[pushed[OrderStatus.APPROVED].key]["orderDelivery"]["expectedDelivery"]
@@ -286,7 +290,8 @@ def test_cli_first_sync_and_order_push_against_the_served_sandbox(shopsync, serv
     [created] = [line for line in lines if line.get("app_id") == order.key]
     assert (created["action"], created["outcome"]) == ("create", "ok")
     [pushed] = served_cafe.tables["orders"].values()
-    assert pushed["orderDetails"][0]["note"] == "Mang đi" and pushed["code"] == created["pos_id"]
+    assert pushed["orderDetails"][0]["note"].startswith("Mang đi")
+    assert pushed["code"] == created["pos_id"]
     transcript = "".join(shopsync.transcript)
     assert secret not in transcript and "kvtoken-" not in transcript           # COM-07
     # Issue 19/13: `profile add` checks the branch with a token of its own (KVF-14); `test`
