@@ -75,6 +75,9 @@ class KiotVietSandbox(SandboxBase):
     # FnB order create: whether `Description` is kept. No public FnB document shows it on the
     # create body (issue 19/16), so the sandbox can drop it like a store that ignores it.
     keeps_order_description: bool = True
+    # And whether line notes are kept (they are documented; off = the worst case, where only
+    # the order's content can tell that a create whose answer was lost went through).
+    keeps_line_notes: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -683,6 +686,8 @@ class KiotVietSandbox(SandboxBase):
         if self.kind == "fnb" and not self.keeps_order_description:
             description = ""
         details = []
+        if not self.keeps_line_notes:
+            lines = [(pid, qty, price, "", off) for pid, qty, price, _, off in lines]
         for product_id, qty, price, note, line_discount in lines:
             product = self.tables["products"].get(product_id)
             if product is None:
