@@ -297,3 +297,26 @@ def test_cli_first_sync_and_order_push_against_the_served_sandbox(shopsync, serv
     # Issue 19/13: `profile add` checks the branch with a token of its own (KVF-14); `test`
     # keeps its token in the keyring and every later command reuses it.
     assert served_cafe.count("POST", "/connect/token") == 2
+
+
+def test_kvf14_profile_add_refuses_a_branch_that_is_not_the_shops(shopsync, served_cafe):
+    """Issue 19/11: `profile add … --set branch=74531` against a shop whose branches are 1 and
+    2 is refused with exit 2 and the shop's list, and nothing is saved."""
+    secret = KIOTVIET_FNB.sandbox_secrets["client_secret"]
+    settings = KIOTVIET_FNB.sandbox_settings
+    args = ["profile", "add", "Cà phê Mộc", "--platform", "kiotviet-fnb",
+            "--set", f"retailer={settings['retailer']}",
+            "--set", f"client_id={settings['client_id']}", "--set", "branch=74531",
+            "--set", f"api_base={served_cafe.url}",
+            "--set", f"token_url={served_cafe.url}/connect/token"]
+    for lang, words in (("vi", "không thuộc cửa hàng"), ("en", "not one of")):
+        code, out, err = shopsync("--lang", lang, *args,
+                                  env={"SHOPSYNC_SECRET_CLIENT_SECRET": secret})
+        assert code == 2, (out, err)
+        assert words in err and "1 – Chi nhánh trung tâm" in err and "74531" in err
+        assert "Traceback" not in err and secret not in out + err
+    code, out, err = shopsync("profile", "list")
+    assert "Cà phê Mộc" not in out
+    args[args.index("branch=74531")] = "branch=2"
+    code, out, err = shopsync(*args, env={"SHOPSYNC_SECRET_CLIENT_SECRET": secret})
+    assert code == 0, err

@@ -187,7 +187,7 @@ def test_kvf07_delivery_refused_by_the_shop_setting_names_it_and_the_option(kind
     assert stored["orderDelivery"]["address"] == "10 Nguyễn Huệ"
 
 
-def test_kvf14_out_of_stock_refusal_names_the_fnb_setting(clock):
+def test_com06_out_of_stock_refusal_names_the_fnb_setting(clock):
     sandbox = kiotviet_sandbox(kind="fnb", clock=clock)
     sandbox.set_setting(OUT_OF_STOCK_ORDERING, False)
     connector = build_connector("fnb", sandbox.transport(), clock=clock)
