@@ -267,6 +267,12 @@ class KiotVietConnector:
         keep = self.keep_app_product_status
         families_seen: set[str] = set()
         emitted = rows_seen = 0
+        if since is None and refetch and len(refetch) > -(-start // PAGE_SIZE):
+            # A resumed first pull (issue 21/3): the held families' rows sit on the pages
+            # before `start`; reading those pages again costs start/100 requests, reading the
+            # families one by one costs one each (≈20,000 at 100k products).
+            await self._hold_again(params, start, refetch, held)
+            refetch -= held.keys()
         async for rows, body, offset, total, last in self._pages("/products", params, start):
             records: list[Record] = []
             self._remember(rows)
@@ -304,6 +310,18 @@ class KiotVietConnector:
                                                       emitted, not rest),
                            deleted_keys=deleted)
                 records, deleted = [], ()
+
+    async def _hold_again(self, params: Mapping[str, Any], end: int, roots: set[str],
+                          held: dict[str, list[bytes]]) -> None:
+        """The rows of the families `roots` from the pages before offset `end`."""
+        async for rows, _body, offset, _total, last in self._pages("/products", params, 0):
+            rows = rows[:max(0, end - (offset - len(rows)))]     # the main loop reads on
+            self._remember(rows)
+            for root, family in mapping.group_families(rows).items():
+                if root in roots:
+                    held.setdefault(root, []).extend(_compact(row) for row in family)
+            if last or offset >= end:
+                return
 
     @staticmethod
     def _products_total(rows_total: int | None, rows_seen: int, families_seen: int,

@@ -124,8 +124,10 @@ def test_held_families_come_after_the_last_page_in_bounded_pages_and_resume_betw
                                 Entity.PRODUCT, None, crash_at.resume)))
     assert sorted(p.key for p in again) == sorted(remaining)
     assert {p.key for p in again} | given == expected
-    # one read past the end, then one family read each (perhaps a master read too)
-    assert len(remaining) + 1 <= sandbox.count("GET", "/products") - reads <= 2 * len(remaining) + 1
+    # Issue 21/3: the 3 pages are read again (cheaper than one read per family), then one
+    # read past the end; no family is read one by one.
+    assert sandbox.count("GET", "/products") - reads == 3 + 1
+    assert not [r for r in sandbox.requests if r.url.params.get("masterProductId")]
 
 
 def test_incremental_pull_re_reads_the_whole_family_of_a_changed_variant(shop, kind):
@@ -513,3 +515,32 @@ def test_incremental_lists_of_a_big_sample_shop_equal_a_scan_of_every_row():
     pulled = records(run(collect(connector, Entity.PRODUCT,
                                  datetime.fromtimestamp(since - 1, timezone.utc))))
     assert {p.key for p in pulled} == {str(first["id"] + 7), str(expected[-1])}
+
+
+@pytest.mark.parametrize("crash_after_pages", [1, 5, 12])
+def test_com09_resumed_first_pull_re_reads_pages_not_families_one_by_one(crash_after_pages):
+    """Issue 21/3 at a small size (2,000 rows, a family every fifth product): a first pull
+    cut after N pages resumes by reading those N pages again, not each held family alone,
+    and gives out every product exactly once."""
+    clock = FakeClock()
+    sandbox = kiotviet_sandbox(kind="fnb", clock=clock, products=2000)
+    expected = {str(r["id"]) for r in sandbox.tables["products"].values()
+                if not r.get("masterProductId")}
+
+    async def until_crash():
+        got = []
+        async for page in build_connector("fnb", sandbox.transport(),
+                                          clock=clock).pull(Entity.PRODUCT, None):
+            got.append(page)
+            if len(got) == crash_after_pages:
+                return got
+    before = run(until_crash())
+    held = json.loads(before[-1].resume)["held"]
+    assert len(held) > crash_after_pages
+    reads = sandbox.count("GET", "/products")
+    after = run(collect(build_connector("fnb", sandbox.transport(), clock=clock),
+                        Entity.PRODUCT, None, before[-1].resume))
+    keys = [p.key for p in records(before)] + [p.key for p in records(after)]
+    assert set(keys) == expected and len(keys) == len(expected)
+    assert not [r for r in sandbox.requests if r.url.params.get("masterProductId")]
+    assert sandbox.count("GET", "/products") - reads == crash_after_pages + (20 - crash_after_pages)

@@ -285,3 +285,25 @@ def test_com02_customer_created_this_run_is_not_looked_up_again(kind, clock):
     assert sandbox.count("GET", "/customers") == before == 1
     [stored] = sandbox.tables["orders"].values()
     assert str(stored["customerId"]) == made.pos_key
+
+
+# -- point 14: the hourly budget's 429 goes through the shared path (connectors/http.py) ------
+
+def test_com08_hourly_budget_429_is_left_to_the_shared_throttle_path(clock):
+    """KiotViet's own classifier leaves a 429 alone, so the one generic RateLimited handling
+    (Retry-After, the wait the run announces) applies; nothing KiotViet-specific waits."""
+    import httpx
+    from connectors.http import default_classifier
+    from connectors.kiotviet.client import classify_with_token
+    from contract.connector import RateLimited
+    sandbox = kiotviet_sandbox(kind="fnb", clock=clock)
+    sandbox.get_stamps.extend([clock()] * 5000)                 # the hour's 5,000 GETs spent
+    connector = build_connector("fnb", sandbox.transport(), clock=clock)
+    answer = sandbox.handle(httpx.Request("GET", "https://publicfnb.kiotapi.com/branches",
+                                          headers={"Retailer": "caphemoc",
+                                                   "Authorization": "Bearer " + run(
+                                                       connector.tokens.token())}))
+    assert answer.status_code == 429 and 3500 < int(answer.headers["retry-after"]) <= 3601
+    assert classify_with_token(answer) is None
+    error = default_classifier(answer)
+    assert isinstance(error, RateLimited) and error.retry_after > 3500
