@@ -142,6 +142,11 @@ def test_com07_open_connector_keeps_the_token_of_a_saved_profile(store, clock):
     for _ in range(15):
         run(one_run())
     assert len(sandbox.token_requests) == 1
+    # Removing the connection removes the kept token with the other secrets (COM-07).
+    from app.store.profiles import remove_profile
+    assert keyring.get("Cà phê Mộc", ACCESS_TOKEN_FIELD)
+    remove_profile("Cà phê Mộc", keyring)
+    assert keyring.get("Cà phê Mộc", ACCESS_TOKEN_FIELD) is None
 
 
 # -- point 15: delivery data and the two shop settings --------------------------------------
