@@ -132,6 +132,13 @@ def _steps(kind: str) -> tuple[SetupStep, ...]:
     else:
         steps.insert(0, SetupStep("Loại tài khoản: chọn \"Bán lẻ\" (KiotViet Retail).",
                                   "Account type: choose \"Bán lẻ\" (KiotViet Retail)."))
+    steps.append(SetupStep(
+        "Nếu cửa hàng giao hàng qua KiotViet: bật \"Sử dụng tính năng giao hàng\" trong "
+        "KiotViet, rồi bật tuỳ chọn \"Cửa hàng dùng tính năng giao hàng của KiotViet\" ở bước "
+        "Tuỳ chọn.",
+        "If the store delivers through KiotViet: switch on \"Sử dụng tính năng giao hàng\" "
+        "(use the delivery feature) in KiotViet, then the option \"The shop uses KiotViet's "
+        "delivery feature\" in the Options step."))
     return tuple(steps)
 
 
