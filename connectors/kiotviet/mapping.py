@@ -297,7 +297,8 @@ def line_notes(order: Order) -> list[str]:
 # public FnB document shows `Description` on order create (one public client lists
 # `historyNote`); the line `Note` is documented (FNBPDF) and always carries it too, and a lost
 # answer is also resolved by the order's exact content (`already_there` in
-# KiotVietConnector._create_order), so duplicate safety never rests on this one field. Retail documents `description` (KVDOC 2.5.3).
+# KiotVietConnector._create_order), so duplicate safety never rests on this one field.
+# Retail documents `description` (KVDOC 2.5.3).
 FNB_ORDER_MARKER_FIELD = "Description"
 
 
