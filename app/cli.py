@@ -374,6 +374,8 @@ def _profile_add(cli: Cli) -> int:
         elif spec.required and not sandbox and spec.name not in fields:
             raise UsageError(f"Thiếu “{spec.label_vi}”: thêm --set {spec.name}=…",
                              f"Missing “{spec.label_en}”: add --set {spec.name}=…")
+    if fields.get("branch") and not sandbox:
+        _check_branch(cli, platform, fields, options, hosts, secrets)
     cli.db
     for name, value in secrets.items():
         cli.secrets.set(cli.args.name, name, value)
@@ -382,6 +384,34 @@ def _profile_add(cli: Cli) -> int:
     cli.say(f"Đã lưu kết nối {profile.name} ({platform.name_vi}).",
             f"Saved connection {profile.name} ({platform.name_en}).")
     return EXIT_OK
+
+
+def _check_branch(cli: Cli, platform, fields, options, hosts, secrets) -> None:
+    """KVF-14: a branch given on the command line is checked against the shop's own list
+    (the connection test refuses one that is not the shop's) before the profile is saved.
+    When the POS cannot be reached now, the profile is saved with a note to test it later."""
+    from contract.connector import ConnectionSettings, InvalidInput, PosError
+    settings = ConnectionSettings(platform.key, dict(fields),
+                                  {**platform.option_defaults(), **options},
+                                  {**platform.hosts, **hosts})
+
+    async def go():
+        connector = platform.connect(settings, dict(secrets), None)
+        try:
+            await connector.test_connection()
+        finally:
+            await connector.aclose()
+    try:
+        asyncio.run(go())
+    except InvalidInput as exc:
+        raise UsageError(exc.message_vi, exc.message_en) from None
+    except PosError as exc:
+        if exc.kind.value in ("auth", "permission"):
+            raise
+        cli.say(f"Chưa kiểm tra được chi nhánh lúc này ({exc.message_vi}). Hãy chạy "
+                f"“shopsync test” sau khi lưu.",
+                f"The branch could not be checked now ({exc.message_en}). Run “shopsync test” "
+                f"after saving.")
 
 
 def _connector(cli: Cli, profile):

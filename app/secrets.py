@@ -8,9 +8,11 @@ reaches callers as one `SecretsUnavailable` with a title and message in both lan
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+from datetime import datetime
 from typing import Mapping
 
 import keyring
@@ -222,3 +224,64 @@ class SecretStore:
 def accept_insecure_keyring(paths: Paths, accepted: bool = True) -> None:
     """Remember the user's explicit choice to use an unencrypted keyring (or withdraw it)."""
     save_setting(paths, INSECURE_SETTING, bool(accepted))
+
+
+# -- a POS access token kept between runs ------------------------------------------------------
+# A token the POS issued lives as long as the POS says (KiotViet: 24 h). Asking for a new one in
+# every CLI run wastes the POS's token endpoint and the user's time (issue 19 point 13), so it is
+# kept here, in the keyring like every other secret (COM-07), with its expiry and the identity it
+# was issued to ("owner": a fingerprint of client id + token address, never the secret).
+ACCESS_TOKEN_FIELD = "kept_access_token"
+
+
+def save_access_token(store: "SecretStore", profile: str, token: str, expires_at: "datetime",
+                      lifetime: float, owner: str = "") -> None:
+    store.set(profile, ACCESS_TOKEN_FIELD, json.dumps(
+        {"token": token, "expires_at": expires_at.isoformat(), "lifetime": lifetime,
+         "owner": owner}))
+
+
+def load_access_token(store: "SecretStore", profile: str, owner: str = ""
+                      ) -> "tuple[str, datetime, float] | None":
+    """(token, aware expiry, lifetime in seconds) kept for `owner`, or None."""
+    raw = store.get(profile, ACCESS_TOKEN_FIELD)
+    try:
+        kept = json.loads(raw) if raw else None
+        if not kept or kept.get("owner", "") != owner or not kept.get("token"):
+            return None
+        expires_at = datetime.fromisoformat(kept["expires_at"])
+        if expires_at.tzinfo is None:
+            return None
+        return str(kept["token"]), expires_at, float(kept.get("lifetime") or 0)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def forget_access_token(store: "SecretStore", profile: str) -> None:
+    store.delete(profile, ACCESS_TOKEN_FIELD)
+
+
+class TokenShelf:
+    """The keyring slot of one profile's access token, as a connector uses it. A keyring that
+    fails here only costs a fresh token: it never stops a run."""
+
+    def __init__(self, store: "SecretStore", profile: str) -> None:
+        self.store, self.profile = store, profile
+
+    def load(self, owner: str = "") -> "tuple[str, datetime, float] | None":
+        try:
+            return load_access_token(self.store, self.profile, owner)
+        except SecretsUnavailable:
+            return None
+
+    def save(self, token: str, expires_at: "datetime", lifetime: float, owner: str = "") -> None:
+        try:
+            save_access_token(self.store, self.profile, token, expires_at, lifetime, owner)
+        except SecretsUnavailable:
+            log.warning("access token not kept: keyring unavailable")
+
+    def forget(self) -> None:
+        try:
+            forget_access_token(self.store, self.profile)
+        except SecretsUnavailable:
+            return

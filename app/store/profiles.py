@@ -176,8 +176,9 @@ def update_profile(name: str, *, new_name: str | None = None,
 def remove_profile(name: str, secrets: Any) -> None:
     """Delete the profile, its keyring entries first (so a locked keyring stops the removal
     before anything is gone), then its row and, by cascade, its links, runs and results."""
+    from app.secrets import ACCESS_TOKEN_FIELD       # a POS token kept between runs
     row = _row(name)
-    for field_name in json.loads(row.secret_names):
+    for field_name in (*json.loads(row.secret_names), ACCESS_TOKEN_FIELD):
         secrets.delete(row.name, field_name)
     row.delete_instance()
 

@@ -76,7 +76,13 @@ def open_connector(profile: Any, secrets: Any, transport: Any = None, *,
         settings = _with_sandbox_settings(settings, platform)
         return platform.connect(settings, dict(platform.sandbox_secrets),
                                 transport or box.transport())
-    return platform.connect(settings, profile_secrets(profile, secrets, platform), transport)
+    connector = platform.connect(settings, profile_secrets(profile, secrets, platform),
+                                 transport)
+    keep_token_on = getattr(connector, "keep_token_on", None)
+    if keep_token_on is not None and hasattr(secrets, "set") and hasattr(secrets, "delete"):
+        from app.secrets import TokenShelf        # the POS token outlives the run (KiotViet)
+        keep_token_on(TokenShelf(secrets, profile.name))
+    return connector
 
 
 def _with_sandbox_settings(settings: ConnectionSettings, platform: Platform) -> ConnectionSettings:
