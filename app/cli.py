@@ -164,7 +164,8 @@ class Cli:
         self._secrets = secrets
         self.out_stream = out or sys.stdout
         self.err_stream = err or sys.stderr
-        self.redact = Redactor()
+        from app.redaction import SECRETS
+        self.redact: Redactor = SECRETS
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import Paths
+from app.redaction import SECRETS
 from connectors.http import Redactor
 
 LOG_FILE_NAME = "shopsync.log"
@@ -27,6 +28,14 @@ _LEVELS_MARK = "_shopsync_levels_before"
 SQL_LOGGER = "peewee"
 
 
+def _with_process_secrets(redactor: Redactor):
+    """Mask with `redactor` and with the process's one redactor (app.redaction), so a log
+    handler set up before a secret was known still masks it."""
+    if redactor is SECRETS:
+        return redactor
+    return lambda text: SECRETS(redactor(text))
+
+
 class SecretMaskFilter(logging.Filter):
     """Replaces the record's final message, exception text and stack with masked text.
 
@@ -35,7 +44,7 @@ class SecretMaskFilter(logging.Filter):
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
-        self.redactor = redactor
+        self.redactor = _with_process_secrets(redactor)
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -62,7 +71,7 @@ class MaskingFormatter(logging.Formatter):
 
     def __init__(self, redactor: Redactor, fmt: str = LOG_FORMAT) -> None:
         super().__init__(fmt)
-        self.redactor = redactor
+        self.redactor = _with_process_secrets(redactor)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redactor(super().format(record))
@@ -94,7 +103,7 @@ class LogHandle:
 def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | str = logging.INFO,
                   *, max_bytes: int = MAX_BYTES, backup_count: int = BACKUP_COUNT) -> LogHandle:
     """Send every log record to `logs/shopsync.log` in the data home, masked and rotated."""
-    redactor = redactor if redactor is not None else Redactor()
+    redactor = redactor if redactor is not None else SECRETS
     paths.logs.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         paths.logs / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count,

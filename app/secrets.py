@@ -19,6 +19,7 @@ from keyring.backends import chainer, fail, null
 from jaraco.classes import properties
 
 from app.config import Paths
+from app.redaction import learn
 from app.settings import load_settings, save_setting
 
 log = logging.getLogger("shopsync.secrets")
@@ -194,14 +195,17 @@ class SecretStore:
 
     def get(self, profile: str, field: str) -> str | None:
         try:
-            return self._backend.get_password(self.service, self.key(profile, field))
+            value = self._backend.get_password(self.service, self.key(profile, field))
         except Exception as exc:
             raise SecretsUnavailable(detail=type(exc).__name__) from None
+        learn(value)      # whatever reads a secret, every output masks it from now on
+        return value
 
     def set(self, profile: str, field: str, value: str) -> None:
         if not value:
             self.delete(profile, field)
             return
+        learn(value)
         try:
             self._backend.set_password(self.service, self.key(profile, field), value)
         except Exception as exc:
