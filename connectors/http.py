@@ -70,6 +70,9 @@ class Redactor:
             found.add(escaped)
             found.add(json.dumps(escaped, ensure_ascii=False)[1:-1])   # JSON inside JSON
         raw = secret.encode("utf-8")
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            whole = encode(raw).decode("ascii")       # the value itself, Basic `key:secret`
+            found.update((whole, whole.rstrip("=")))
         for offset in range(3):
             # The characters of base64(prefix + secret) that depend on the secret's bytes
             # alone: the same whatever precedes it ("key:" in Basic auth) or follows it.
