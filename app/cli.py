@@ -281,6 +281,7 @@ def cmd_profile(cli: Cli) -> int:
 
 
 def _profile_add(cli: Cli) -> int:
+    from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
     from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
     from contract.connector import InvalidInput
@@ -315,7 +316,7 @@ def _profile_add(cli: Cli) -> int:
                     f"“{key}” is a secret: never on the command line. Use the environment "
                     f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
             try:
-                fields[key] = spec.validate(value)
+                fields[key] = check_credential(spec, spec.validate(value))
             except InvalidInput as exc:
                 raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                  f"{spec.label_en}: {exc.message_en}") from None
@@ -338,10 +339,7 @@ def _profile_add(cli: Cli) -> int:
             else:
                 options[key] = value
         elif key in platform.hosts:
-            if not value.startswith(("http://", "https://")):
-                raise UsageError(f"“{key}” phải là địa chỉ http(s)://.",
-                                 f"“{key}” must be an http(s):// address.")
-            hosts[key] = value.rstrip("/")
+            hosts[key] = check_host(key, value)
         elif key == "schedule_minutes":
             if not value.isdigit():
                 raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
@@ -361,7 +359,7 @@ def _profile_add(cli: Cli) -> int:
                 value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
             if value:
                 try:
-                    secrets[spec.name] = spec.validate(value)
+                    secrets[spec.name] = check_credential(spec, spec.validate(value))
                 except InvalidInput as exc:
                     raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                      f"{spec.label_en}: {exc.message_en}") from None
