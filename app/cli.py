@@ -420,9 +420,25 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     "message_en": event.message_en}, ensure_ascii=False))
             elif isinstance(event, ev.RunFinished):
                 cli.print(ev.to_json(event))
-            elif isinstance(event, ev.ConflictRaised):
+            elif isinstance(event, (ev.ConflictRaised, ev.Waiting)):
                 cli.print(ev.to_json(event))
             return
+        if isinstance(event, ev.Waiting):
+            minutes = max(1, round(event.seconds / 60))
+            if event.reason == "pacing":
+                cli.say(f"Đang chờ để không vượt giới hạn số lượt gọi của POS; tự tiếp tục lúc "
+                        f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần "
+                        f"chạy sau tiếp tục từ chỗ này.",
+                        f"Waiting to stay within the POS's request limit; continuing by itself "
+                        f"at {event.until_clock} (about {minutes} min). Press Ctrl-C to stop; "
+                        f"the next run continues from here.")
+                return
+            cli.say(f"POS yêu cầu tạm ngừng gửi yêu cầu: ShopSync chờ rồi tự tiếp tục lúc "
+                    f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần chạy "
+                    f"sau tiếp tục từ chỗ này.",
+                    f"The POS asked for a pause: ShopSync waits and continues by itself at "
+                    f"{event.until_clock} (about {minutes} min). Press Ctrl-C to stop; the next "
+                    f"run continues from here.")
         if isinstance(event, ev.ItemResult):
             message = event.message_vi if cli.lang == "vi" else event.message_en
             rule = f" [{event.rule}]" if event.rule else ""

@@ -30,6 +30,7 @@ log = logging.getLogger("shopsync.http")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+ANNOUNCE_AFTER = 10.0     # seconds: a wait this long is told to the user (CLI line, countdown)
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,7 +250,10 @@ class SlidingWindow:
                 if len(stamps) < self.limit:
                     stamps.append(now)
                     return
-                await self.sleep(stamps[0] + self.window - now)
+                delay = stamps[0] + self.window - now
+                if delay >= ANNOUNCE_AFTER:
+                    announce_wait(delay, "pacing")
+                await self.sleep(delay)
 
     def observe(self, key: str, response: httpx.Response) -> None:
         return None
@@ -388,9 +392,18 @@ class ThrottleWait:
 
     seconds: float
     until: datetime                 # aware, local time zone
+    reason: str = "throttled"       # "throttled": the POS asked; "pacing": our own limiter
+                                    # keeps under the POS's budget (KiotViet 5,000 GET/hour)
 
     def clock_text(self) -> str:
         return _clock_text(self.until)
+
+
+def announce_wait(seconds: float, reason: str) -> None:
+    listener = throttle_listener.get()
+    if listener is not None:
+        listener(ThrottleWait(seconds, datetime.fromtimestamp(time.time() + seconds)
+                              .astimezone(), reason))
 
 
 def _clock_text(moment: datetime) -> str:
@@ -434,7 +447,7 @@ class RetryPolicy:
     # with the time to come back instead of sitting silent: KiotViet's hourly GET budget
     # answers Retry-After ≈ 3,600 s. Shorter pauses are waited out and announced.
     max_throttle_wait: float = 600.0
-    announce_wait: float = 10.0
+    announce_wait: float = ANNOUNCE_AFTER
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         delay = min(self.max_delay, self.base_delay * 2 ** attempt)

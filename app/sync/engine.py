@@ -30,6 +30,7 @@ from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECOR
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
+from connectors.http import throttle_listener
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
@@ -289,6 +290,10 @@ class SyncEngine(PullSteps, PushSteps):
         return ctx
 
     async def _drive(self, ctx: RunState, body: Callable[[], Any]) -> ev.RunFinished:
+        # A long pause the POS asks for reaches the user as an event (CLI line, countdown).
+        listening = throttle_listener.set(lambda wait: self.emit(ev.Waiting(
+            round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
+            wait.clock_text(), wait.reason)))
         try:
             with collector_paused():
                 await body()
@@ -308,6 +313,8 @@ class SyncEngine(PullSteps, PushSteps):
         except BaseException:
             self._finish(ctx, "failed", say("run_bug"))
             raise
+        finally:
+            throttle_listener.reset(listening)
         if ctx.counts.get("failed"):
             return self._finish(ctx, "done", say("run_done_failed", failed=ctx.counts["failed"]))
         return self._finish(ctx, "done", say("run_done"))
