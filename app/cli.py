@@ -21,6 +21,8 @@ from connectors.http import Redactor
 
 EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_CONNECTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
+BUSY_WAIT_ENV = "SHOPSYNC_BUSY_SECONDS"
+DEFAULT_BUSY_WAIT = 30.0
 
 EPILOG = """\
 Exit codes / Mã thoát:
@@ -169,6 +171,9 @@ class Cli:
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None
+        # How long a command waits for another ShopSync process (an import, another
+        # connection's sync) to release the database before exiting 4.
+        self.busy_wait = float(self.environ.get(BUSY_WAIT_ENV, "") or DEFAULT_BUSY_WAIT)
 
     # -- output (always redacted) -----------------------------------------------------------
     def say(self, vi: str, en: str = "") -> None:
@@ -189,7 +194,7 @@ class Cli:
             from app.logs import setup_logging
             from app.store.connection import open_store
             self._log = setup_logging(self.paths, self.redact)
-            self._db = open_store(self.paths)
+            self._db = open_store(self.paths, busy_timeout=self.busy_wait)
         return self._db
 
     @property
@@ -720,8 +725,18 @@ def _report(cli: Cli, exc: Exception) -> int:
     from contract.connector import AuthError, InvalidInput, PermissionDenied, PosError
     vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
     from app.sync.run_lock import RunInProgress
+    from app.store.errors import DatabaseBusy, DatabaseUnavailable, is_busy
     if isinstance(exc, RunInProgress):
         cli.error(vi, en)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, DatabaseBusy) or (
+            is_busy(exc) and (isinstance(exc, DatabaseUnavailable)
+                              or not isinstance(exc, StoreError))):
+        busy = exc if isinstance(exc, DatabaseBusy) else DatabaseBusy(cli.paths.database,
+                                                                      cli.busy_wait)
+        import logging
+        logging.getLogger("shopsync.cli").warning("database busy: %s", type(exc).__name__)
+        cli.error(busy.message_vi, busy.message_en)
         return EXIT_INTERRUPTED
     if isinstance(exc, (UsageError, InvalidInput)):
         cli.error(vi, en)

@@ -84,3 +84,41 @@ class MigrationFailed(StoreError):
             f"mất gì.{where_vi} Hãy gửi tệp nhật ký cho bộ phận hỗ trợ.",
             f"Upgrading the data to step {version} failed; the data stays at the previous step "
             f"and nothing was lost.{where_en} Send the log file to support.")
+
+
+class DatabaseBusy(StoreError):
+    """Another ShopSync process (an import, a sync of another connection, the window) holds
+    the data home's database longer than we wait: exit 4, try again (docs/cli.md)."""
+
+    title_vi = "Dữ liệu đang bận"
+    title_en = "The data is busy"
+
+    def __init__(self, path: Path | None = None, waited: float | None = None) -> None:
+        self.path = path
+        where_vi = f" ({path})" if path else ""
+        where_en = f" ({path})" if path else ""
+        waited_vi = f" ShopSync đã chờ {waited:.0f} giây." if waited else ""
+        waited_en = f" ShopSync waited {waited:.0f} s." if waited else ""
+        super().__init__(
+            f"Một tiến trình ShopSync khác đang bận với dữ liệu này{where_vi} (nhập tệp, đồng "
+            f"bộ hoặc cửa sổ ShopSync).{waited_vi} Hãy thử lại sau khi việc đó xong; những gì "
+            f"đã làm được vẫn giữ nguyên, lần chạy sau tiếp tục từ chỗ đã dừng.",
+            f"Another ShopSync process is busy with this data{where_en} (an import, a sync or "
+            f"the ShopSync window).{waited_en} Try again when it is done; what was done is "
+            f"kept and the next run continues where this one stopped.")
+
+
+_BUSY_CODES = {5, 6, 261, 262, 517}      # SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """True when SQLite (through peewee or not) says another connection holds the lock."""
+    seen = exc
+    while seen is not None:
+        if getattr(seen, "sqlite_errorcode", None) in _BUSY_CODES:
+            return True
+        text = str(seen).lower()
+        if "database is locked" in text or "database is busy" in text or "database table is locked" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
+from app.store.errors import DatabaseBusy, is_busy
 from app.sync import events as ev
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
@@ -310,7 +311,16 @@ class SyncEngine(PullSteps, PushSteps):
             # The task was cancelled (window closed, second Ctrl-C): like Stop, resumable.
             self._finish(ctx, "cancelled", say("run_cancelled"))
             raise
-        except BaseException:
+        except BaseException as error:
+            if is_busy(error):
+                # Another process holds the database: the run is resumable, not broken.
+                # Marking it may fail for the same reason; the next start marks it then.
+                try:
+                    busy = DatabaseBusy()
+                    self._finish(ctx, "interrupted", (busy.message_vi, busy.message_en))
+                except Exception:
+                    pass
+                raise
             self._finish(ctx, "failed", say("run_bug"))
             raise
         finally:
