@@ -229,6 +229,11 @@ class Cli:
             except Exception:   # an unknown platform or a locked keyring: mask what we can
                 continue
 
+    def log_writable(self) -> bool:
+        if self._log is not None:
+            return self._log.writable
+        return self.paths.logs.is_dir() and os.access(self.paths.logs, os.W_OK)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -698,7 +703,10 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
         return EXIT_USAGE if stop.code not in (0, None) else EXIT_OK
     if args.command is None:
         return gui_main(args.home)
-    cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    try:
+        cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    except OSError as exc:            # the data home cannot even be created
+        return _home_unusable(args, exc, err)
     try:
         return COMMANDS[args.command](cli)
     except Exception as exc:  # one place turns every known error into a message and a code
@@ -738,6 +746,17 @@ def _report(cli: Cli, exc: Exception) -> int:
         logging.getLogger("shopsync.cli").warning("database busy: %s", type(exc).__name__)
         cli.error(busy.message_vi, busy.message_en)
         return EXIT_INTERRUPTED
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    if not isinstance(exc, (UsageError, InvalidInput, PosError)):
+        problem = storage_problem(exc, cli.paths.home)
+        if isinstance(problem, (DiskFull, FolderNotWritable)):
+            import logging
+            logging.getLogger("shopsync.cli").warning("data folder problem: %s",
+                                                      type(problem).__name__)
+            cli.error(problem.message_vi, problem.message_en)
+            # A full disk interrupts (run again once there is space); a folder that cannot
+            # be written is configuration.
+            return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
     if isinstance(exc, (UsageError, InvalidInput)):
         cli.error(vi, en)
         return EXIT_USAGE
@@ -754,9 +773,30 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_INTERRUPTED
     import logging
     logging.getLogger("shopsync.cli").exception("unexpected error")
-    cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
-              f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    if cli.log_writable():
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
+                  f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    else:   # never point at a log that could not be written
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Không ghi được nhật ký vào "
+                  f"{cli.paths.logs}; hãy chạy `shopsync diagnostics` rồi gửi cho bộ phận hỗ trợ.",
+                  f"Unexpected error: {type(exc).__name__}. The log could not be written to "
+                  f"{cli.paths.logs}; run `shopsync diagnostics` and send it to support.")
     return EXIT_USAGE
+
+
+def _home_unusable(args: argparse.Namespace, exc: OSError, err: Any) -> int:
+    """The data home cannot be created or entered: say which folder and why, nothing else."""
+    from app.config import resolve_home
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    try:
+        folder = resolve_home(args.home)
+    except Exception:
+        folder = None
+    problem = storage_problem(exc, folder) or FolderNotWritable(folder)
+    stream = err or sys.stderr
+    stream.write((problem.message_vi if args.lang == "vi" else problem.message_en) + "\n")
+    stream.flush()
+    return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
 
 
 def gui_main(home: str | None = None) -> int:

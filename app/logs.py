@@ -77,6 +77,29 @@ class MaskingFormatter(logging.Formatter):
         return self.redactor(super().format(record))
 
 
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file; when it cannot be written (disk full, read-only folder) logging stops
+    quietly instead of printing "--- Logging error ---" and a traceback over the user's
+    screen. `problem` keeps why, so messages never point at a log that was not written."""
+
+    problem: BaseException | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.problem is not None:
+            return
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys
+        self.problem = sys.exc_info()[1] or OSError("log file not writable")
+        try:
+            if self.stream is not None:
+                self.stream.close()
+        except OSError:
+            pass
+        self.stream = None
+
+
 @dataclass
 class LogHandle:
     """What `setup_logging` hands back: add secrets as they become known, find the file."""
@@ -88,6 +111,14 @@ class LogHandle:
     @property
     def file(self) -> Path:
         return Path(self.handler.baseFilename)
+
+    @property
+    def writable(self) -> bool:
+        """True unless writing the log already failed or its folder cannot be written."""
+        import os
+        folder = self.file.parent
+        return (getattr(self.handler, "problem", None) is None and folder.is_dir()
+                and os.access(folder, os.W_OK))
 
     def add(self, secret: str | None) -> None:
         self.redactor.add(secret)
@@ -104,8 +135,11 @@ def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | s
                   *, max_bytes: int = MAX_BYTES, backup_count: int = BACKUP_COUNT) -> LogHandle:
     """Send every log record to `logs/shopsync.log` in the data home, masked and rotated."""
     redactor = redactor if redactor is not None else SECRETS
-    paths.logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    try:
+        paths.logs.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass      # a read-only home: the handler then records the problem at its first line
+    handler = LogFileHandler(
         paths.logs / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count,
         encoding="utf-8", delay=True)
     handler.addFilter(SecretMaskFilter(redactor))

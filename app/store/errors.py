@@ -122,3 +122,76 @@ def is_busy(exc: BaseException | None) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+class DiskFull(StoreError):
+    """The disk holding the data home is full: nothing more can be saved until space is freed.
+    What was committed stays; the interrupted run resumes from its last page (COM-09)."""
+
+    title_vi = "Ổ đĩa đầy"
+    title_en = "The disk is full"
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        where_vi = f" chứa thư mục dữ liệu {folder}" if folder else ""
+        where_en = f" holding the data folder {folder}" if folder else ""
+        super().__init__(
+            f"Ổ đĩa{where_vi} đã đầy nên ShopSync không lưu thêm được. Hãy giải phóng chỗ trống "
+            f"(xoá tệp không cần, dọn Thùng rác) rồi chạy lại; những gì đã lưu không mất, lần "
+            f"chạy sau tiếp tục từ chỗ đã dừng.",
+            f"The disk{where_en} is full, so ShopSync cannot save any more. Free some space "
+            f"(delete files you do not need, empty the Recycle Bin), then run again; nothing "
+            f"saved is lost and the next run continues where this one stopped.")
+
+
+class FolderNotWritable(StoreError):
+    """The data home (or a file in it) cannot be written: read-only, no permission."""
+
+    title_vi = "Không ghi được thư mục dữ liệu"
+    title_en = "The data folder cannot be written"
+
+    def __init__(self, folder: Path | None, read_only_disk: bool = False) -> None:
+        self.folder = folder
+        if read_only_disk:
+            why_vi, why_en = "nằm trên ổ đĩa chỉ đọc", "is on a read-only disk"
+        else:
+            why_vi, why_en = ("chỉ đọc hoặc tài khoản này không có quyền ghi",
+                              "is read-only, or this user account may not write in it")
+        super().__init__(
+            f"Thư mục dữ liệu {folder} {why_vi}, nên ShopSync không mở hoặc lưu được dữ liệu "
+            f"(và cũng không ghi được nhật ký). Hãy cấp quyền ghi cho thư mục này (chuột phải → "
+            f"Properties → Security trên Windows), hoặc chọn thư mục khác bằng --home hay biến "
+            f"SHOPSYNC_HOME, rồi thử lại.",
+            f"The data folder {folder} {why_en}, so ShopSync cannot open or save its data (nor "
+            f"write its log). Give this account write permission on the folder (right-click → "
+            f"Properties → Security on Windows), or choose another folder with --home or "
+            f"SHOPSYNC_HOME, then try again.")
+
+
+_FULL_CODES = {13}                      # SQLITE_FULL
+_READONLY_CODES = {8, 14, 264, 520, 776, 1032, 1288}   # SQLITE_READONLY*, SQLITE_CANTOPEN
+
+
+def storage_problem(exc: BaseException | None, folder: Path | None) -> StoreError | None:
+    """What a failed write of the data home means to the user, or None when it is not a
+    storage problem: the folder busy (another process), full, or not writable."""
+    import errno
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, (DatabaseBusy, DiskFull, FolderNotWritable)):
+            return seen
+        code = getattr(seen, "sqlite_errorcode", None)
+        text = str(seen).lower()
+        if code in _FULL_CODES or "database or disk is full" in text or (
+                isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT)):
+            return DiskFull(folder)
+        if isinstance(seen, OSError) and seen.errno == errno.EROFS:
+            return FolderNotWritable(folder, read_only_disk=True)
+        if (code in _READONLY_CODES or "readonly database" in text
+                or "unable to open database file" in text
+                or (isinstance(seen, OSError) and seen.errno in (errno.EACCES, errno.EPERM))):
+            return FolderNotWritable(folder)
+        seen = seen.__cause__ or seen.__context__
+    if is_busy(exc):
+        return DatabaseBusy(folder)
+    return None

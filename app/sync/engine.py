@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
-from app.store.errors import DatabaseBusy, is_busy
+from app.store.errors import storage_problem
 from app.sync import events as ev
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
@@ -312,15 +312,17 @@ class SyncEngine(PullSteps, PushSteps):
             self._finish(ctx, "cancelled", say("run_cancelled"))
             raise
         except BaseException as error:
-            if is_busy(error):
-                # Another process holds the database: the run is resumable, not broken.
-                # Marking it may fail for the same reason; the next start marks it then.
+            problem = storage_problem(error, _data_folder()) if isinstance(error, Exception) else None
+            if problem is not None:
+                # Another process holds the database, the disk is full, the folder turned
+                # read-only: the run is resumable, not broken (COM-09), and the user is told
+                # what to do. Marking it may fail for the same reason: then the error goes up
+                # in these words and the next start marks the run.
                 try:
-                    busy = DatabaseBusy()
-                    self._finish(ctx, "interrupted", (busy.message_vi, busy.message_en))
+                    return self._finish(ctx, "interrupted", (problem.message_vi,
+                                                             problem.message_en))
                 except Exception:
-                    pass
-                raise
+                    raise problem from error
             self._finish(ctx, "failed", say("run_bug"))
             raise
         finally:
@@ -340,3 +342,11 @@ class SyncEngine(PullSteps, PushSteps):
         self.emit(finished)
         return finished
 
+
+def _data_folder():
+    """The folder of the database the models are bound to (named in disk-full messages)."""
+    from pathlib import Path
+    try:
+        return Path(m.database_proxy.obj.database).parent
+    except Exception:
+        return None
