@@ -61,7 +61,8 @@ def _error_box(title: str, text: str) -> None:
 def open_services(paths: Paths, ask=None, log_handle=None):
     """Database, keyring and services; returns None (after telling the user) if one of them
     cannot be used. `ask(text) -> bool` answers the insecure-keyring question."""
-    from app.secrets import InsecureKeyring, SecretsUnavailable, SecretStore, accept_insecure_keyring
+    from app.secrets import (InsecureKeyring, NoKeyringStore, SecretsUnavailable, SecretStore,
+                             accept_insecure_keyring)
     from app.store.connection import open_store, restore_backup
     from app.store.errors import DamagedDatabase
     from ui.controllers.shop import ShopServices
@@ -80,12 +81,14 @@ def open_services(paths: Paths, ask=None, log_handle=None):
         secrets = SecretStore.for_home(paths)
     except InsecureKeyring as exc:
         explanation = pick(exc.message_vi, exc.message_en)
-        if not exc.can_accept or ask is None or not ask(
+        if exc.can_accept and ask is not None and ask(
                 f"{explanation}\n\n{tr('keyring.accept_question')}"):
-            _error_box(tr("common.error_title"), explanation)
-            return None
-        accept_insecure_keyring(paths)
-        secrets = SecretStore.for_home(paths)
+            accept_insecure_keyring(paths)
+            secrets = SecretStore.for_home(paths)
+        else:
+            # No keyring (or an unsafe one refused): the window still opens and the sample
+            # shop works; saving a real connection says what is missing (issue 20 point 1).
+            secrets = NoKeyringStore(exc)
     except SecretsUnavailable as exc:
         _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
                                                    getattr(exc, "message_en", str(exc))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import closing
 import sqlite3
 import subprocess
 import sys
@@ -26,12 +27,12 @@ SAMPLE_TOTAL = 326          # records of the Sapo sample shop (seed 1)
 
 
 def _counts(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as db:
+    with closing(sqlite3.connect(database)) as db:
         return dict(db.execute("SELECT entity, count(*) FROM catalog_item GROUP BY entity"))
 
 
 def _links_unique(database: Path) -> bool:
-    with sqlite3.connect(database) as db:
+    with closing(sqlite3.connect(database)) as db:
         rows = db.execute("SELECT entity, pos_id, count(*) FROM link GROUP BY entity, pos_id "
                           "HAVING count(*) > 1").fetchall()
     return rows == []
@@ -121,7 +122,8 @@ def test_disk_full_for_real_on_a_small_tmpfs(tmp_path):
         assert sum(_counts(home / "shopsync.db").values()) == SAMPLE_TOTAL
         assert _links_unique(home / "shopsync.db")
     finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
+        unmounted = subprocess.run(["umount", str(disk)], capture_output=True)
+    assert unmounted.returncode == 0, unmounted.stderr
 
 
 # ------------------------------------------------------------------------------------------
