@@ -23,19 +23,24 @@ def _has_control(value: str) -> bool:
 
 
 def check_one_line(label_vi: str, label_en: str, value: str) -> str:
-    """`value` unchanged, or InvalidInput when it holds a line break or control character."""
+    """`value` unchanged, or InvalidInput when it holds a line break or control character.
+    Empty labels: the caller shows the field's name itself (the wizard's inline error, the
+    command line's "Label: message")."""
     if _has_control(value):
+        what_vi = f"“{label_vi}” có" if label_vi else "Giá trị này có"
+        what_en = f"“{label_en}” holds" if label_en else "This value holds"
         raise InvalidInput(
-            f"“{label_vi}” có ký tự xuống dòng hoặc ký tự điều khiển. Chỉ được dùng một dòng chữ, "
+            f"{what_vi} ký tự xuống dòng hoặc ký tự điều khiển. Chỉ được dùng một dòng chữ, "
             f"số và dấu câu: hãy chép lại giá trị, không kèm phím Enter hay Tab.",
-            f"“{label_en}” holds a line break or a control character. Only one line of letters, "
+            f"{what_en} a line break or a control character. Only one line of letters, "
             f"digits and punctuation is allowed: copy the value again without Enter or Tab.")
     return value
 
 
 def check_credential(spec: CredentialField, value: str) -> str:
-    """A connection field or secret after its own `validate`: one line only."""
-    return check_one_line(spec.label_vi, spec.label_en, value)
+    """A connection field or secret after its own `validate`: one line only. The message
+    leaves the field's name to the caller, which shows it beside or before the message."""
+    return check_one_line("", "", value)
 
 
 def is_local(host: str) -> bool:
