@@ -34,6 +34,11 @@ def redact_optional(value: Any) -> Any:
     return value if value is None else SECRETS(value)
 
 
+def forget_all() -> None:
+    """Start over as a new process would (tests: one test's secrets are not the next's)."""
+    SECRETS.clear()
+
+
 def learn(secret: str | None) -> None:
     SECRETS.add(secret)
 

@@ -54,6 +54,9 @@ class Redactor:
         self._secrets: set[str] = set()
         self._forms: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        # Result rows repeat a handful of messages 100,000 times in a big pull: remember
+        # the last answers (cleared whenever a secret is added).
+        self._memo: dict[str, str] = {}
         self._guard = threading.Lock()
         for secret in secrets:
             self.add(secret)
@@ -92,6 +95,7 @@ class Redactor:
             self._secrets.add(secret)
             self._forms |= self.forms(secret)
             self._pattern = None
+            self._memo = {}
         if _shared is not None and _shared is not self:
             _shared.add(secret)
 
@@ -101,12 +105,21 @@ class Redactor:
             self.add(secret)
             self.add(f"{user}:{secret}")
 
+    def clear(self) -> None:
+        """Forget every secret (a test starting as a fresh process)."""
+        with self._guard:
+            self._secrets, self._forms, self._pattern, self._memo = set(), set(), None, {}
+
     def knows(self, secret: str) -> bool:
         with self._guard:
             return secret in self._secrets
 
     def __call__(self, value: object) -> str:
         result = str(value)
+        memo = self._memo
+        known = memo.get(result)
+        if known is not None:
+            return known
         pattern = self._pattern
         if pattern is None:
             with self._guard:
@@ -114,7 +127,13 @@ class Redactor:
                     return result
                 ordered = sorted(self._forms, key=len, reverse=True)
                 pattern = self._pattern = re.compile("|".join(map(re.escape, ordered)))
-        return pattern.sub(self.MASK, result)
+                memo = self._memo
+        masked = pattern.sub(self.MASK, result)
+        if len(result) <= 2000:
+            if len(memo) >= 512:
+                memo.clear()
+            memo[result] = masked
+        return masked
 
 
 # The process's one redactor (app/redaction.py installs it): every secret any Redactor learns,
