@@ -64,7 +64,7 @@ def open_services(paths: Paths, ask=None, log_handle=None):
     from app.secrets import (InsecureKeyring, NoKeyringStore, SecretsUnavailable, SecretStore,
                              accept_insecure_keyring)
     from app.store.connection import open_store, restore_backup
-    from app.store.errors import DamagedDatabase
+    from app.store.errors import DamagedDatabase, StoreError, storage_problem
     from ui.controllers.shop import ShopServices
 
     try:
@@ -77,6 +77,14 @@ def open_services(paths: Paths, ask=None, log_handle=None):
             return None
         restore_backup(paths, exc.backup)
         db = open_store(paths)
+    except (StoreError, OSError) as exc:
+        # A read-only or full data folder, another process holding the data: the folder and
+        # the problem in words, not a traceback (issue 18.6).
+        problem = storage_problem(exc, paths.home) or exc
+        _error_box(tr("common.error_title"),
+                   pick(getattr(problem, "message_vi", str(problem)),
+                        getattr(problem, "message_en", str(problem))))
+        return None
     try:
         secrets = SecretStore.for_home(paths)
     except InsecureKeyring as exc:

@@ -116,3 +116,18 @@ def test_com07_cli_without_a_keyring_sample_works_real_connection_explains(home,
                             env={"SHOPSYNC_SECRET_API_SECRET": "real-secret-123"})
     assert code == 2 and "no system keyring" in err and "sample shop works" in err
     assert "Unexpected" not in err
+
+
+def test_window_start_on_a_read_only_data_home_names_the_folder(qtbot, home, monkeypatch):
+    """Issue 18.6 in the window: a data folder that cannot be written is named, no traceback."""
+    import app.store.connection as connection
+    import ui.app as ui_app
+    from app.store.errors import DatabaseUnavailable
+
+    def refuse(*args, **kwargs):
+        raise DatabaseUnavailable(home.database, "attempt to write a readonly database")
+    monkeypatch.setattr(connection, "open_store", refuse)
+    shown: list[str] = []
+    monkeypatch.setattr(ui_app, "_error_box", lambda title, text: shown.append(text))
+    assert ui_app.open_services(home, ask=None) is None
+    assert shown and str(home.home) in shown[0] and "chỉ đọc" in shown[0]
