@@ -150,22 +150,30 @@ class FolderNotWritable(StoreError):
     title_vi = "Không ghi được thư mục dữ liệu"
     title_en = "The data folder cannot be written"
 
-    def __init__(self, folder: Path | None, read_only_disk: bool = False) -> None:
+    def __init__(self, folder: Path | None, read_only_disk: bool = False,
+                 data_home: bool = True) -> None:
         self.folder = folder
         if read_only_disk:
             why_vi, why_en = "nằm trên ổ đĩa chỉ đọc", "is on a read-only disk"
         else:
             why_vi, why_en = ("chỉ đọc hoặc tài khoản này không có quyền ghi",
                               "is read-only, or this user account may not write in it")
-        super().__init__(
-            f"Thư mục dữ liệu {folder} {why_vi}, nên ShopSync không mở hoặc lưu được dữ liệu "
-            f"(và cũng không ghi được nhật ký). Hãy cấp quyền ghi cho thư mục này (chuột phải → "
-            f"Properties → Security trên Windows), hoặc chọn thư mục khác bằng --home hay biến "
-            f"SHOPSYNC_HOME, rồi thử lại.",
-            f"The data folder {folder} {why_en}, so ShopSync cannot open or save its data (nor "
-            f"write its log). Give this account write permission on the folder (right-click → "
-            f"Properties → Security on Windows), or choose another folder with --home or "
-            f"SHOPSYNC_HOME, then try again.")
+        if data_home:
+            super().__init__(
+                f"Thư mục dữ liệu {folder} {why_vi}, nên ShopSync không mở hoặc lưu được dữ "
+                f"liệu (và cũng không ghi được nhật ký). Hãy cấp quyền ghi cho thư mục này "
+                f"(chuột phải → Properties → Security trên Windows), hoặc chọn thư mục khác bằng "
+                f"--home hay biến SHOPSYNC_HOME, rồi thử lại.",
+                f"The data folder {folder} {why_en}, so ShopSync cannot open or save its data "
+                f"(nor write its log). Give this account write permission on the folder "
+                f"(right-click → Properties → Security on Windows), or choose another folder "
+                f"with --home or SHOPSYNC_HOME, then try again.")
+        else:
+            super().__init__(
+                f"Không ghi được vào {folder}: thư mục {why_vi}. Hãy chọn thư mục khác có quyền "
+                f"ghi, hoặc cấp quyền ghi cho thư mục này, rồi thử lại.",
+                f"Cannot write to {folder}: the folder {why_en}. Choose another folder you can "
+                f"write to, or give this account write permission on it, then try again.")
 
 
 _FULL_CODES = {13}                      # SQLITE_FULL
@@ -182,15 +190,23 @@ def storage_problem(exc: BaseException | None, folder: Path | None) -> StoreErro
             return seen
         code = getattr(seen, "sqlite_errorcode", None)
         text = str(seen).lower()
+        # An OSError names its own file: a folder the user chose (an export) is named as
+        # such, not as the data folder.
+        where, home = folder, True
+        if isinstance(seen, OSError) and seen.filename:
+            target = Path(seen.filename)
+            where = target if target.is_dir() or not target.suffix else target.parent
+            home = folder is not None and (where == folder or folder in where.parents)
+            where = folder if home else where
         if code in _FULL_CODES or "database or disk is full" in text or (
                 isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT)):
-            return DiskFull(folder)
+            return DiskFull(where)
         if isinstance(seen, OSError) and seen.errno == errno.EROFS:
-            return FolderNotWritable(folder, read_only_disk=True)
+            return FolderNotWritable(where, read_only_disk=True, data_home=home)
         if (code in _READONLY_CODES or "readonly database" in text
                 or "unable to open database file" in text
                 or (isinstance(seen, OSError) and seen.errno in (errno.EACCES, errno.EPERM))):
-            return FolderNotWritable(folder)
+            return FolderNotWritable(where, data_home=home)
         seen = seen.__cause__ or seen.__context__
     if is_busy(exc):
         return DatabaseBusy(folder)
