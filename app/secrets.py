@@ -296,6 +296,16 @@ class NoKeyringStore:
     def delete(self, profile: str, field: str) -> None:
         self._samples.pop((profile, field), None)      # nothing else was ever stored
 
+    def __getattr__(self, name: str):
+        """Any other keyring operation (e.g. a cached token) meets the same plain refusal,
+        which callers already handle as SecretsUnavailable."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def refuse(*args, **kwargs):
+            raise self.problem
+        return refuse
+
 
 def secrets_for_home(paths: Paths) -> "SecretStore | NoKeyringStore":
     """The home's SecretStore, or a NoKeyringStore when this computer has no keyring that can
