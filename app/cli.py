@@ -21,6 +21,8 @@ from connectors.http import Redactor
 
 EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_CONNECTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
+BUSY_WAIT_ENV = "SHOPSYNC_BUSY_SECONDS"
+DEFAULT_BUSY_WAIT = 30.0
 
 EPILOG = """\
 Exit codes / Mã thoát:
@@ -164,10 +166,14 @@ class Cli:
         self._secrets = secrets
         self.out_stream = out or sys.stdout
         self.err_stream = err or sys.stderr
-        self.redact = Redactor()
+        from app.redaction import SECRETS
+        self.redact: Redactor = SECRETS
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None
+        # How long a command waits for another ShopSync process (an import, another
+        # connection's sync) to release the database before exiting 4.
+        self.busy_wait = float(self.environ.get(BUSY_WAIT_ENV, "") or DEFAULT_BUSY_WAIT)
 
     # -- output (always redacted) -----------------------------------------------------------
     def say(self, vi: str, en: str = "") -> None:
@@ -188,7 +194,7 @@ class Cli:
             from app.logs import setup_logging
             from app.store.connection import open_store
             self._log = setup_logging(self.paths, self.redact)
-            self._db = open_store(self.paths)
+            self._db = open_store(self.paths, busy_timeout=self.busy_wait)
         return self._db
 
     @property
@@ -199,8 +205,10 @@ class Cli:
     @property
     def secrets(self):
         if self._secrets is None:
-            from app.secrets import SecretStore
-            self._secrets = SecretStore.for_home(self.paths)
+            from app.secrets import secrets_for_home
+            # Without a system keyring the sample shop still works; a real connection is
+            # told what is missing when it needs its secret (issue 20 point 1).
+            self._secrets = secrets_for_home(self.paths)
         return self._secrets
 
     def profile(self, name: str):
@@ -222,6 +230,11 @@ class Cli:
                 redactor_for(profile, self.secrets, redactor=self.redact)
             except Exception:   # an unknown platform or a locked keyring: mask what we can
                 continue
+
+    def log_writable(self) -> bool:
+        if self._log is not None:
+            return self._log.writable
+        return self.paths.logs.is_dir() and os.access(self.paths.logs, os.W_OK)
 
     def close(self) -> None:
         if self._db is not None:
@@ -280,6 +293,7 @@ def cmd_profile(cli: Cli) -> int:
 
 
 def _profile_add(cli: Cli) -> int:
+    from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
     from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
     from contract.connector import InvalidInput
@@ -314,7 +328,7 @@ def _profile_add(cli: Cli) -> int:
                     f"“{key}” is a secret: never on the command line. Use the environment "
                     f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
             try:
-                fields[key] = spec.validate(value)
+                fields[key] = check_credential(spec, spec.validate(value))
             except InvalidInput as exc:
                 raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                  f"{spec.label_en}: {exc.message_en}") from None
@@ -337,10 +351,7 @@ def _profile_add(cli: Cli) -> int:
             else:
                 options[key] = value
         elif key in platform.hosts:
-            if not value.startswith(("http://", "https://")):
-                raise UsageError(f"“{key}” phải là địa chỉ http(s)://.",
-                                 f"“{key}” must be an http(s):// address.")
-            hosts[key] = value.rstrip("/")
+            hosts[key] = check_host(key, value)
         elif key == "schedule_minutes":
             if not value.isdigit():
                 raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
@@ -360,7 +371,7 @@ def _profile_add(cli: Cli) -> int:
                 value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
             if value:
                 try:
-                    secrets[spec.name] = spec.validate(value)
+                    secrets[spec.name] = check_credential(spec, spec.validate(value))
                 except InvalidInput as exc:
                     raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                      f"{spec.label_en}: {exc.message_en}") from None
@@ -451,9 +462,25 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     "message_en": event.message_en}, ensure_ascii=False))
             elif isinstance(event, ev.RunFinished):
                 cli.print(ev.to_json(event))
-            elif isinstance(event, ev.ConflictRaised):
+            elif isinstance(event, (ev.ConflictRaised, ev.Waiting)):
                 cli.print(ev.to_json(event))
             return
+        if isinstance(event, ev.Waiting):
+            minutes = max(1, round(event.seconds / 60))
+            if event.reason == "pacing":
+                cli.say(f"Đang chờ để không vượt giới hạn số lượt gọi của POS; tự tiếp tục lúc "
+                        f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần "
+                        f"chạy sau tiếp tục từ chỗ này.",
+                        f"Waiting to stay within the POS's request limit; continuing by itself "
+                        f"at {event.until_clock} (about {minutes} min). Press Ctrl-C to stop; "
+                        f"the next run continues from here.")
+                return
+            cli.say(f"POS yêu cầu tạm ngừng gửi yêu cầu: ShopSync chờ rồi tự tiếp tục lúc "
+                    f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần chạy "
+                    f"sau tiếp tục từ chỗ này.",
+                    f"The POS asked for a pause: ShopSync waits and continues by itself at "
+                    f"{event.until_clock} (about {minutes} min). Press Ctrl-C to stop; the next "
+                    f"run continues from here.")
         if isinstance(event, ev.ItemResult):
             message = event.message_vi if cli.lang == "vi" else event.message_en
             rule = f" [{event.rule}]" if event.rule else ""
@@ -708,7 +735,10 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
         return EXIT_USAGE if stop.code not in (0, None) else EXIT_OK
     if args.command is None:
         return gui_main(args.home)
-    cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    try:
+        cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    except OSError as exc:            # the data home cannot even be created
+        return _home_unusable(args, exc, err)
     try:
         return COMMANDS[args.command](cli)
     except Exception as exc:  # one place turns every known error into a message and a code
@@ -735,9 +765,30 @@ def _report(cli: Cli, exc: Exception) -> int:
     from contract.connector import AuthError, InvalidInput, PermissionDenied, PosError
     vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
     from app.sync.run_lock import RunInProgress
+    from app.store.errors import DatabaseBusy, DatabaseUnavailable, is_busy
     if isinstance(exc, RunInProgress):
         cli.error(vi, en)
         return EXIT_INTERRUPTED
+    if isinstance(exc, DatabaseBusy) or (
+            is_busy(exc) and (isinstance(exc, DatabaseUnavailable)
+                              or not isinstance(exc, StoreError))):
+        busy = exc if isinstance(exc, DatabaseBusy) else DatabaseBusy(cli.paths.database,
+                                                                      cli.busy_wait)
+        import logging
+        logging.getLogger("shopsync.cli").warning("database busy: %s", type(exc).__name__)
+        cli.error(busy.message_vi, busy.message_en)
+        return EXIT_INTERRUPTED
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    if not isinstance(exc, (UsageError, InvalidInput, PosError)):
+        problem = storage_problem(exc, cli.paths.home)
+        if isinstance(problem, (DiskFull, FolderNotWritable)):
+            import logging
+            logging.getLogger("shopsync.cli").warning("data folder problem: %s",
+                                                      type(problem).__name__)
+            cli.error(problem.message_vi, problem.message_en)
+            # A full disk interrupts (run again once there is space); a folder that cannot
+            # be written is configuration.
+            return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
     if isinstance(exc, (UsageError, InvalidInput)):
         cli.error(vi, en)
         return EXIT_USAGE
@@ -754,9 +805,30 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_INTERRUPTED
     import logging
     logging.getLogger("shopsync.cli").exception("unexpected error")
-    cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
-              f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    if cli.log_writable():
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
+                  f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    else:   # never point at a log that could not be written
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Không ghi được nhật ký vào "
+                  f"{cli.paths.logs}; hãy chạy `shopsync diagnostics` rồi gửi cho bộ phận hỗ trợ.",
+                  f"Unexpected error: {type(exc).__name__}. The log could not be written to "
+                  f"{cli.paths.logs}; run `shopsync diagnostics` and send it to support.")
     return EXIT_USAGE
+
+
+def _home_unusable(args: argparse.Namespace, exc: OSError, err: Any) -> int:
+    """The data home cannot be created or entered: say which folder and why, nothing else."""
+    from app.config import resolve_home
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    try:
+        folder = resolve_home(args.home)
+    except Exception:
+        folder = None
+    problem = storage_problem(exc, folder) or FolderNotWritable(folder)
+    stream = err or sys.stderr
+    stream.write((problem.message_vi if args.lang == "vi" else problem.message_en) + "\n")
+    stream.flush()
+    return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
 
 
 def gui_main(home: str | None = None) -> int:

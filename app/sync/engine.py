@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
+from app.store.errors import storage_problem
 from app.sync import events as ev
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
@@ -30,6 +31,7 @@ from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECOR
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
+from connectors.http import throttle_listener
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
@@ -289,6 +291,10 @@ class SyncEngine(PullSteps, PushSteps):
         return ctx
 
     async def _drive(self, ctx: RunState, body: Callable[[], Any]) -> ev.RunFinished:
+        # A long pause the POS asks for reaches the user as an event (CLI line, countdown).
+        listening = throttle_listener.set(lambda wait: self.emit(ev.Waiting(
+            round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
+            wait.clock_text(), wait.reason)))
         try:
             with collector_paused():
                 await body()
@@ -305,9 +311,22 @@ class SyncEngine(PullSteps, PushSteps):
             # The task was cancelled (window closed, second Ctrl-C): like Stop, resumable.
             self._finish(ctx, "cancelled", say("run_cancelled"))
             raise
-        except BaseException:
+        except BaseException as error:
+            problem = storage_problem(error, _data_folder()) if isinstance(error, Exception) else None
+            if problem is not None:
+                # Another process holds the database, the disk is full, the folder turned
+                # read-only: the run is resumable, not broken (COM-09), and the user is told
+                # what to do. Marking it may fail for the same reason: then the error goes up
+                # in these words and the next start marks the run.
+                try:
+                    return self._finish(ctx, "interrupted", (problem.message_vi,
+                                                             problem.message_en))
+                except Exception:
+                    raise problem from error
             self._finish(ctx, "failed", say("run_bug"))
             raise
+        finally:
+            throttle_listener.reset(listening)
         if ctx.counts.get("failed"):
             return self._finish(ctx, "done", say("run_done_failed", failed=ctx.counts["failed"]))
         return self._finish(ctx, "done", say("run_done"))
@@ -323,3 +342,11 @@ class SyncEngine(PullSteps, PushSteps):
         self.emit(finished)
         return finished
 
+
+def _data_folder():
+    """The folder of the database the models are bound to (named in disk-full messages)."""
+    from pathlib import Path
+    try:
+        return Path(m.database_proxy.obj.database).parent
+    except Exception:
+        return None

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from contract.records import Entity, Record, now_utc, to_plain
+from app.redaction import redact
 from app.store import models as m
 
 
@@ -41,7 +42,8 @@ class Ledger:
     def finish_run(self, run: m.Run, status: str, counts: dict, request_count: int,
                    error: str = "") -> None:
         run.status, run.counts = status, json.dumps(counts)
-        run.request_count, run.error, run.finished_at = request_count, error, self.clock()
+        run.request_count, run.finished_at = request_count, self.clock()
+        run.error = redact(error)        # a POS may quote our credentials back (COM-07)
         run.save()
 
     def unfinished_run(self, kind: str = "sync") -> m.Run | None:
@@ -60,6 +62,9 @@ class Ledger:
 
     # -- results -----------------------------------------------------------------------------
     def add_result(self, run: m.Run, **values: Any) -> m.ItemResult:
+        for column in ("message_vi", "message_en"):
+            if column in values:
+                values[column] = redact(values[column])      # COM-07
         return m.ItemResult.create(run=run, at=self.clock(), **values)
 
     def has_result(self, run_ids: Iterable[int], entity: Entity, direction: str,
@@ -208,7 +213,8 @@ class Ledger:
             m.database_proxy.cursor().executemany(
                 "INSERT INTO item_result (run_id, entity, direction, app_id, pos_id, name, "
                 "action, outcome, rule, message_vi, message_en, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:9], redact(row[9]), redact(row[10]), *row[11:]) for row in rows])
 
     def add_changes(self, rows: list[tuple]) -> None:
         """Undo rows (run_id, entity, app_id, before JSON, after JSON, at), B-02. A created

@@ -84,6 +84,7 @@ class SyncWorker(QThread):
     items = Signal(object)              # list[ev.ItemResult]; object: no QVariant copy
     conflict = Signal(object)           # ev.ConflictRaised
     finished_run = Signal(object)       # ev.RunFinished
+    waiting = Signal(object)            # ev.Waiting: a POS pause, for a countdown (COM-08)
     crashed = Signal(object)            # exception with message_vi/en, or any exception
 
     def __init__(self, services, request: RunRequest, parent=None) -> None:
@@ -105,6 +106,8 @@ class SyncWorker(QThread):
                 self.started_run.emit(event)
             elif isinstance(event, ev.ConflictRaised):
                 self.conflict.emit(event)
+            elif isinstance(event, ev.Waiting):
+                self.waiting.emit(event)
             elif isinstance(event, ev.RunFinished):
                 self.last_finished = event
                 self.finished_run.emit(event)
