@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     undo = sub.add_parser("undo", help="undo the App-side changes of the last run")
     undo.add_argument("name")
+    undo.add_argument("--dry-run", action="store_true",
+                      help="show per entity what would change, change nothing")
+    restore = sub.add_parser("restore", help="bring back the records the last undo removed")
+    restore.add_argument("name")
 
     retry = sub.add_parser("retry", help="run again only the failed items of a run")
     retry.add_argument("name")
@@ -509,14 +513,37 @@ def cmd_retry(cli: Cli) -> int:
 
 
 def cmd_undo(cli: Cli) -> int:
-    from app.sync.engine import SyncEngine
-    from connectors.registry import get_platform
+    from app.sync.undo import plan_undo, undo_words
     profile = cli.profile(cli.args.name)
-    # Undo touches only the App: no connection to the POS is opened.
-    engine = SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                        platform=get_platform(profile.platform))
-    engine.undo_last_run()
-    return EXIT_OK
+    with _undo_engine(cli, profile) as engine:
+        plan = plan_undo(profile)
+        for vi, en in undo_words(plan, cli.args.dry_run):
+            cli.say(vi, en)
+        if cli.args.dry_run or not plan.allowed:
+            return EXIT_USAGE if plan.refused_for_safety else EXIT_OK
+        return _exit_code(engine.undo_last_run(plan))
+
+
+def cmd_restore(cli: Cli) -> int:
+    profile = cli.profile(cli.args.name)
+    with _undo_engine(cli, profile) as engine:
+        finished = engine.restore_last_undo()
+    return EXIT_OK if finished.status == "refused" else _exit_code(finished)
+
+
+def _undo_engine(cli: Cli, profile):
+    """An engine for undo/restore: App side only (no POS connection), under the run lock."""
+    from contextlib import contextmanager
+    from app.sync.engine import SyncEngine
+    from app.sync.run_lock import run_lock
+    from connectors.registry import get_platform
+
+    @contextmanager
+    def held():
+        with run_lock(cli.paths.home, profile.name):
+            yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
+                             platform=get_platform(profile.platform))
+    return held()
 
 
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
@@ -663,7 +690,7 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "restore": cmd_restore, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 

@@ -20,7 +20,7 @@ from typing import Callable
 import peewee as pw
 
 from app.store.errors import MigrationFailed, NewerDatabase
-from app.store.models import ALL_MODELS, SchemaVersion
+from app.store.models import ALL_MODELS, RecycledItem, SchemaVersion
 
 log = logging.getLogger("shopsync.store")
 
@@ -178,3 +178,14 @@ def fewer_indexes(db: pw.SqliteDatabase) -> None:
     for name in ("catalog_item_name", "catalog_item_code",
                  "catalog_item_updated_at", "link_profile_id", "item_result_entity"):
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
+@migration(4)
+def undo_recycle(db: pw.SqliteDatabase) -> None:
+    """A safe undo (B-02, issue 18): an undo run names the run it put back (`run.undoes_id`,
+    so undoing twice is refused, not a reach into an older run), and what it removes from
+    the catalog is kept in `recycled_item` until `restore` brings it back."""
+    add_column_if_missing(db, "run", "undoes_id",
+                          'INTEGER NULL REFERENCES "run" ("id") ON DELETE SET NULL')
+    with db.bind_ctx([RecycledItem]):
+        db.create_tables([RecycledItem], safe=True)
