@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="bring back the records the last undo removed")
     restore.add_argument("name")
 
+    backup = sub.add_parser("backup", help="copies of the database to come back to").add_subparsers(
+        dest="action")
+    backup.add_parser("list", help="list the copies, newest first")
+    backup.add_parser("now", help="take a copy now")
+    back = backup.add_parser("restore", help="put a copy in place of the database (default: "
+                                             "the newest good one); the replaced file is kept")
+    back.add_argument("file", nargs="?", help="a copy's file name from `backup list`")
+
     retry = sub.add_parser("retry", help="run again only the failed items of a run")
     retry.add_argument("name")
     retry.add_argument("--run", type=int, help="default: the last run with failed items")
@@ -546,6 +554,50 @@ def _undo_engine(cli: Cli, profile):
     return held()
 
 
+def cmd_backup(cli: Cli) -> int:
+    """Database copies (issue 18 §7). `restore` works on a damaged file: it never opens it."""
+    from app.store.backups import is_good_copy, newest_good_backup
+    from app.store.migrations import backup_database, list_backups
+    paths, action = cli.paths, cli.args.action
+    if action == "list":
+        copies = list_backups(paths.backups, paths.database.stem)
+        if not copies:
+            cli.say(f"Chưa có bản sao nào trong {paths.backups}.",
+                    f"No copies yet in {paths.backups}.")
+        for copy in copies:
+            good = is_good_copy(copy)
+            cli.print(f"{copy.name}\t{copy.stat().st_size}\t"
+                      + (("đọc được" if good else "HỎNG") if cli.lang == "vi"
+                         else ("good" if good else "DAMAGED")))
+        return EXIT_OK
+    if action == "now":
+        cli.db
+        copy = backup_database(paths.database, paths.backups, "manual")
+        cli.say(f"Đã sao lưu: {copy}", f"Copy taken: {copy}")
+        return EXIT_OK
+    if action == "restore":
+        from app.store.connection import open_store, restore_backup
+        if cli.args.file:
+            chosen = paths.backups / cli.args.file
+            if not is_good_copy(chosen):
+                raise UsageError(f"“{cli.args.file}” không phải bản sao đọc được trong "
+                                 f"{paths.backups}. Xem: shopsync backup list.",
+                                 f"“{cli.args.file}” is not a readable copy in "
+                                 f"{paths.backups}. See: shopsync backup list.")
+        else:
+            chosen = newest_good_backup(paths.backups, paths.database.stem)
+            if chosen is None:
+                raise UsageError(f"Chưa có bản sao đọc được nào trong {paths.backups}.",
+                                 f"There is no readable copy in {paths.backups} yet.")
+        kept = restore_backup(paths, chosen)
+        open_store(paths, daily_copy=False).close()     # it opens: say so only then
+        cli.say(f"Đã khôi phục {chosen.name} vào {paths.database}. Tệp cũ được giữ ở {kept}.",
+                f"Restored {chosen.name} to {paths.database}. The old file is kept as {kept}.")
+        return EXIT_OK
+    raise UsageError("Thiếu lệnh con: list, now, restore.",
+                     "Missing subcommand: list, now, restore.")
+
+
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
                   "rule", "message_vi", "message_en")
 
@@ -690,7 +742,7 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "restore": cmd_restore, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 

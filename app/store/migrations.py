@@ -63,21 +63,26 @@ def current_version(db: pw.SqliteDatabase) -> int:
         return SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
-def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS_KEPT) -> Path:
+def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS_KEPT,
+                    now: datetime | None = None) -> Path:
     """Consistent copy of `source` (SQLite online backup, safe with WAL) into `backups`.
 
     Only the newest `keep` copies are kept: enough to step back over a bad upgrade without
     filling the disk of a shop PC.
     """
     backups.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups / f"{source.stem}-{stamp}-{label}.db"
     copy_database(source, target)
     try:
         target.chmod(0o600)
     except OSError:
         pass
-    for old in list_backups(backups, source.stem)[keep:]:
+    # Each kind of copy rolls on its own: daily copies never push out the copies taken
+    # before a migration, nor the other way round.
+    same_kind = [p for p in list_backups(backups, source.stem)
+                 if p.name.endswith("-daily.db") == (label == "daily")]
+    for old in same_kind[keep:]:
         old.unlink(missing_ok=True)
     return target
 
