@@ -305,7 +305,14 @@ class MainWindow(QMainWindow):
 
     def restore_undone(self) -> None:
         """Bring back what the last undo removed (B-02)."""
-        if self.profile is not None:
+        if self.profile is None:
+            return
+        from ui.widgets.undo_confirm import restore_question
+        text, allowed = restore_question(self.profile)
+        if not allowed:
+            self.show_message(text)
+            self.tell(text)
+        elif self.ask(text):
             self.start_run(RunRequest(self.profile, "restore"))
 
     def _on_busy(self, busy: bool) -> None:

@@ -53,3 +53,33 @@ def test_b02_window_undo_confirm_shows_counts_per_entity_then_undoes(qtbot, serv
     assert item.name == old_name
     rows = list(m.ItemResult.select().join(m.Run).where(m.Run.kind == "undo"))
     assert [(r.action, r.name) for r in rows] == [("restored", old_name)]
+
+
+def test_b02_window_restore_brings_back_what_the_undo_removed(qtbot, services, window):
+    profile = save_sample_profile(services, "sapo")
+    window.refresh_profiles(profile.name)
+    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
+    told = []
+    window.tell = told.append
+    window.sync_page.restore_button.click()
+    assert "nothing removed by an undo" in told[-1] or "Không có bản ghi nào" in told[-1]
+    box = services.sandbox_for(services.platform("sapo"))
+    # A new product appears on the POS (made there, as the shop would); the next sync pulls
+    # it; undo removes it.
+    box._create_product({"product": {"name": "Bánh mới", "variants": [
+        {"sku": "BANH-MOI-1", "price": "25000"}]}}, {})
+    new_id = box.product_ids[-1]
+    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
+    new_app_id = m.Link.get((m.Link.entity == "product")
+                            & (m.Link.pos_id == str(new_id))).app_id
+    asked = []
+    window.ask = lambda text: asked.append(text) or True
+    run_and_wait(qtbot, window, lambda: window.sync_page.undo_button.click())
+    assert "gỡ 1" in asked[-1]
+    gone = m.CatalogItem.select().where(m.CatalogItem.app_id == new_app_id)
+    assert not gone.exists()
+    run_and_wait(qtbot, window, lambda: window.sync_page.restore_button.click())
+    assert "1" in asked[-1]
+    assert m.CatalogItem.select().where(m.CatalogItem.app_id == new_app_id).exists()
+    assert m.Link.get((m.Link.entity == "product")
+                      & (m.Link.pos_id == str(new_id))).app_id == new_app_id

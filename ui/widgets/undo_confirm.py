@@ -18,3 +18,16 @@ def undo_question(profile: Any) -> tuple[str, bool, Any]:
         return summary, False, plan
     lines = "\n".join(f"• {pick(vi, en)}" for vi, en in plan.entity_lines())
     return f"{summary}\n\n{lines}\n\n{tr('sync.undo_confirm')}", True, plan
+
+
+def restore_question(profile: Any) -> tuple[str, bool]:
+    """(text, allowed) before "Khôi phục bản ghi đã gỡ": how many records the latest undo
+    removed that would come back, or why there is nothing to restore."""
+    from app.sync.undo import recycled
+    waiting = recycled(profile.id)
+    if not waiting:
+        return pick("Không có bản ghi nào do hoàn tác gỡ ra để khôi phục.",
+                    "There is nothing removed by an undo to restore."), False
+    latest = [r for r in waiting if r.undo_run_id == waiting[0].undo_run_id]
+    return pick(f"Đưa lại {len(latest)} bản ghi mà lần hoàn tác gần nhất đã gỡ vào App?",
+                f"Bring back the {len(latest)} records the latest undo removed?"), True
