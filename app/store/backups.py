@@ -18,7 +18,7 @@ from app.store.migrations import backup_database, list_backups
 log = logging.getLogger("shopsync.store")
 
 DAILY_LABEL = "daily"
-DAILY_KEPT = 7   # a week to notice a problem, a few times the database on the disk at most
+DAILY_KEPT = 3   # three days to notice a problem; each copy is the whole database on the disk
 
 
 def _stamp_day(copy: Path, stem: str) -> str:

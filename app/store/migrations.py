@@ -73,7 +73,11 @@ def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS
     backups.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups / f"{source.stem}-{stamp}-{label}.db"
-    copy_database(source, target)
+    try:
+        copy_database(source, target)
+    except BaseException:
+        target.unlink(missing_ok=True)   # a half-written copy (disk full) is no copy at all
+        raise
     try:
         target.chmod(0o600)
     except OSError:

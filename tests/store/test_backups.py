@@ -129,3 +129,19 @@ def test_selfcheck_names_the_users_own_database_file_not_its_temporary_copy(home
     _shop_database(home)
     passed = check_database(home)
     assert passed.ok and str(home.database) in passed.detail_en
+
+
+def test_a_daily_copy_that_cannot_be_written_is_not_left_half_written_and_work_goes_on(
+        home, monkeypatch):
+    """Disk full while copying: no partial file stays in backups/, and opening goes on."""
+    import app.store.migrations as migrations
+    _shop_database(home)
+
+    def disk_full(source, target):
+        target.write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(migrations, "copy_database", disk_full)
+    db = open_store(home)
+    assert Catalog(db).get(Entity.CUSTOMER, "K1").name == "An"
+    db.close()
+    assert list_backups(home.backups) == []
