@@ -136,16 +136,22 @@ class UndoPlan:
                     f"App ids. Nothing was changed. To drop a connection, remove it; to have "
                     f"fewer records, hide or delete them on the POS.")
         totals = self.totals()
+        pos_vi = pos_en = ""
+        if totals[UndoAction.RESTORE]:
+            pos_vi = (" POS không bị thay đổi: lần đồng bộ sau sẽ lấy lại giá trị của POS ở "
+                      "những bản ghi mà POS vẫn khác.")
+            pos_en = (" The POS is not changed: the next sync takes the POS values again "
+                      "where the POS still differs.")
         return (f"Hoàn tác lần chạy cuối ({run[0]}): trả lại giá trị cũ "
                 f"{totals[UndoAction.RESTORE]}, gỡ bản ghi do lần chạy tạo "
                 f"{totals[UndoAction.REMOVE]} (khôi phục lại được), bỏ qua vì đã sửa sau lần "
                 f"chạy {totals[UndoAction.SKIP_EDITED]}, giữ lại vì bản ghi khác dùng tới "
-                f"{totals[UndoAction.SKIP_REFERENCED]}.",
+                f"{totals[UndoAction.SKIP_REFERENCED]}.{pos_vi}",
                 f"Undo the last run ({run[1]}): restore earlier values "
                 f"{totals[UndoAction.RESTORE]}, remove records the run created "
                 f"{totals[UndoAction.REMOVE]} (restorable), skip as edited since the run "
                 f"{totals[UndoAction.SKIP_EDITED]}, keep as other records refer to them "
-                f"{totals[UndoAction.SKIP_REFERENCED]}.")
+                f"{totals[UndoAction.SKIP_REFERENCED]}.{pos_en}")
 
     def entity_lines(self) -> list[tuple[str, str]]:
         """One (vi, en) line per entity with its counts, for the CLI and the confirm dialog."""
@@ -192,10 +198,10 @@ def undo_words(plan: UndoPlan, itemised: bool = False) -> list[tuple[str, str]]:
 ITEM_WORDS: dict[UndoAction, tuple[str, str]] = {
     UndoAction.RESTORE: ("Hoàn tác: đã trả lại giá trị trước lần chạy.",
                          "Undo: restored the values from before the run."),
-    UndoAction.REMOVE: ("Hoàn tác: đã gỡ bản ghi do lần chạy tạo (khôi phục được bằng "
-                        "“Khôi phục”).",
+    UndoAction.REMOVE: ("Hoàn tác: đã gỡ bản ghi do lần chạy tạo (lấy lại được bằng nút "
+                        "“Khôi phục bản ghi đã gỡ” hoặc lệnh shopsync restore).",
                         "Undo: removed the record the run created (restorable with "
-                        "“Restore”)."),
+                        "“Restore removed records” or shopsync restore)."),
     UndoAction.SKIP_EDITED: ("Bỏ qua: bản ghi đã được sửa hoặc xoá trong App sau lần chạy; "
                              "không ghi đè. Sửa tay nếu cần.",
                              "Skipped: edited since the run (changed or deleted in the App "

@@ -117,7 +117,7 @@ def test_b02_undo_restores_removes_and_names_what_happened_truthfully(pulled):
     assert (restored.action, restored.outcome, restored.name, restored.rule) == (
         "restored", "ok", "Món 0", "B-02")
     assert (removed.action, removed.outcome, removed.name) == ("removed", "ok", "Món 2")
-    assert "restorable" in removed.message_en and "khôi phục" in removed.message_vi
+    assert "restorable" in removed.message_en and "Khôi phục" in removed.message_vi
     assert all(r.action != "update" for r in rows.values())
     assert m.Run.get_by_id(finished.run_id).undoes_id is not None
 
