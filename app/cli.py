@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from connectors.http import Redactor
 
@@ -539,19 +540,15 @@ def cmd_restore(cli: Cli) -> int:
     return EXIT_OK if finished.status == "refused" else _exit_code(finished)
 
 
-def _undo_engine(cli: Cli, profile):
+@contextmanager
+def _undo_engine(cli: Cli, profile) -> Iterator[Any]:
     """An engine for undo/restore: App side only (no POS connection), under the run lock."""
-    from contextlib import contextmanager
     from app.sync.engine import SyncEngine
     from app.sync.run_lock import run_lock
     from connectors.registry import get_platform
-
-    @contextmanager
-    def held():
-        with run_lock(cli.paths.home, profile.name):
-            yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                             platform=get_platform(profile.platform))
-    return held()
+    with run_lock(cli.paths.home, profile.name):
+        yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
+                         platform=get_platform(profile.platform))
 
 
 def cmd_backup(cli: Cli) -> int:
@@ -742,7 +739,8 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry,
+    "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 

@@ -521,11 +521,9 @@ def restore_last_undo(engine: Any):
             record = from_plain(entity, json.loads(row.data))
             engine.catalog.put(entity, record, origin=row.origin)
             if row.link_pos_id and taken is None:
-                link = engine.ledger.save_link(entity, row.app_id, row.link_pos_id,
-                                               row.link_app_fingerprint,
-                                               row.link_pos_fingerprint,
-                                               pushed_status=row.link_pushed_status)
-                del link
+                engine.ledger.save_link(entity, row.app_id, row.link_pos_id,
+                                        row.link_app_fingerprint, row.link_pos_fingerprint,
+                                        pushed_status=row.link_pushed_status)
             row.restored_at = now
             row.save()
             engine._item(ctx, entity, PULL, "restored", "ok", app_id=row.app_id,
