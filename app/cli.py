@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from connectors.http import Redactor
 
@@ -117,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     undo = sub.add_parser("undo", help="undo the App-side changes of the last run")
     undo.add_argument("name")
+    undo.add_argument("--dry-run", action="store_true",
+                      help="show per entity what would change, change nothing")
+    restore = sub.add_parser("restore", help="bring back the records the last undo removed")
+    restore.add_argument("name")
+
+    backup = sub.add_parser("backup", help="copies of the database to come back to").add_subparsers(
+        dest="action")
+    backup.add_parser("list", help="list the copies, newest first")
+    backup.add_parser("now", help="take a copy now")
+    back = backup.add_parser("restore", help="put a copy in place of the database (default: "
+                                             "the newest good one); the replaced file is kept")
+    back.add_argument("file", nargs="?", help="a copy's file name from `backup list`")
 
     retry = sub.add_parser("retry", help="run again only the failed items of a run")
     retry.add_argument("name")
@@ -566,14 +579,77 @@ def cmd_retry(cli: Cli) -> int:
 
 
 def cmd_undo(cli: Cli) -> int:
-    from app.sync.engine import SyncEngine
-    from connectors.registry import get_platform
+    from app.sync.undo import plan_undo, undo_words
     profile = cli.profile(cli.args.name)
-    # Undo touches only the App: no connection to the POS is opened.
-    engine = SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                        platform=get_platform(profile.platform))
-    engine.undo_last_run()
-    return EXIT_OK
+    with _undo_engine(cli, profile) as engine:
+        plan = plan_undo(profile)
+        for vi, en in undo_words(plan, cli.args.dry_run):
+            cli.say(vi, en)
+        if cli.args.dry_run or not plan.allowed:
+            return EXIT_USAGE if plan.refused_for_safety else EXIT_OK
+        return _exit_code(engine.undo_last_run(plan))
+
+
+def cmd_restore(cli: Cli) -> int:
+    profile = cli.profile(cli.args.name)
+    with _undo_engine(cli, profile) as engine:
+        finished = engine.restore_last_undo()
+    return EXIT_OK if finished.status == "refused" else _exit_code(finished)
+
+
+@contextmanager
+def _undo_engine(cli: Cli, profile) -> Iterator[Any]:
+    """An engine for undo/restore: App side only (no POS connection), under the run lock."""
+    from app.sync.engine import SyncEngine
+    from app.sync.run_lock import run_lock
+    from connectors.registry import get_platform
+    with run_lock(cli.paths.home, profile.name):
+        yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
+                         platform=get_platform(profile.platform))
+
+
+def cmd_backup(cli: Cli) -> int:
+    """Database copies (issue 18 §7). `restore` works on a damaged file: it never opens it."""
+    from app.store.backups import is_good_copy, newest_good_backup
+    from app.store.migrations import backup_database, list_backups
+    paths, action = cli.paths, cli.args.action
+    if action == "list":
+        copies = list_backups(paths.backups, paths.database.stem)
+        if not copies:
+            cli.say(f"Chưa có bản sao nào trong {paths.backups}.",
+                    f"No copies yet in {paths.backups}.")
+        for copy in copies:
+            good = is_good_copy(copy)
+            cli.print(f"{copy.name}\t{copy.stat().st_size}\t"
+                      + (("đọc được" if good else "HỎNG") if cli.lang == "vi"
+                         else ("good" if good else "DAMAGED")))
+        return EXIT_OK
+    if action == "now":
+        cli.db
+        copy = backup_database(paths.database, paths.backups, "manual")
+        cli.say(f"Đã sao lưu: {copy}", f"Copy taken: {copy}")
+        return EXIT_OK
+    if action == "restore":
+        from app.store.connection import open_store, restore_backup
+        if cli.args.file:
+            chosen = paths.backups / cli.args.file
+            if not is_good_copy(chosen):
+                raise UsageError(f"“{cli.args.file}” không phải bản sao đọc được trong "
+                                 f"{paths.backups}. Xem: shopsync backup list.",
+                                 f"“{cli.args.file}” is not a readable copy in "
+                                 f"{paths.backups}. See: shopsync backup list.")
+        else:
+            chosen = newest_good_backup(paths.backups, paths.database.stem)
+            if chosen is None:
+                raise UsageError(f"Chưa có bản sao đọc được nào trong {paths.backups}.",
+                                 f"There is no readable copy in {paths.backups} yet.")
+        kept = restore_backup(paths, chosen)
+        open_store(paths, daily_copy=False).close()     # it opens: say so only then
+        cli.say(f"Đã khôi phục {chosen.name} vào {paths.database}. Tệp cũ được giữ ở {kept}.",
+                f"Restored {chosen.name} to {paths.database}. The old file is kept as {kept}.")
+        return EXIT_OK
+    raise UsageError("Thiếu lệnh con: list, now, restore.",
+                     "Missing subcommand: list, now, restore.")
 
 
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
@@ -720,7 +796,8 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry,
+    "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 

@@ -26,18 +26,31 @@ class DamagedDatabase(StoreError):
         self.backup = backup
         self.detail = detail
         if backup is not None:
-            vi = (f"Không đọc được tệp dữ liệu {path}. Hãy khôi phục bản sao lưu gần nhất "
-                  f"({backup.name}, trong thư mục {backup.parent}); tệp hỏng sẽ được giữ lại "
-                  f"bên cạnh để bộ phận hỗ trợ kiểm tra.")
-            en = (f"The data file {path} cannot be read. Restore the newest backup "
-                  f"({backup.name}, in {backup.parent}); the damaged file is kept beside it "
-                  f"for support to inspect.")
+            vi = (f"Không đọc được tệp dữ liệu {path}{_why_vi(detail)}. Hãy khôi phục bản sao "
+                  f"lưu gần nhất còn tốt ({backup.name}, trong thư mục {backup.parent}): trong "
+                  f"cửa sổ ShopSync chọn “Có” khi được hỏi, hoặc chạy lệnh "
+                  f"“shopsync backup restore”. Tệp hỏng được giữ lại bên cạnh để bộ phận hỗ "
+                  f"trợ kiểm tra.")
+            en = (f"The data file {path} cannot be read{_why_en(detail)}. Restore the newest "
+                  f"good backup ({backup.name}, in {backup.parent}): answer “Yes” when the "
+                  f"ShopSync window asks, or run “shopsync backup restore”. The damaged file "
+                  f"is kept beside it for support to inspect.")
         else:
-            vi = (f"Không đọc được tệp dữ liệu {path} và chưa có bản sao lưu nào. Hãy liên hệ "
+            vi = (f"Không đọc được tệp dữ liệu {path}{_why_vi(detail)} và chưa có bản sao lưu "
+                  f"nào còn tốt. Hãy liên hệ "
                   f"bộ phận hỗ trợ, hoặc đổi tên tệp này để bắt đầu lại với dữ liệu trống.")
-            en = (f"The data file {path} cannot be read and there is no backup yet. Contact "
+            en = (f"The data file {path} cannot be read{_why_en(detail)} and there is no good "
+                  f"backup yet. Contact "
                   f"support, or rename this file to start again with empty data.")
         super().__init__(vi, en)
+
+
+def _why_vi(detail: str) -> str:
+    return " (tệp trống, 0 byte)" if detail.startswith("empty file") else ""
+
+
+def _why_en(detail: str) -> str:
+    return " (the file is empty, 0 bytes)" if detail.startswith("empty file") else ""
 
 
 class DatabaseUnavailable(StoreError):

@@ -164,42 +164,17 @@ class SyncEngine(PullSteps, PushSteps):
                     await self._create_all(ctx, policy, creates)
         return await self._drive(ctx, body)
 
-    def undo_last_run(self) -> ev.RunFinished:
-        """Put the App side back as it was before the last run (B-02). POS-side writes of that
-        run are not undone: the POS keeps them and the next sync sees them as POS changes."""
-        last = (m.Run.select().join(m.AppChange, on=(m.AppChange.run == m.Run.id))
-                .where((m.Run.profile == self.ledger.profile) & (m.Run.kind != "undo"))
-                .order_by(m.Run.id.desc()).first())
-        ctx = self._start("undo", [], False, None)
-        if last is None:
-            return self._finish(ctx, "done", say("nothing_to_undo"))
-        changes = list(m.AppChange.select().where(m.AppChange.run == last)
-                       .order_by(m.AppChange.id.desc()))
-        for change in changes:
-            entity = Entity(change.entity)
-            before = None if change.before is None else from_plain(entity,
-                                                                   json.loads(change.before))
-            with self._committing(ctx):
-                link = self.ledger.link_by_app(entity, change.app_id)
-                if before is None:
-                    self.catalog.delete(entity, change.app_id)
-                    if link is not None:
-                        link.delete_instance()
-                    message = say("undone_created")
-                else:
-                    self.catalog.put(entity, before)
-                    if link is not None:
-                        # Re-decide on the next run: the POS side is taken again if it still
-                        # differs, as if the undone run had not happened.
-                        link.app_fingerprint = self.policies[entity].comparable(before)
-                        link.pos_fingerprint = ""
-                        link.save()
-                    message = say("undone_updated" if change.after else "undone_deleted")
-                self._item(ctx, entity, PULL, "update", "ok", app_id=change.app_id,
-                           pos_id=link.pos_id if link else "", name=display_name(before),
-                           rule="B-02", text=message)
-            m.AppChange.delete().where(m.AppChange.id == change.id).execute()
-        return self._finish(ctx, "done", say("run_done"))
+    def undo_last_run(self, plan: Any = None) -> ev.RunFinished:
+        """Put the App side back as it was before the latest run (B-02), safely: see
+        app/sync/undo.py (`plan`: an UndoPlan already shown to the user). POS-side writes of
+        that run are not undone."""
+        from app.sync.undo import undo_last_run
+        return undo_last_run(self, plan)
+
+    def restore_last_undo(self) -> ev.RunFinished:
+        """Bring back what the latest undo removed (B-02)."""
+        from app.sync.undo import restore_last_undo
+        return restore_last_undo(self)
 
     async def resolve_conflict(self, conflict_id: int, keep: str) -> ev.ItemResult:
         """Close a conflict (COM-04): keep "app" (push the App values when the entity pushes,

@@ -117,6 +117,10 @@ def test_push_all_new_and_undo(shopsync, fake_profile, fake_pos, catalog):
         Variant(key="a", sku="BM-1"),)))
     code, out, _ = shopsync("push", fake_profile, "--all-new", "--json")
     assert code == 0 and [r.name for _, r in fake_pos.state.created] == ["Bánh mì"]
+    # A push changes nothing in the App: undo says so and reaches no further (B-02).
+    code, out, _ = shopsync("--lang", "en", "undo", fake_profile)
+    assert code == 0 and "changed nothing in the App" in out
+    shopsync("sync", fake_profile, "--entity", "product")      # the first pull
     seed_pos(fake_pos, 1)
     shopsync("sync", fake_profile, "--entity", "product")
     assert catalog.count(Entity.PRODUCT) == 2

@@ -32,7 +32,7 @@ class RunRequest:
     """What to run; built on the main thread (pure, testable), executed in the worker."""
 
     profile: Any                          # ConnectionProfile
-    kind: str = "sync"                    # sync | push | retry | resolve | undo | delete
+    kind: str = "sync"                    # sync | push | retry | resolve | undo | restore | delete
     entities: tuple[str, ...] | None = None
     dry_run: bool = False
     app_ids: tuple[str, ...] = ()
@@ -158,6 +158,8 @@ class SyncWorker(QThread):
                     await engine.resolve_conflict(conflict_id, request.keep)
             elif request.kind == "undo":
                 engine.undo_last_run()
+            elif request.kind == "restore":
+                engine.restore_last_undo()
             elif request.kind == "delete":
                 for app_id in request.app_ids:
                     engine.delete_in_app(request.entity, app_id)
