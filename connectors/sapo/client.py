@@ -126,7 +126,10 @@ class SapoConnector:
 
     async def _send(self, method: str, path: str, body: Any, *, once: bool = False) -> dict:
         """A write. Its answer is parsed here, not retried: the write may have happened even
-        when the body came back cut off, so a bad body is a transient error for the caller."""
+        when the body came back cut off, so a bad body is a transient error for the caller.
+        A POST is never re-sent blind (it creates or changes state): its caller looks the
+        result up after a lost answer. PUTs set absolute values and may be repeated."""
+        once = once or method == "POST"
         response = await (self.http_once if once else self.http).request(method, path, json=body)
         if not response.content:
             return {}
@@ -781,8 +784,7 @@ class SapoConnector:
         try:
             already = (await self._collects_of(created))[pos_key] if found else []
             if category not in already:
-                await self._send("POST", "/admin/collects.json", {"collect": {
-                    "product_id": created["id"], "collection_id": int(category)}})
+                await self._add_collect(created["id"], int(category))
             if single is None:
                 stock = await self._set_initial_stock(record, created, branches)
         except (InvalidData, NotFound, TransientError) as error:
@@ -850,11 +852,14 @@ class SapoConnector:
         if wanted:   # an App product without categories never empties Sapo's (COM-05)
             for key in wanted:
                 if key not in keys:
-                    await self._send("POST", "/admin/collects.json",
-                                     {"collect": {"product_id": int(pos_key), "collection_id": int(key)}})
+                    await self._add_collect(int(pos_key), int(key))
             for collect in collects:
                 if str(collect["collection_id"]) not in wanted:
-                    await self.http.request("DELETE", f"/admin/collects/{collect['id']}.json")
+                    try:
+                        await self.http.request("DELETE", f"/admin/collects/{collect['id']}.json")
+                    except NotFound as gone:   # a repeat after a lost answer: already removed
+                        if gone.status != 404:
+                            raise
             keys = wanted
         return (await self._products([updated], None, {"all": {pos_key: keys}}))[0]
 
@@ -863,18 +868,35 @@ class SapoConnector:
         reopen a Sapo order; other statuses are worked in Sapo itself (SAPO-04)."""
         path = f"/admin/orders/{pos_key}"
         if status in (OrderStatus.ARCHIVED, OrderStatus.COMPLETED):
-            await self._send("POST", f"{path}/close.json", {})
+            action, body, reached = "close", {}, "closed"
         elif status is OrderStatus.CANCELLED:
-            await self._send("POST", f"{path}/cancel.json",
-                             {"order_cancel": {"reason": "other", "note": "ShopSync"}})
+            action, body, reached = "cancel", {"order_cancel": {"reason": "other",
+                                                                "note": "ShopSync"}}, "cancelled"
         elif status is OrderStatus.PLACED:
-            await self._send("POST", f"{path}/open.json", {})
+            action, body, reached = "open", {}, "open"
         else:
             raise NotSupported("Trạng thái này được xử lý trong Sapo, không gửi từ App.",
                                "This status is worked in Sapo, not sent from the App.",
                                rule="SAPO-04")
+        try:
+            await self._send("POST", f"{path}/{action}.json", body)
+        except TransientError:
+            # Sapo may have done it before the answer was lost (a second cancel is a 422):
+            # read the order, and send again only if it is not in that state.
+            if text((await self._get(f"{path}.json"))["order"].get("status")) != reached:
+                await self._send("POST", f"{path}/{action}.json", body)
         data = await self._get(f"{path}.json")
         return mapping.order_from_sapo(data["order"])
+
+    async def _add_collect(self, product_id: int, collection_id: int) -> None:
+        """Put a product in a collection. After a lost answer Sapo may hold the collect
+        already (a second POST is a 422): the product's collects are read first (COM-02)."""
+        body = {"collect": {"product_id": product_id, "collection_id": collection_id}}
+        try:
+            await self._send("POST", "/admin/collects.json", body)
+        except TransientError:
+            if str(collection_id) not in (await self._collects_of({"id": product_id}))[str(product_id)]:
+                await self._send("POST", "/admin/collects.json", body)
 
 
 def _index_keys(rows: Iterable[Mapping[str, Any]],

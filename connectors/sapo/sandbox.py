@@ -75,6 +75,10 @@ class SapoSandbox(SandboxBase):
     api_key: str = SANDBOX_KEY
     api_secret: str = SANDBOX_SECRET
     denied: set[str] = field(default_factory=set)   # resources answering 403 access_denied
+    # How many inventory_item_ids one inventory_levels call reads (None: all it is sent).
+    # UNVERIFIED on a real store; a smaller number silently drops the rest, as a store that
+    # caps the list would.
+    inventory_ids_read: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -811,6 +815,8 @@ class SapoSandbox(SandboxBase):
 
     def _list_levels(self, query: dict) -> httpx.Response:
         items = [int(x) for x in query.get("inventory_item_ids", "").split(",") if x.strip().isdigit()]
+        if self.inventory_ids_read is not None:
+            items = items[: self.inventory_ids_read]
         locations = [loc["id"] for loc in self.locations]
         if query.get("location_id", "").isdigit():
             locations = [int(query["location_id"])] if int(query["location_id"]) in locations else []
