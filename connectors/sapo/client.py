@@ -111,6 +111,8 @@ class SapoConnector:
         # batches, and the shop's SKUs/barcodes from one product list read, both kept for the run.
         self._variants_of: dict[str, list[dict]] = {}
         self._shop_keys: dict[tuple[str, str], tuple[int, int]] | None = None
+        self._phase_total = 0            # rows of the list phase being converted (see _pull_phases)
+        self._collections: list[dict] | None = None
 
     @property
     def request_count(self) -> int:
@@ -338,6 +340,7 @@ class SapoConnector:
                     total = (len(rows) if page == 1 and len(rows) < LIMIT
                              else await self._count(path, params))
                     known_total += total
+                self._phase_total = total
                 records = await convert(rows)
                 last_of_phase = len(rows) < LIMIT or page * LIMIT >= total
                 if not last_of_phase:
@@ -366,20 +369,30 @@ class SapoConnector:
 
     async def _product_categories(self, rows: list[dict], since: datetime | None,
                                   cache: dict[str, Any]) -> dict[str, list[str]]:
-        """Product → collection ids from collects: one scan of all collects for a full pull,
-        per-product look-ups when an incremental page holds fewer products than that scan
-        has pages."""
+        """Product → collection ids. A full pull scans every collect once. An incremental
+        pull knows how many products changed (k, the phase's count) and takes the cheapest
+        way for all of them, decided once: a handful are looked up one by one
+        (`collects.json?product_id=`, one call each); more are read per collection
+        (`products.json?collection_id=&modified_on_min=`, documented filters: one call per
+        collection and 250 changed products), or by one scan of every collect in a small
+        shop, whichever costs fewest calls."""
         if "all" not in cache and since is not None:
-            if "collect_pages" not in cache and len(rows) > FEW_PRODUCTS:
-                cache["collect_pages"] = math.ceil(
-                    await self._count("/admin/collects.json", {}) / LIMIT)
-            if len(rows) <= max(FEW_PRODUCTS, cache.get("collect_pages", 0)):
+            changed = max(self._phase_total, len(rows))
+            if "plan" not in cache:
+                cache["plan"] = "each"
+                if changed > FEW_PRODUCTS:
+                    collections = await self._custom_collections()
+                    by_collection = len(collections) + math.ceil(changed / LIMIT)
+                    scan = math.ceil(await self._count("/admin/collects.json", {}) / LIMIT)
+                    if scan < min(changed, by_collection):
+                        cache["plan"] = "scan"
+                    elif by_collection < changed:
+                        cache["plan"] = "by_collection"
+                        cache["all"] = await self._changed_by_collection(collections, since)
+            if cache["plan"] == "each":
                 result: dict[str, list[str]] = {}
                 for row in rows:
-                    collects = (await self._get("/admin/collects.json",
-                                                {"product_id": row["id"], "limit": LIMIT})
-                                ).get("collects") or []
-                    result[str(row["id"])] = [str(c["collection_id"]) for c in collects]
+                    result.update(await self._collects_of(row))
                 return result
         if "all" not in cache:
             mapping_: dict[str, list[str]] = {}
@@ -387,6 +400,25 @@ class SapoConnector:
                 mapping_.setdefault(str(collect["product_id"]), []).append(str(collect["collection_id"]))
             cache["all"] = mapping_
         return cache["all"]
+
+    async def _custom_collections(self) -> list[dict]:
+        if self._collections is None:
+            self._collections = await self._scan("/admin/custom_collections.json",
+                                                 "custom_collections", {"fields": "id"})
+        return self._collections
+
+    async def _changed_by_collection(self, collections: list[dict],
+                                     since: datetime) -> dict[str, list[str]]:
+        """Changed product → its collections, read per collection with the pull's own date
+        filter. A product changed after this read (during the pull) and absent here keeps the
+        App's categories this run (nothing is blanked, COM-05) and is read again next run."""
+        memberships: dict[str, list[str]] = {}
+        for collection in collections:
+            params = {"collection_id": collection["id"], "fields": "id", **self._since(since)}
+            async for page in self._pages("/admin/products.json", "products", params):
+                for row in page:
+                    memberships.setdefault(str(row["id"]), []).append(str(collection["id"]))
+        return memberships
 
     async def _stock_levels(self, rows: list[dict]) -> dict[str, tuple[StockLevel, ...]]:
         items = [str(v["inventory_item_id"]) for row in rows for v in row.get("variants") or []
