@@ -211,3 +211,20 @@ def test_com02_a_collect_committed_by_sapo_whose_answer_is_lost_is_not_posted_tw
     outcome = run(sapo.create(Entity.PRODUCT, [app]))[0]
     assert outcome.error is None and outcome.record.category_keys == ("1003",)
     assert sandbox.count("POST", "/admin/collects.json") == 1
+
+
+def test_com02_a_product_update_committed_by_sapo_whose_answer_is_lost_leaves_no_duplicate():
+    """A PUT sets the whole product: sent again after a lost answer it leaves the same product
+    (a new variant is not added twice, its SKU is not refused as taken)."""
+    sandbox, sapo, _ = shop(location_count=1)
+    pid = multi_variant(sandbox)["id"]
+    current = run(sapo.get(Entity.PRODUCT, str(pid)))
+    grown = Product(current.key, current.name, category_keys=current.category_keys,
+                    option_names=current.option_names, variants=current.variants + (
+                        Variant("", sku="MOI-XL", price=Decimal(60000),
+                                options=("XL",) * len(current.option_names)),))
+    sandbox.lose_answer_after("PUT", f"/admin/products/{pid}.json", Fault.SERVER_ERROR)
+    updated = run(sapo.update(Entity.PRODUCT, str(pid), grown))
+    skus = [v["sku"] for v in sandbox.products[pid]["variants"]]
+    assert skus.count("MOI-XL") == 1 and len(skus) == len(current.variants) + 1
+    assert [v.sku for v in updated.variants] == skus
