@@ -774,9 +774,8 @@ class SapoConnector:
     async def _shop_product(self, record: Product) -> dict | None:
         """The Sapo product holding one of `record`'s SKUs/barcodes, from the shop's key index
         (read again once if it was read before this product appeared on Sapo)."""
-        for fresh in (False, True):
-            if fresh and self._shop_keys is None:
-                break
+        read_before = self._shop_keys is not None
+        for fresh in (False, True) if read_before else (False,):
             keys = await self._shop_key_index(fresh=fresh)
             for field in KEY_FIELDS:
                 for value in dict.fromkeys(getattr(v, field) for v in record.variants):
@@ -786,8 +785,6 @@ class SapoConnector:
                             return (await self._get(f"/admin/products/{pid}.json"))["product"]
                         except NotFound:
                             continue
-            if not fresh and self._shop_keys is not None and len(self._shop_keys) == 0:
-                break
         return None
 
     async def _create_product(self, record: Product) -> PushOutcome:
