@@ -147,8 +147,9 @@ class SapoConnector:
                            lookup: Callable[[], Awaitable[dict | None]] | None
                            ) -> tuple[dict, bool]:
         """POST a new record. When the answer is lost (timeout, reset, 5xx, cut-off body) Sapo
-        may have created it anyway, and Sapo does not refuse a duplicate SKU: look it up by its
-        natural key before sending again; without one, stop rather than risk a copy (COM-02)."""
+        may have created it anyway: look it up by its natural key before sending again (a
+        customer or an order would otherwise exist twice; a product's SKU would be refused as
+        taken); without a key, stop rather than risk a copy (COM-02)."""
         error: TransientError | None = None
         for attempt in range(CREATE_ATTEMPTS):
             try:

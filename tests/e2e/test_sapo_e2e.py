@@ -555,3 +555,38 @@ def test_com02_push_all_new_links_a_product_whose_sku_sapo_already_has_in_the_sa
     assert shop.pos_id(Entity.PRODUCT, app.key) == str(existing["id"])
     assert len(shop.sandbox.product_ids) == before
     assert not shop.items(entity="product", direction="app_to_pos", outcome="failed")
+
+
+@pytest.mark.parametrize("fault", ["timeout", "5xx", "reset"])
+def test_com02_writes_sapo_commits_and_whose_answers_are_lost_are_linked_once(shop, fault):
+    """Sapo carries out each create, then the answer is lost (a timeout, a gateway 5xx, a
+    reset): the run links what Sapo made, and nothing exists twice on either side."""
+    from contract.records import Customer
+    shop.sync()
+    category = shop.app_id(Entity.CATEGORY, shop.sandbox.collects[0][2])
+    product = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Bánh pía Sóc Trăng", category_keys=(category,),
+        variants=(Variant("v1", sku="PIA-ST-1", price=Decimal(55000), stock=tuple(
+            StockLevel(shop.app_id(Entity.BRANCH, loc["id"]), Decimal(10))
+            for loc in shop.sandbox.locations)),)))
+    for path in ("/admin/products.json", "/admin/customers.json", "/admin/orders.json"):
+        shop.sandbox.lose_answer_after("POST", path, fault)
+    assert shop.push_products([product.key]).status == "done"
+    customer = shop.catalog.put(Entity.CUSTOMER, Customer("", "Lâm Thị Kiều", phone="0909123456"))
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Lâm Thị Kiều", customer_phone="0909123456",
+        created_at=shop.now(), lines=(OrderLine("PIA-ST-1", "Bánh pía", Decimal(1), Decimal(55000),
+                                                product_key=product.key),)))
+    assert shop.sync([Entity.CUSTOMER, Entity.ORDER]).status == "done"
+    assert not shop.sandbox.lost_answers                          # every answer was lost once
+    made = [p for p in shop.sandbox.products.values() if p["variants"][0]["sku"] == "PIA-ST-1"]
+    assert len(made) == 1 and shop.pos_id(Entity.PRODUCT, product.key) == str(made[0]["id"])
+    assert sum(1 for c in shop.sandbox.customers.values() if c["phone"] == "0909123456") == 1
+    assert shop.pos_id(Entity.CUSTOMER, customer.key)
+    ours = [o for o in shop.sandbox.orders.values()
+            if {"name": "app_order_id", "value": order.key} in o["note_attributes"]]
+    assert len(ours) == 1 and shop.pos_id(Entity.ORDER, order.key) == str(ours[0]["id"])
+    assert ours[0]["line_items"][0]["variant_id"] == made[0]["variants"][0]["id"]
+    assert shop.sync().status == "done"                           # a later run makes nothing new
+    assert len([p for p in shop.sandbox.products.values()
+                if p["variants"][0]["sku"] == "PIA-ST-1"]) == 1
