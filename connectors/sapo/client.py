@@ -132,7 +132,8 @@ class SapoConnector:
         A POST is never re-sent blind (it creates or changes state): its caller looks the
         result up after a lost answer. PUTs set absolute values and may be repeated."""
         once = once or method == "POST"
-        response = await (self.http_once if once else self.http).request(method, path, json=body)
+        response = await (self.http_once if once else self.http).request(
+            method, path, json=body, expect_json=not once)   # a PUT's cut-off answer is re-sent
         if not response.content:
             return {}
         try:

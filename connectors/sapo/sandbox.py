@@ -115,6 +115,7 @@ class SapoSandbox(SandboxBase):
         self.articles: dict[int, dict] = {}
         # (method, path) of writes to commit and then answer with a fault (timeout, 5xx, …).
         self.lost_answers: list[tuple[str, str, str]] = []
+        self.write_loss_rate = 0.0   # chance that any committed write loses its answer
         self._seed_people_orders_news()
 
     def lose_answer_after(self, method: str, path: str, fault: str = "timeout") -> None:
@@ -328,6 +329,10 @@ class SapoSandbox(SandboxBase):
             if lost[:2] == (request.method, path) and response.status_code < 300:
                 self.lost_answers.remove(lost)
                 return self.fault_response(lost[2], request)
+        if (self.write_loss_rate and request.method != "GET" and response.status_code < 300
+                and self.rng.random() < self.write_loss_rate):
+            return self.fault_response(self.rng.choice(
+                (Fault.TIMEOUT, Fault.SERVER_ERROR, Fault.RESET, Fault.MALFORMED)), request)
         response.headers.update(self._limit_headers())
         return response
 
