@@ -127,22 +127,31 @@ class SapoConnector:
         return await self.http.json("GET", path, params=dict(params or {}))
 
     async def _send(self, method: str, path: str, body: Any, *, once: bool = False) -> dict:
-        """A write. Its answer is parsed here, not retried: the write may have happened even
-        when the body came back cut off, so a bad body is a transient error for the caller.
-        A POST is never re-sent blind (it creates or changes state): its caller looks the
-        result up after a lost answer. PUTs set absolute values and may be repeated."""
-        once = once or method == "POST"
-        response = await (self.http_once if once else self.http).request(
-            method, path, json=body, expect_json=not once)   # a PUT's cut-off answer is re-sent
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(
-                "Sapo trả lời không trọn vẹn sau khi ghi; ShopSync sẽ kiểm tra lại trước khi gửi lại.",
-                "Sapo's answer to a write was cut off; ShopSync checks before sending again.",
-                detail=f"unreadable body after {method} {path}", status=response.status_code) from None
+        """A write, never repeated by the HTTP layer (which repeats only reads). A POST
+        creates or changes state: it is sent once, and its caller looks the result up after a
+        lost answer (COM-02). A PUT sets absolute values (the product as it should be, one
+        stock level) and a DELETE of what is gone is a 404: Sapo doing either twice changes
+        nothing, so they are sent again here after a lost answer or a cut-off body."""
+        attempts = 1 if once or method == "POST" else CREATE_ATTEMPTS
+        for attempt in range(attempts):
+            try:
+                response = await self.http_once.request(method, path, json=body)
+                if not response.content:
+                    return {}
+                try:
+                    return response.json()
+                except ValueError:
+                    raise TransientError(
+                        "Sapo trả lời không trọn vẹn sau khi ghi; ShopSync sẽ kiểm tra lại trước "
+                        "khi gửi lại.",
+                        "Sapo's answer to a write was cut off; ShopSync checks before sending "
+                        "again.", detail=f"unreadable body after {method} {path}",
+                        status=response.status_code) from None
+            except TransientError:
+                if attempt + 1 >= attempts:
+                    raise
+                await self.http.sleep(min(8.0, 1.0 * 2 ** attempt))
+        raise AssertionError("unreachable")
 
     async def _post_create(self, path: str, root: str, body: Any,
                            lookup: Callable[[], Awaitable[dict | None]] | None
@@ -887,7 +896,7 @@ class SapoConnector:
             for collect in collects:
                 if str(collect["collection_id"]) not in wanted:
                     try:
-                        await self.http.request("DELETE", f"/admin/collects/{collect['id']}.json")
+                        await self._send("DELETE", f"/admin/collects/{collect['id']}.json", None)
                     except NotFound as gone:   # a repeat after a lost answer: already removed
                         if gone.status != 404:
                             raise
