@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         c.progress.connect(self.sync_page.show_progress)
         c.run_finished.connect(self._on_run_finished)
         c.crashed.connect(self._on_crashed)
+        c.busy_elsewhere.connect(self._on_busy_elsewhere)
         c.busy_changed.connect(self._on_busy)
         self.autosync.due.connect(lambda profile: self.start_run(RunRequest(profile)))
         cp = self.connections_page
@@ -341,6 +342,13 @@ class MainWindow(QMainWindow):
         text = pick(vi, en) if (vi or en) else tr("wizard.test.unexpected")
         self.sync_page.show_finished(tr("sync.finished_failed", message=text))
         self.notify(Notice(f"run:{self._run_profile}", "error", tr("notify.failed"), text))
+
+    def _on_busy_elsewhere(self, busy) -> None:
+        """COM-09: a scheduled `shopsync sync` (or another window) is running this connection."""
+        text = pick(busy.message_vi, busy.message_en)
+        self.sync_page.show_finished(text)
+        self.notify(Notice(f"busy:{busy.profile}", "warning", pick(busy.title_vi, busy.title_en),
+                           text))
 
     def refresh_after_run(self) -> None:
         if self.profile is None:

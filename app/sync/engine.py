@@ -44,7 +44,8 @@ class SyncEngine(PullSteps, PushSteps):
                  monotonic: Callable[[], float] = time.monotonic,
                  batch_size: int = BATCH_SIZE, page_records: int = PAGE_RECORDS,
                  overlap: timedelta = OVERLAP,
-                 deletion_scan_every: timedelta = DELETION_SCAN_EVERY) -> None:
+                 deletion_scan_every: timedelta = DELETION_SCAN_EVERY,
+                 ledger: Ledger | None = None) -> None:
         self.catalog = catalog
         self.profile = profile
         self.connector = connector
@@ -60,7 +61,8 @@ class SyncEngine(PullSteps, PushSteps):
         self.deletion_scan_every = deletion_scan_every
         self.options = profile_options(profile, self.platform)
         self.policies: dict[Entity, EntityPolicy] = policies(self.platform, self.options)
-        self.ledger = Ledger(profile, clock)
+        # A preview of an unsaved connection passes a ledger that writes nothing.
+        self.ledger = ledger if ledger is not None else Ledger(profile, clock)
 
     # =========================================================================================
     # Public API
