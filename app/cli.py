@@ -1,5 +1,5 @@
-"""The command line: the same engine and events as the desktop app, for support staff,
-schedulers and tests. `shopsync` alone opens the desktop app.
+"""The command line: the same run service (app/session.py) and events as the desktop app, for
+support staff, schedulers and tests. `shopsync` alone opens the desktop app (shopsync.py).
 
 Every line printed goes through one Redactor that knows the profile's secrets (COM-07).
 """
@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from connectors.http import Redactor
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="test a connection")
     test.add_argument("name")
+
+    login = sub.add_parser("login", help="log a connection in again in the browser (Nhanh.vn): "
+                                         "prints the address to open, then takes the address "
+                                         "the browser was sent to (or the code)")
+    login.add_argument("name")
+    login.add_argument("--code", metavar="ADDRESS_OR_CODE",
+                       help="the redirected address or the accessCode (default: asked for)")
 
     sync = sub.add_parser("sync", help="sync a connection (all entities or --entity)")
     sync.add_argument("name")
@@ -168,6 +176,7 @@ class Cli:
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None
+        self._session = None
 
     # -- output (always redacted) -----------------------------------------------------------
     def say(self, vi: str, en: str = "") -> None:
@@ -202,6 +211,14 @@ class Cli:
             from app.secrets import SecretStore
             self._secrets = SecretStore.for_home(self.paths)
         return self._secrets
+
+    @property
+    def session(self):
+        """The run service the window uses too (app/session.py)."""
+        if self._session is None:
+            from app.session import ShopSession
+            self._session = ShopSession(self.paths.home, self.db, self.secrets)
+        return self._session
 
     def profile(self, name: str):
         from app.store.profiles import get_profile
@@ -384,21 +401,9 @@ def _profile_add(cli: Cli) -> int:
     return EXIT_OK
 
 
-def _connector(cli: Cli, profile):
-    from app.sync.connect import open_connector
-    return open_connector(profile, cli.secrets)
-
-
 def cmd_test(cli: Cli) -> int:
     profile = cli.profile(cli.args.name)
-
-    async def go():
-        connector = _connector(cli, profile)
-        try:
-            return await connector.test_connection()
-        finally:
-            await connector.aclose()
-    info = asyncio.run(go())
+    info = asyncio.run(cli.session.test(profile))
     cli.say(f"Kết nối được: {info.shop_name}", f"Connected: {info.shop_name}")
     for branch in info.branches:
         cli.print(f"  - {branch.key}\t{branch.name}")
@@ -408,20 +413,13 @@ def cmd_test(cli: Cli) -> int:
 
 
 def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
+    """`--json`: each event as it serialises itself (app/sync/events.py), progress left out;
+    otherwise one readable line per item and a summary."""
     from app.sync import events as ev
 
     def emit(event: Any) -> None:
         if as_json:
-            if isinstance(event, ev.ItemResult):
-                cli.print(json.dumps({
-                    "event": "item_result", "entity": event.entity,
-                    "direction": event.direction, "app_id": event.app_id,
-                    "pos_id": event.pos_id, "action": event.action, "outcome": event.outcome,
-                    "rule": event.rule, "message_vi": event.message_vi,
-                    "message_en": event.message_en}, ensure_ascii=False))
-            elif isinstance(event, ev.RunFinished):
-                cli.print(ev.to_json(event))
-            elif isinstance(event, ev.ConflictRaised):
+            if not isinstance(event, ev.Progress):
                 cli.print(ev.to_json(event))
             return
         if isinstance(event, ev.ItemResult):
@@ -439,18 +437,18 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
 
 
 def _exit_code(finished) -> int:
-    if finished.status == "done":
+    from app.sync.events import RunStatus
+    if finished.status == RunStatus.DONE:
         return EXIT_FAILED_ITEMS if finished.counts.get("failed") else EXIT_OK
-    if finished.status in ("interrupted", "cancelled"):
+    if finished.status in (RunStatus.INTERRUPTED, RunStatus.CANCELLED):
         return EXIT_INTERRUPTED
     return EXIT_CONNECTION
 
 
-def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = False) -> Any:
-    """Run `work(engine)` in a fresh event loop; the first Ctrl-C stops between items, the
-    checkpoint kept (a second one stops at once; the next run resumes either way)."""
-    from app.sync.engine import SyncEngine
-    from app.sync.run_lock import run_lock
+def _run(cli: Cli, request, as_json: bool = False) -> Any:
+    """Run `request` through the session (run lock included) in a fresh event loop; the first
+    Ctrl-C stops between items, the checkpoint kept (a second one stops at once; the next run
+    resumes either way)."""
     cancel = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -459,64 +457,87 @@ def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = 
                 raise KeyboardInterrupt
             cancel.set()
         previous = signal.signal(signal.SIGINT, on_interrupt)
-
-    async def go():
-        connector = _connector(cli, profile)
-        try:
-            engine = SyncEngine(cli.catalog, profile, connector, _printer(cli, as_json),
-                                cancel=cancel)
-            return await work(engine)
-        finally:
-            await connector.aclose()
     try:
-        with run_lock(cli.paths.home, profile.name):
-            return asyncio.run(go())
+        return asyncio.run(cli.session.run(request, _printer(cli, as_json), cancel))
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
 
-def _run_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = False) -> int:
-    return _exit_code(_with_engine(cli, profile, work, as_json))
-
-
 def cmd_sync(cli: Cli) -> int:
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    entities = cli.args.entity
-    return _run_engine(cli, profile, lambda e: e.run(entities, dry_run=cli.args.dry_run,
-                                                     full=cli.args.full), cli.args.json)
+    entities = tuple(cli.args.entity) if cli.args.entity else None
+    return _exit_code(_run(cli, RunRequest(profile, RunKind.SYNC, entities=entities,
+                                           dry_run=cli.args.dry_run, full=cli.args.full),
+                           cli.args.json))
 
 
 def cmd_push(cli: Cli) -> int:
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    return _run_engine(cli, profile, lambda e: e.push_products(
-        cli.args.product, all_new=cli.args.all_new, dry_run=cli.args.dry_run), cli.args.json)
+    request = RunRequest(profile, RunKind.PUSH, app_ids=tuple(cli.args.product or ()),
+                         all_new=cli.args.all_new, dry_run=cli.args.dry_run)
+    return _exit_code(_run(cli, request, cli.args.json))
 
 
 def cmd_retry(cli: Cli) -> int:
-    from app.store import models as m
+    from app.session import RunKind, RunRequest
+    from app.store.queries import last_run_with_failures
     profile = cli.profile(cli.args.name)
     run_id = cli.args.run
     if run_id is None:
-        row = (m.Run.select().join(m.ItemResult, on=(m.ItemResult.run == m.Run.id))
-               .where((m.Run.profile == profile.id) & (m.ItemResult.outcome == "failed"))
-               .order_by(m.Run.id.desc()).first())
-        if row is None:
+        run_id = last_run_with_failures(profile.id)
+        if run_id is None:
             cli.say("Không có mục lỗi nào để chạy lại.", "There are no failed items to retry.")
             return EXIT_OK
-        run_id = row.id
-    return _run_engine(cli, profile, lambda e: e.retry_failed(run_id))
+    return _exit_code(_run(cli, RunRequest(profile, RunKind.RETRY, run_id=run_id)))
 
 
 def cmd_undo(cli: Cli) -> int:
-    from app.sync.engine import SyncEngine
-    from connectors.registry import get_platform
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    # Undo touches only the App: no connection to the POS is opened.
-    engine = SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                        platform=get_platform(profile.platform))
-    engine.undo_last_run()
+    # Undo touches only the App: the session opens no connection to the POS for it.
+    _run(cli, RunRequest(profile, RunKind.UNDO))
     return EXIT_OK
+
+
+def cmd_login(cli: Cli) -> int:
+    """Nhanh.vn's browser login for support staff without the window (NH-13)."""
+    profile = cli.profile(cli.args.name)
+    if _sandbox(profile):
+        cli.say("Cửa hàng mẫu không cần đăng nhập.", "The sample shop needs no login.")
+        return EXIT_OK
+    platform = cli.session.platform(profile.platform)
+    flow = cli.session.login_flow(platform)
+    addresses = cli.session.login_addresses(platform, profile.fields, profile.hosts)
+    if not addresses.authorize_url:
+        raise UsageError(f"Kết nối {profile.name} chưa có App ID: thêm nó rồi đăng nhập lại.",
+                         f"Connection {profile.name} has no App ID: add it, then log in again.")
+    authorized_at = datetime.now(timezone.utc)
+    pasted = cli.args.code or _ask_login_code(cli, addresses.authorize_url, flow.code_minutes)
+    outcome = asyncio.run(cli.session.login(profile, pasted, authorized_at=authorized_at))
+    until = outcome.expires_at.astimezone().strftime("%d/%m/%Y") if outcome.expires_at else "?"
+    cli.say(f"Đã đăng nhập {platform.name_vi} cho {profile.name}; mã đăng nhập dùng đến {until}.",
+            f"Logged {profile.name} in to {platform.name_en}; the login lasts until {until}.")
+    return EXIT_OK
+
+
+def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:
+    """Print the consent page and read back what the browser was sent to."""
+    cli.say("1. Mở địa chỉ này trong trình duyệt, đăng nhập và bấm đồng ý:",
+            "1. Open this address in a browser, sign in and approve:")
+    cli.print(f"   {authorize_url}")
+    cli.say(f"2. Dán vào đây địa chỉ trình duyệt được chuyển tới (hoặc mã accessCode), "
+            f"trong vòng {minutes} phút:",
+            f"2. Paste here the address the browser was sent to (or the accessCode), within "
+            f"{minutes} minutes:")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise UsageError("Chưa dán gì: chạy lại lệnh và dán địa chỉ sau khi đồng ý.",
+                         "Nothing was pasted: run the command again and paste the address "
+                         "after approving.")
+    return line.strip()
 
 
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
@@ -581,9 +602,9 @@ def cmd_resolve(cli: Cli) -> int:
         raise UsageError(f"Không có xung đột #{cli.args.conflict_id}.",
                          f"There is no conflict #{cli.args.conflict_id}.")
     profile = cli.profile(m.Profile.get_by_id(row.profile_id).name)
-    result = _with_engine(cli, profile,
-                          lambda engine: engine.resolve_conflict(cli.args.conflict_id,
-                                                                 cli.args.keep))
+    from app.session import RunKind, RunRequest
+    result = _run(cli, RunRequest(profile, RunKind.RESOLVE, conflict_ids=(cli.args.conflict_id,),
+                                  keep=cli.args.keep))
     return EXIT_OK if result.outcome == "ok" else EXIT_FAILED_ITEMS
 
 
@@ -663,13 +684,16 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "retry": cmd_retry, "login": cmd_login, "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 
 
 def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = None,
-         err: Any = None, environ: dict | None = None, stdin_is_tty: bool | None = None) -> int:
+         err: Any = None, environ: dict | None = None, stdin_is_tty: bool | None = None,
+         window: Callable[[str | None], int] | None = None) -> int:
+    """`window(home)` opens the desktop app when no command is given; the launcher
+    (shopsync.py) passes it, so this module never imports the window's package."""
     _utf8_console()
     parser = build_parser()
     try:
@@ -677,7 +701,10 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
     except SystemExit as stop:
         return EXIT_USAGE if stop.code not in (0, None) else EXIT_OK
     if args.command is None:
-        return gui_main(args.home)
+        if window is not None:          # `shopsync` alone opens the desktop app
+            return int(window(args.home) or 0)
+        parser.print_help()
+        return EXIT_USAGE
     cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
     try:
         return COMMANDS[args.command](cli)
@@ -727,13 +754,6 @@ def _report(cli: Cli, exc: Exception) -> int:
     cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
               f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
     return EXIT_USAGE
-
-
-def gui_main(home: str | None = None) -> int:
-    """The desktop app."""
-    from app.config import get_paths
-    from ui.app import run_app
-    return int(run_app(get_paths(home)) or 0)
 
 
 if __name__ == "__main__":

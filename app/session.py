@@ -16,12 +16,12 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from app.store import profiles as store_profiles
 from app.sync import events as ev
+from app.sync.events import RunKind
 from app.sync.connect import (SANDBOX_OPTION, NotBuilt, SampleShops, is_sandbox, open_connector,
                               profile_secrets)
 from app.sync.run_lock import RunInProgress, run_lock
@@ -35,17 +35,6 @@ __all__ = ["Draft", "LoginNeeded", "RunInProgress", "RunKind", "RunRequest", "Sh
 
 # Option saved with a profile: the entities the owner ticked.
 ENTITIES_OPTION = "entities"
-
-
-class RunKind(str, Enum):
-    """What a run does; the value is what the store's Run.kind holds."""
-
-    SYNC = "sync"
-    PUSH = "push"
-    RETRY = "retry"
-    RESOLVE = "resolve"
-    UNDO = "undo"
-    DELETE = "delete"
 
 
 # Runs that only touch the App: no connection to the POS is opened for them.
@@ -241,10 +230,6 @@ class ShopSession:
             if connector is not None:
                 await connector.aclose()
 
-    def last_run_with_failures(self, profile: Any) -> int | None:
-        from app.store.queries import last_run_with_failures
-        return last_run_with_failures(profile.id)
-
     # -- login (a platform whose token comes from browser consent) ---------------------------
     def login_flow(self, platform: Platform) -> BrowserLogin:
         if platform.login is None:
@@ -274,7 +259,7 @@ class ShopSession:
         draft.secrets.pop(flow.code_secret, None)
         return outcome
 
-    async def login(self, profile: Any, pasted: str) -> LoginOutcome:
+    async def login(self, profile: Any, pasted: str, **exchange_options: Any) -> LoginOutcome:
         """Log a saved profile in again with the pasted address or code: the token goes to
         the keyring, what the login learned to the profile."""
         platform = self.platform(profile.platform)
@@ -284,7 +269,8 @@ class ShopSession:
         secrets = {k: v for k, v in self.profile_secrets(profile).items()
                    if k != flow.token_secret}
         transport = (self.sample_shop(platform).transport() if is_sandbox(profile) else None)
-        outcome = await flow.exchange(code, settings.fields, secrets, settings.hosts, transport)
+        outcome = await flow.exchange(code, settings.fields, secrets, settings.hosts, transport,
+                                      **exchange_options)
         for key, value in outcome.secrets.items():
             self.secrets.set(profile.name, key, value)
         fields = {**profile.fields, **{k: v for k, v in outcome.fields.items()

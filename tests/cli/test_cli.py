@@ -62,8 +62,14 @@ def test_sync_json_lines_and_exit_0(shopsync, fake_profile, fake_pos):
     lines = [json.loads(line) for line in out.splitlines()]
     items = [line for line in lines if line["event"] == "item_result"]
     assert len(items) == 3
-    assert set(items[0]) == {"event", "entity", "direction", "app_id", "pos_id", "action",
-                             "outcome", "rule", "message_vi", "message_en"}
+    assert set(items[0]) == {"event", "run_id", "entity", "direction", "app_id", "pos_id",
+                             "name", "action", "outcome", "rule", "message_vi", "message_en"}
+    # Every line is an event's own serialisation: one name per event, the run named on each.
+    started = lines[0]
+    assert started["event"] == "run_started" and started["profile"] == fake_profile
+    assert {line["run_id"] for line in lines} == {started["run_id"]}
+    assert {line["event"] for line in lines} <= {"run_started", "item_result", "conflict",
+                                                 "run_finished"}
     final = lines[-1]
     assert final["event"] == "run_finished" and final["counts"]["ok"] == 3
     assert final["request_count"] >= 2 and "seconds" in final
