@@ -210,6 +210,21 @@ def test_com07_no_secret_in_database_logs_exports_or_output(shopsync, fake_profi
         assert SECRET not in text
 
 
+def test_com09_sync_refused_with_exit_4_while_another_process_holds_the_connection(
+        shopsync, fake_profile, fake_pos, home):
+    """COM-09 across two processes (the window or a second scheduler holds the lock)."""
+    from tests.run_lock_holder import held_elsewhere
+    seed_pos(fake_pos, 2)
+    with held_elsewhere(home.home, fake_profile):
+        for command in (("sync", fake_profile), ("undo", fake_profile),
+                        ("push", fake_profile, "--all-new")):
+            code, out, err = shopsync("--lang", "en", *command)
+            assert code == 4 and "already syncing elsewhere" in err, (command, err)
+        assert fake_pos.count() == 0                       # the POS was not even asked
+    code, _, _ = shopsync("sync", fake_profile)
+    assert code == 0
+
+
 def test_a_second_sync_of_the_same_shop_is_refused_while_one_runs(shopsync, fake_profile,
                                                                    home):
     """COM-09: two processes resuming one checkpoint could send a create twice."""
