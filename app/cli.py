@@ -60,6 +60,7 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     from contract.records import Entity, OrderStatus
     from app.sync.catalog_files import IMPORT_HELP
+    from connectors.registry import platform_keys
     entities = [e.value for e in Entity]
     parser = argparse.ArgumentParser(
         prog="shopsync", description="ShopSync — đồng bộ App bán hàng với POS / sync your "
@@ -74,8 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile = sub.add_parser("profile", help="saved connections").add_subparsers(dest="action")
     add = profile.add_parser("add", help="save a connection", description=SET_HELP)
     add.add_argument("name")
-    add.add_argument("--platform", required=True,
-                     help="sapo | kiotviet-fnb | kiotviet-retail | nhanh-v3 | nhanh-v2")
+    add.add_argument("--platform", required=True, help=" | ".join(platform_keys()))
     add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     profile.add_parser("list", help="list connections")
     show = profile.add_parser("show", help="show a connection (never its secrets)")
