@@ -740,6 +740,7 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_USAGE
     if isinstance(exc, (AuthError, PermissionDenied)):
         cli.error(vi, en)
+        _point_at_login(cli)
         return EXIT_CONNECTION
     if isinstance(exc, PosError):
         cli.error(vi, en)
@@ -754,6 +755,22 @@ def _report(cli: Cli, exc: Exception) -> int:
     cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
               f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
     return EXIT_USAGE
+
+
+def _point_at_login(cli: Cli) -> None:
+    """An auth failure of a browser-login connection: the window has a login button, the
+    command line has `shopsync login NAME` (NH-13)."""
+    name = getattr(cli.args, "name", None)
+    if not name:
+        return
+    try:
+        profile = cli.profile(name)
+        has_login = cli.session.platform(profile.platform).login is not None
+    except Exception:  # noqa: BLE001 - the error above is what matters; this is a hint
+        return
+    if has_login and not _sandbox(profile):
+        cli.error(f"Trên dòng lệnh: chạy “shopsync login {name}” để đăng nhập lại.",
+                  f"From the command line: run “shopsync login {name}” to log in again.")
 
 
 if __name__ == "__main__":

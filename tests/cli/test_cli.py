@@ -234,3 +234,14 @@ def test_a_second_sync_of_the_same_shop_is_refused_while_one_runs(shopsync, fake
     assert code == 4 and "already syncing" in err
     code, _, _ = shopsync("sync", fake_profile)
     assert code == 0
+
+
+def test_shopsync_alone_opens_the_window_through_the_launcher(monkeypatch, home):
+    """README: `shopsync` with no command starts the desktop app; app/ itself never imports
+    the window (the launcher hands it over)."""
+    import shopsync as launcher
+    opened = []
+    monkeypatch.setattr(launcher, "open_window", lambda home=None: opened.append(home) or 0)
+    assert launcher.main(["--home", str(home.home)]) == 0
+    assert opened == [str(home.home)]
+    assert launcher.main(["--home", str(home.home), "--version"]) == 0 and len(opened) == 1
