@@ -684,7 +684,8 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "retry": cmd_retry, "login": cmd_login, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "retry": cmd_retry, "login": cmd_login, "catalog": cmd_catalog,
+    "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
 from app.sync import events as ev
+from app.sync.events import Action, Outcome, RunKind, RunStatus
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
 from app.sync.merge import merge
@@ -80,10 +81,10 @@ class SyncEngine(PullSteps, PushSteps):
         asked = None if entities is None else {Entity(e) for e in entities}
         wanted = [e for e in SYNC_ORDER if asked is None or e in asked]
         previous = None if dry_run else self.ledger.unfinished_run("sync")
-        if previous is not None and previous.status == "running":
-            previous.status = "interrupted"   # the process running it was killed
+        if previous is not None and previous.status == RunStatus.RUNNING:
+            previous.status = RunStatus.INTERRUPTED   # the process running it was killed
             previous.save()
-        ctx = self._start("sync", wanted, dry_run, previous)
+        ctx = self._start(RunKind.SYNC, wanted, dry_run, previous)
 
         async def body() -> None:
             for entity in wanted:
@@ -102,7 +103,7 @@ class SyncEngine(PullSteps, PushSteps):
                             dry_run: bool = False) -> ev.RunFinished:
         """Push App-created products the user picked (or all new ones) to the POS (SAPO-03)."""
         policy = self.policies[Entity.PRODUCT]
-        ctx = self._start("push", [Entity.PRODUCT], dry_run, None)
+        ctx = self._start(RunKind.PUSH, [Entity.PRODUCT], dry_run, None)
 
         async def body() -> None:
             chosen: list[Record] = []
@@ -120,12 +121,13 @@ class SyncEngine(PullSteps, PushSteps):
                 self._check_cancel()
                 record = self.catalog.get(Entity.PRODUCT, app_id)
                 if record is None:
-                    self._item(ctx, Entity.PRODUCT, PUSH, "skip", "failed", app_id=app_id,
-                               text=say("not_in_app"))
+                    self._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.FAILED,
+                               app_id=app_id, text=say("not_in_app"))
                 elif self.ledger.link_by_app(Entity.PRODUCT, app_id) is not None:
                     if not all_new:
-                        self._item(ctx, Entity.PRODUCT, PUSH, "skip", "skipped", app_id=app_id,
-                                   name=display_name(record), text=say("already_on_pos"))
+                        self._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.SKIPPED,
+                                   app_id=app_id, name=display_name(record),
+                                   text=say("already_on_pos"))
                 elif all_new and self.catalog.origin(Entity.PRODUCT, app_id) != "app":
                     continue
                 else:
@@ -136,9 +138,9 @@ class SyncEngine(PullSteps, PushSteps):
     async def retry_failed(self, run_id: int) -> ev.RunFinished:
         """A new run over only the failed items of `run_id` (COM-06)."""
         failed = list(m.ItemResult.select().where((m.ItemResult.run == run_id)
-                                                  & (m.ItemResult.outcome == "failed")))
+                                                  & (m.ItemResult.outcome == Outcome.FAILED)))
         entities = [e for e in SYNC_ORDER if any(r.entity == e.value for r in failed)]
-        ctx = self._start("retry", entities, False, None)
+        ctx = self._start(RunKind.RETRY, entities, False, None)
 
         async def body() -> None:
             for entity in entities:
@@ -154,7 +156,7 @@ class SyncEngine(PullSteps, PushSteps):
                     record = self.catalog.get(entity, app_id)
                     link = self.ledger.link_by_app(entity, app_id)
                     if record is None:
-                        self._item(ctx, entity, PUSH, "skip", "failed", app_id=app_id,
+                        self._item(ctx, entity, PUSH, Action.SKIP, Outcome.FAILED, app_id=app_id,
                                    text=say("not_in_app"))
                     elif link is None:
                         creates.append(record)
@@ -213,7 +215,7 @@ class SyncEngine(PullSteps, PushSteps):
         app = self.catalog.get(entity, conflict.app_id)
         pos_plain = json.loads(conflict.pos_data or "null")
         pos = from_plain(entity, pos_plain) if pos_plain else None
-        ctx = self._start("resolve", [entity], False, None)
+        ctx = self._start(RunKind.RESOLVE, [entity], False, None)
         pos_fp = policy.comparable(pos) if pos is not None else (link.pos_fingerprint if link
                                                                   else "")
         try:
@@ -246,21 +248,22 @@ class SyncEngine(PullSteps, PushSteps):
                 conflict.status, conflict.resolution = "resolved", keep
                 conflict.resolved_at = self.clock()
                 conflict.save()
-                result = self._item(ctx, entity, PUSH if keep == "app" else PULL, "update", "ok",
+                result = self._item(ctx, entity, PUSH if keep == "app" else PULL,
+                                    Action.UPDATE, Outcome.OK,
                                     app_id=conflict.app_id, pos_id=conflict.pos_id,
                                     name=display_name(app or pos), rule=rule, text=message)
         except PosError as error:
-            result = self._item(ctx, entity, PUSH, "update", "failed", app_id=conflict.app_id,
-                                pos_id=conflict.pos_id, rule=error.rule,
+            result = self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.FAILED,
+                                app_id=conflict.app_id, pos_id=conflict.pos_id, rule=error.rule,
                                 text=(error.message_vi, error.message_en))
             self._flush(ctx)
-        self._finish(ctx, "done", say("run_done"))
+        self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 
     def delete_in_app(self, entity: Entity | str, app_id: str) -> ev.ItemResult:
         """The one-click action next to "deleted on POS" (COM-01); undoable like a run."""
         entity = Entity(entity)
-        ctx = self._start("delete", [entity], False, None)
+        ctx = self._start(RunKind.DELETE, [entity], False, None)
         with self._committing(ctx):
             before = self.catalog.get(entity, app_id)
             link = self.ledger.link_by_app(entity, app_id)
@@ -269,10 +272,10 @@ class SyncEngine(PullSteps, PushSteps):
                 self.ledger.add_change(ctx.row, entity, app_id, before, None)
             if link is not None:
                 link.delete_instance()
-            result = self._item(ctx, entity, PULL, "deleted_on_pos", "ok", app_id=app_id,
+            result = self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
                                 pos_id=link.pos_id if link else "", name=display_name(before),
                                 rule="COM-01", text=say("deleted_in_app_by_user"))
-        self._finish(ctx, "done", say("run_done"))
+        self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 
     def request_cancel(self) -> None:
@@ -295,30 +298,32 @@ class SyncEngine(PullSteps, PushSteps):
             with collector_paused():
                 await body()
         except Cancelled:
-            return self._finish(ctx, "cancelled", say("run_cancelled"))
+            return self._finish(ctx, RunStatus.CANCELLED, say("run_cancelled"))
         except STOPPING_ERRORS as error:
-            return self._finish(ctx, "failed", (say("run_failed", detail=error.message_vi)[0],
-                                                say("run_failed", detail=error.message_en)[1]))
+            return self._finish(ctx, RunStatus.FAILED,
+                                (say("run_failed", detail=error.message_vi)[0],
+                                 say("run_failed", detail=error.message_en)[1]))
         except PosError as error:
             vi = say("run_interrupted", detail=error.message_vi)[0]
             en = say("run_interrupted", detail=error.message_en)[1]
-            return self._finish(ctx, "interrupted", (vi, en))
+            return self._finish(ctx, RunStatus.INTERRUPTED, (vi, en))
         except asyncio.CancelledError:
             # The task was cancelled (window closed, second Ctrl-C): like Stop, resumable.
-            self._finish(ctx, "cancelled", say("run_cancelled"))
+            self._finish(ctx, RunStatus.CANCELLED, say("run_cancelled"))
             raise
         except BaseException:
-            self._finish(ctx, "failed", say("run_bug"))
+            self._finish(ctx, RunStatus.FAILED, say("run_bug"))
             raise
-        if ctx.counts.get("failed"):
-            return self._finish(ctx, "done", say("run_done_failed", failed=ctx.counts["failed"]))
-        return self._finish(ctx, "done", say("run_done"))
+        if ctx.counts.get(Outcome.FAILED):
+            return self._finish(ctx, RunStatus.DONE,
+                                say("run_done_failed", failed=ctx.counts[Outcome.FAILED]))
+        return self._finish(ctx, RunStatus.DONE, say("run_done"))
 
     def _finish(self, ctx: RunState, status: str, message: tuple[str, str]) -> ev.RunFinished:
         counts = dict(ctx.counts)
         counts["by_action"] = dict(ctx.actions)
         requests = int(getattr(self.connector, "request_count", 0) or 0)
-        error = "" if status == "done" else f"{message[0]}\n{message[1]}"
+        error = "" if status == RunStatus.DONE else f"{message[0]}\n{message[1]}"
         self.ledger.finish_run(ctx.row, status, counts, requests, error)
         finished = ev.RunFinished(ctx.row.id, status, counts, requests,
                                   round(self.monotonic() - ctx.started, 3), *message)

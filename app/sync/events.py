@@ -21,6 +21,11 @@ class _Word(str, Enum):
     def __format__(self, spec: str) -> str:
         return format(self.value, spec)
 
+    def __hash__(self) -> int:
+        # Enum hashes the member's name; counters and dicts keyed by the stored strings must
+        # find the member too ({"failed": 1}.get(Outcome.FAILED)).
+        return hash(self.value)
+
 
 class RunKind(_Word):
     """What a run does (store: Run.kind)."""

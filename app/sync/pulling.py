@@ -15,6 +15,7 @@ from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
+from app.sync.events import Action, Outcome
 from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
                              display_name)
 from app.sync.translate import to_app
@@ -155,7 +156,7 @@ class PullSteps(RunSteps):
                     if changed:
                         self._write_app(ctx, entity, current, merged)
                     self._link(page, merged, pos.key, policy, pos_fp)
-                self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
+                self._item(ctx, entity, PULL, Action.UPDATE if changed else Action.SKIP, Outcome.OK,
                            app_id=app_id, rule="COM-02",
                            text=say("linked_made_from") if made_from
                            else say("linked_app", how=_how(entity)), **ids)
@@ -170,14 +171,15 @@ class PullSteps(RunSteps):
                     self._link(page, saved, pos.key, policy, pos_fp,
                                app_fp=None if translation.missing else pos_fp)
                     app_id = saved.key
-                self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
+                self._item(ctx, entity, PULL, Action.CREATE, Outcome.OK, app_id=app_id,
                            text=say("would_create_app" if ctx.dry_run else "created_app"),
                            **ids)
             return
         app = page.app(link.app_id)
         ids["app_id"] = link.app_id
         if app is None:
-            self._item(ctx, entity, PULL, "skip", "skipped", text=say("deleted_in_app"), **ids)
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, text=say("deleted_in_app"),
+                       **ids)
             return
         if link.pos_deleted_at is not None and not ctx.dry_run:
             link.pos_deleted_at = None   # it came back on the POS
@@ -190,7 +192,7 @@ class PullSteps(RunSteps):
             if not ctx.dry_run:
                 link.pos_fingerprint = pos_fp   # report each POS change once
                 page.touch(link)
-            self._item(ctx, entity, PULL, "skip", "skipped", rule=policy.rule,
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, rule=policy.rule,
                        text=say("create_only", rule=policy.rule), **ids)
             return
         if app_changed:
@@ -206,7 +208,7 @@ class PullSteps(RunSteps):
             if merged != app:
                 self._write_app(ctx, entity, app, merged)
             self._link(page, merged, pos.key, policy, pos_fp)
-        self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
+        self._item(ctx, entity, PULL, Action.UPDATE, Outcome.OK, text=say("updated_app"), **ids)
 
     def _link(self, page: PageWrites, app: Record, pos_id: str, policy: EntityPolicy,
               pos_fp: str, app_fp: str | None = None) -> None:
@@ -225,12 +227,12 @@ class PullSteps(RunSteps):
             link.pos_deleted_at = self.clock()
             page.touch(link)
         if policy.pull is Mode.CREATE_ONLY:
-            self._item(ctx, entity, PULL, "skip", "skipped", app_id=link.app_id,
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, app_id=link.app_id,
                        pos_id=pos_id, rule=policy.rule,
                        text=say("create_only_delete", rule=policy.rule))
         else:
-            self._item(ctx, entity, PULL, "deleted_on_pos", "skipped", app_id=link.app_id,
-                       pos_id=pos_id, name=display_name(page.app(link.app_id)),
+            self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.SKIPPED,
+                       app_id=link.app_id, pos_id=pos_id, name=display_name(page.app(link.app_id)),
                        rule="COM-01", text=say("deleted_on_pos"))
 
 

@@ -15,13 +15,14 @@ from typing import Any, Callable, Iterator
 from contract.records import Entity, Record, text
 from app.store import models as m
 from app.sync import events as ev
+from app.sync.events import Action, Direction, Outcome
 from app.sync.ledger import Ledger, atomic
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
 from contract.connector import (AuthError, Connector, NotSupported, PermissionDenied, Platform,
                              SettingOff)
 
-PULL, PUSH = "pos_to_app", "app_to_pos"
+PULL, PUSH = Direction.PULL, Direction.PUSH
 # The next incremental pull starts this long before the last one started, so a record saved on
 # the POS while we were reading is not missed (duplicates are harmless: same fingerprint).
 OVERLAP = timedelta(minutes=5)
@@ -126,8 +127,8 @@ class RunSteps:
               text: tuple[str, str] = ("", "")) -> ev.ItemResult:
         """Store a result row (COM-06); emitted when the surrounding commit succeeds (or at
         once outside `_committing`)."""
-        if ctx.dry_run and outcome == "ok":
-            outcome = "planned"
+        if ctx.dry_run and outcome == Outcome.OK:
+            outcome = Outcome.PLANNED
         if ctx.page is not None:
             ctx.page.result((ctx.row.id, entity.value, direction, app_id, pos_id, name[:255],
                              action, outcome, rule, text[0], text[1], self.clock()))
@@ -157,14 +158,15 @@ class RunSteps:
         else:
             cap = self.platform.capability(policy.entity)
             message = say("entity_none", rule=cap.unavailable_reason or cap.rule or "—")
-        self._item(ctx, policy.entity, PULL, "skip", "skipped",
+        self._item(ctx, policy.entity, PULL, Action.SKIP, Outcome.SKIPPED,
                    rule=self.platform.capability(policy.entity).unavailable_reason or policy.rule,
                    text=message)
 
     def _not_offered(self, ctx: RunState, policy: EntityPolicy, app_id: str) -> None:
         cap = self.platform.capability(policy.entity)
         rule = cap.unavailable_reason or cap.rule
-        self._item(ctx, policy.entity, PUSH, "blocked", "skipped", app_id=app_id, rule=rule,
+        self._item(ctx, policy.entity, PUSH, Action.BLOCKED, Outcome.SKIPPED, app_id=app_id,
+                   rule=rule,
                    text=say("push_not_offered", entity=policy.entity.value, rule=rule or "—"))
 
     def _write_app(self, ctx: RunState, entity: Entity, before: Record | None,
@@ -186,7 +188,7 @@ class RunSteps:
             conflict = self.ledger.add_conflict(ctx.row, entity, link.app_id, link.pos_id, app,
                                                 pos, rule)
             conflict_id = conflict.id
-        self._item(ctx, entity, direction, "conflict", "skipped",
+        self._item(ctx, entity, direction, Action.CONFLICT, Outcome.SKIPPED,
                    app_id=link.app_id, pos_id=link.pos_id, name=display_name(app), rule=rule,
                    text=message)
         if conflict_id:
