@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
+from contract.rules import RuleId
 from app.store import models as m
 from app.sync import events as ev
 from app.sync.events import Action, Outcome, RunKind, RunStatus
@@ -221,7 +222,7 @@ class SyncEngine(PullSteps, PushSteps):
         try:
             rule = conflict.rule
             if keep == "app" and app is not None and link is not None:
-                locked = conflict.rule not in ("", "COM-04")
+                locked = conflict.rule not in ("", RuleId.COM_04)
                 if policy.pushes and not locked:
                     sent = to_pos(entity, app, self.ledger, link.pos_id).record
                     answer = await self.connector.update(entity, link.pos_id,
@@ -274,7 +275,7 @@ class SyncEngine(PullSteps, PushSteps):
                 link.delete_instance()
             result = self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
                                 pos_id=link.pos_id if link else "", name=display_name(before),
-                                rule="COM-01", text=say("deleted_in_app_by_user"))
+                                rule=RuleId.COM_01, text=say("deleted_in_app_by_user"))
         self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 

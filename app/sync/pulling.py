@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, Mapping
 
 from contract.records import Entity, Order, Record
+from contract.rules import RuleId
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
@@ -157,7 +158,7 @@ class PullSteps(RunSteps):
                         self._write_app(ctx, entity, current, merged)
                     self._link(page, merged, pos.key, policy, pos_fp)
                 self._item(ctx, entity, PULL, Action.UPDATE if changed else Action.SKIP, Outcome.OK,
-                           app_id=app_id, rule="COM-02",
+                           app_id=app_id, rule=RuleId.COM_02,
                            text=say("linked_made_from") if made_from
                            else say("linked_app", how=_how(entity)), **ids)
             else:
@@ -196,7 +197,7 @@ class PullSteps(RunSteps):
                        text=say("create_only", rule=policy.rule), **ids)
             return
         if app_changed:
-            self._conflict(ctx, entity, app, pos, link, "COM-04", say("conflict"))
+            self._conflict(ctx, entity, app, pos, link, RuleId.COM_04, say("conflict"))
             return
         keep = policy.untouched_fields | policy.first_time_fields
         if create_only:
@@ -233,7 +234,7 @@ class PullSteps(RunSteps):
         else:
             self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.SKIPPED,
                        app_id=link.app_id, pos_id=pos_id, name=display_name(page.app(link.app_id)),
-                       rule="COM-01", text=say("deleted_on_pos"))
+                       rule=RuleId.COM_01, text=say("deleted_on_pos"))
 
 
 def _how(entity: Entity) -> str:

@@ -7,6 +7,7 @@ import logging
 from typing import Iterable, Iterator
 
 from contract.records import Branch, Entity, Order, OrderStatus, Record
+from contract.rules import RuleId
 from app.store import models as m
 from app.sync.ledger import atomic
 from app.sync.merge import merge
@@ -111,7 +112,7 @@ class PushSteps(RunSteps):
                     continue
                 self._link_pushed(entity, policy, app, found.key, found)
                 self._item(ctx, entity, PUSH, Action.CREATE, Outcome.OK, app_id=app_id,
-                           pos_id=found.key, name=display_name(app), rule="COM-09",
+                           pos_id=found.key, name=display_name(app), rule=RuleId.COM_09,
                            text=say("found_after_crash"))
         return unresolved
 
@@ -171,14 +172,15 @@ class PushSteps(RunSteps):
                 # re-pointing the link would unlink that one, and the next run would point it
                 # back. The owner decides which App record is the real one.
                 self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, pos_id=existing.key,
-                           rule="COM-02", text=say("twin_in_app", other=twin.app_id), **ids)
+                           rule=RuleId.COM_02, text=say("twin_in_app", other=twin.app_id),
+                           **ids)
                 continue
             if existing is not None:   # COM-02: link, never a second copy
                 with self._committing(ctx):
                     if not ctx.dry_run:
                         self._link_pushed(entity, policy, app, existing.key, existing)
                     self._item(ctx, entity, PUSH, Action.SKIP, Outcome.OK, pos_id=existing.key,
-                               rule="COM-02", text=say("linked_pos"), **ids)
+                               rule=RuleId.COM_02, text=say("linked_pos"), **ids)
                 continue
             ready.append((app, sent))
         if not ready:
@@ -251,8 +253,8 @@ class PushSteps(RunSteps):
             if change is StatusChange.CONFLICT:
                 pos = await self._pos_side(entity, app, link)
                 with self._committing(ctx):
-                    self._conflict(ctx, entity, app, pos, link, rule or "COM-04",
-                                   say("locked_edit", rule=rule or "COM-04"), PUSH)
+                    self._conflict(ctx, entity, app, pos, link, rule or RuleId.COM_04,
+                                   say("locked_edit", rule=rule or RuleId.COM_04), PUSH)
                 return
             if policy.push is Mode.CREATE_ONLY:
                 with self._committing(ctx):
@@ -318,7 +320,8 @@ class PushSteps(RunSteps):
         current = await self._pos_version(entity, app, link)
         if current is not None and policy.comparable(current) != link.pos_fingerprint:
             with self._committing(ctx):
-                self._conflict(ctx, entity, app, current, link, "COM-04", say("conflict"), PUSH)
+                self._conflict(ctx, entity, app, current, link, RuleId.COM_04, say("conflict"),
+                               PUSH)
             return False
         if ctx.dry_run:
             self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.PLANNED, **ids)

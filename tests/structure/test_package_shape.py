@@ -163,3 +163,17 @@ def test_b01_sample_shop_credentials_end_the_platform_sandbox_import_circles():
     circles = sorted(f"{a} ↔ {b}" for a, deps in graph.items() for b in deps
                      if a < b and a in graph.get(b, ()))
     assert circles == []
+
+
+def test_every_rule_id_the_code_names_exists():
+    """Rule IDs are one enum (contract/rules.py): a typo such as "KVF-16" in a result row or a
+    caveat would point the owner at a rule that does not exist."""
+    import re
+    from contract.rules import RuleId
+    pattern = re.compile(r"\b(?:COM|SAPO|KVF|NH|B)-\d{2}\b")
+    unknown = sorted({f"{module_name(path)}: {rule}"
+                      for package in ("app", "connectors", "ui", "contract")
+                      for path in modules(package)
+                      for rule in pattern.findall(path.read_text(encoding="utf-8"))
+                      if rule not in {r.value for r in RuleId}})
+    assert unknown == []
