@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
@@ -298,107 +299,157 @@ def cmd_profile(cli: Cli) -> int:
 
 def _profile_add(cli: Cli) -> int:
     from app.store.profiles import create_profile
-    from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
-    from contract.connector import InvalidInput
+    from app.sync.connect import SANDBOX_OPTION
+    platform = _platform_named(cli.args.platform)
+    wanted = _read_settings(cli.args.set, platform)
+    sample = bool(wanted.options.get(SANDBOX_OPTION))
+    _check_required_fields(platform, wanted.fields, sample)
+    secrets = _read_secrets(cli, platform, sample)
+    cli.db
+    for name, value in secrets.items():
+        cli.secrets.set(cli.args.name, name, value)
+    profile = create_profile(cli.args.name, platform.key, wanted.fields, wanted.options,
+                             wanted.hosts, secret_names=secrets,
+                             schedule_minutes=wanted.schedule_minutes)
+    cli.say(f"Đã lưu kết nối {profile.name} ({platform.name_vi}).",
+            f"Saved connection {profile.name} ({platform.name_en}).")
+    return EXIT_OK
+
+
+@dataclass
+class _Settings:
+    """What `profile add --set KEY=VALUE …` asked for, sorted by kind."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)
+    schedule_minutes: int = 0
+
+
+def _platform_named(key: str):
     from connectors.registry import UnknownPlatform, get_platform, platform_keys
     try:
-        platform = get_platform(cli.args.platform)
+        return get_platform(key)
     except (UnknownPlatform, ImportError):
-        raise UsageError(f"Không có nền tảng “{cli.args.platform}”. Chọn: "
-                         f"{', '.join(platform_keys())}.",
-                         f"No platform “{cli.args.platform}”. Choose: "
-                         f"{', '.join(platform_keys())}.") from None
+        keys = ", ".join(platform_keys())
+        raise UsageError(f"Không có nền tảng “{key}”. Chọn: {keys}.",
+                         f"No platform “{key}”. Choose: {keys}.") from None
+
+
+def _read_settings(items: Sequence[str], platform) -> _Settings:
+    from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
     fields_by_name = {f.name: f for f in platform.credential_fields}
     option_specs = {o.name: o for o in platform.options}
-    fields: dict[str, str] = {}
-    options: dict[str, Any] = {}
-    hosts: dict[str, str] = {}
-    schedule = 0
-    for item in cli.args.set:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        for prefix in ("option.", "host.", "field."):
-            if key.startswith(prefix):
-                key = key[len(prefix):]
-        if not sep or not key:
-            raise UsageError(f"“{item}” phải có dạng KEY=VALUE.", f"“{item}” must be KEY=VALUE.")
+    wanted = _Settings()
+    for item in items:
+        key, value = _key_value(item)
         if key in fields_by_name:
-            spec = fields_by_name[key]
-            if spec.secret:
-                raise UsageError(
-                    f"“{key}” là bí mật: không nhập trên dòng lệnh. Dùng biến môi trường "
-                    f"{SECRET_ENV_PREFIX}{key.upper()} hoặc nhập ở lời nhắc ẩn.",
-                    f"“{key}” is a secret: never on the command line. Use the environment "
-                    f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
-            try:
-                fields[key] = spec.validate(value)
-            except InvalidInput as exc:
-                raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
-                                 f"{spec.label_en}: {exc.message_en}") from None
+            wanted.fields[key] = _field_value(fields_by_name[key], value)
         elif key in option_specs or key in (SANDBOX_OPTION, SANDBOX_SEED_OPTION):
-            spec = option_specs.get(key)
-            if spec is not None and spec.locked:
-                raise UsageError(f"Tuỳ chọn “{key}” bị khoá ({spec.lock_rule}).",
-                                 f"Option “{key}” is locked ({spec.lock_rule}).")
-            wants_bool = key == SANDBOX_OPTION or (spec is not None
-                                                   and isinstance(spec.default, bool))
-            if wants_bool:
-                parsed = _parse_bool(value)
-                if parsed is None:
-                    raise UsageError(f"“{key}” nhận on/off/true/false.",
-                                     f"“{key}” takes on/off/true/false.")
-                options[key] = parsed
-            elif spec is not None and spec.choices and value not in [c[0] for c in spec.choices]:
-                allowed = ", ".join(c[0] for c in spec.choices)
-                raise UsageError(f"“{key}” nhận: {allowed}.", f"“{key}” takes: {allowed}.")
-            else:
-                options[key] = value
+            wanted.options[key] = _option_value(key, option_specs.get(key), value)
         elif key in platform.hosts:
-            if not value.startswith(("http://", "https://")):
-                raise UsageError(f"“{key}” phải là địa chỉ http(s)://.",
-                                 f"“{key}” must be an http(s):// address.")
-            hosts[key] = value.rstrip("/")
+            wanted.hosts[key] = _host_value(key, value)
         elif key == "schedule_minutes":
-            if not value.isdigit():
-                raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
-                                 "schedule_minutes is a number of minutes (0 = on demand).")
-            schedule = int(value)
+            wanted.schedule_minutes = _schedule_value(value)
         else:
             known = sorted(set(fields_by_name) | set(option_specs) | set(platform.hosts)
                            | {SANDBOX_OPTION, "schedule_minutes"})
             raise UsageError(f"Không biết “{key}”. Có thể dùng: {', '.join(known)}.",
                              f"Unknown “{key}”. Known keys: {', '.join(known)}.")
-    sandbox = bool(options.get(SANDBOX_OPTION))
+    return wanted
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    """`KEY=VALUE`; an `option.`, `host.` or `field.` prefix on KEY is allowed."""
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    for prefix in ("option.", "host.", "field."):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    if not sep or not key:
+        raise UsageError(f"“{item}” phải có dạng KEY=VALUE.", f"“{item}” must be KEY=VALUE.")
+    return key, value
+
+
+def _field_value(spec, value: str) -> str:
+    from contract.connector import InvalidInput
+    if spec.secret:
+        key = spec.name
+        raise UsageError(
+            f"“{key}” là bí mật: không nhập trên dòng lệnh. Dùng biến môi trường "
+            f"{SECRET_ENV_PREFIX}{key.upper()} hoặc nhập ở lời nhắc ẩn.",
+            f"“{key}” is a secret: never on the command line. Use the environment "
+            f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
+    try:
+        return spec.validate(value)
+    except InvalidInput as exc:
+        raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
+                         f"{spec.label_en}: {exc.message_en}") from None
+
+
+def _option_value(key: str, spec, value: str) -> Any:
+    if spec is not None and spec.locked:
+        raise UsageError(f"Tuỳ chọn “{key}” bị khoá ({spec.lock_rule}).",
+                         f"Option “{key}” is locked ({spec.lock_rule}).")
+    from app.sync.connect import SANDBOX_OPTION
+    if key == SANDBOX_OPTION or (spec is not None and isinstance(spec.default, bool)):
+        parsed = _parse_bool(value)
+        if parsed is None:
+            raise UsageError(f"“{key}” nhận on/off/true/false.",
+                             f"“{key}” takes on/off/true/false.")
+        return parsed
+    if spec is not None and spec.choices and value not in [c[0] for c in spec.choices]:
+        allowed = ", ".join(c[0] for c in spec.choices)
+        raise UsageError(f"“{key}” nhận: {allowed}.", f"“{key}” takes: {allowed}.")
+    return value
+
+
+def _host_value(key: str, value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise UsageError(f"“{key}” phải là địa chỉ http(s)://.",
+                         f"“{key}” must be an http(s):// address.")
+    return value.rstrip("/")
+
+
+def _schedule_value(value: str) -> int:
+    if not value.isdigit():
+        raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
+                         "schedule_minutes is a number of minutes (0 = on demand).")
+    return int(value)
+
+
+def _read_secrets(cli: Cli, platform, sample: bool) -> dict[str, str]:
+    """Each secret field from SHOPSYNC_SECRET_<FIELD> or the hidden prompt (COM-07); the
+    sample shop needs none."""
+    from contract.connector import InvalidInput
     secrets: dict[str, str] = {}
     for spec in platform.credential_fields:
-        if spec.secret:
-            value = cli.environ.get(f"{SECRET_ENV_PREFIX}{spec.name.upper()}", "")
-            if not value and cli.stdin_is_tty and not sandbox:
-                value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
-            if value:
-                try:
-                    secrets[spec.name] = spec.validate(value)
-                except InvalidInput as exc:
-                    raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
-                                     f"{spec.label_en}: {exc.message_en}") from None
-                cli.redact.add(secrets[spec.name])
-            elif spec.required and not sandbox:
-                raise UsageError(
-                    f"Thiếu “{spec.label_vi}”: đặt biến {SECRET_ENV_PREFIX}{spec.name.upper()} "
-                    f"hoặc chạy trong cửa sổ lệnh để nhập.",
-                    f"Missing “{spec.label_en}”: set {SECRET_ENV_PREFIX}{spec.name.upper()} or "
-                    f"run in a terminal to type it.")
-        elif spec.required and not sandbox and spec.name not in fields:
+        if not spec.secret:
+            continue
+        variable = f"{SECRET_ENV_PREFIX}{spec.name.upper()}"
+        value = cli.environ.get(variable, "")
+        if not value and cli.stdin_is_tty and not sample:
+            value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
+        if value:
+            try:
+                secrets[spec.name] = spec.validate(value)
+            except InvalidInput as exc:
+                raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
+                                 f"{spec.label_en}: {exc.message_en}") from None
+            cli.redact.add(secrets[spec.name])
+        elif spec.required and not sample:
+            raise UsageError(
+                f"Thiếu “{spec.label_vi}”: đặt biến {variable} hoặc chạy trong cửa sổ lệnh để "
+                f"nhập.",
+                f"Missing “{spec.label_en}”: set {variable} or run in a terminal to type it.")
+    return secrets
+
+
+def _check_required_fields(platform, fields: dict[str, str], sample: bool) -> None:
+    for spec in platform.credential_fields:
+        if not spec.secret and spec.required and not sample and spec.name not in fields:
             raise UsageError(f"Thiếu “{spec.label_vi}”: thêm --set {spec.name}=…",
                              f"Missing “{spec.label_en}”: add --set {spec.name}=…")
-    cli.db
-    for name, value in secrets.items():
-        cli.secrets.set(cli.args.name, name, value)
-    profile = create_profile(cli.args.name, platform.key, fields, options, hosts,
-                             secret_names=secrets, schedule_minutes=schedule)
-    cli.say(f"Đã lưu kết nối {profile.name} ({platform.name_vi}).",
-            f"Saved connection {profile.name} ({platform.name_en}).")
-    return EXIT_OK
 
 
 def cmd_test(cli: Cli) -> int:

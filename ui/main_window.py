@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QMai
                                QMessageBox, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
                                QWidget)
 
-from app.store import models as m
+from app.store import queries
 from ui.controllers.notices import (Notice, repeated_failure_notice, run_notice, token_notice)
 from ui.controllers.schedule import AutoSync
 from ui.controllers.sync_controller import RunRequest, SyncController
@@ -194,17 +194,14 @@ class MainWindow(QMainWindow):
     def _show_runs(self) -> None:
         if self.profile is None:
             return
-        last = (m.Run.select().where((m.Run.profile == self.profile.id) & (m.Run.kind == "sync")
-                                     & (m.Run.dry_run == False))  # noqa: E712
-                .order_by(m.Run.id.desc()).first())
+        last = queries.last_sync_run(self.profile.id)
         first_run = last is None or last.status != "done"
         self.sync_page.show_runs(last, self.autosync.next_run(self.profile.name), first_run)
 
     def _update_conflict_count(self) -> None:
         count = 0
         if self.profile is not None:
-            count = m.Conflict.select().where((m.Conflict.profile == self.profile.id)
-                                              & (m.Conflict.status == "open")).count()
+            count = queries.open_conflict_count(self.profile.id)
         label = tr("nav.conflicts") + (f" ({count})" if count else "")
         self.nav.item(CONFLICTS).setText(label)
 
@@ -266,11 +263,9 @@ class MainWindow(QMainWindow):
     def retry_last_failed(self) -> None:
         if self.profile is None:
             return
-        last = (m.Run.select().join(m.ItemResult)
-                .where((m.Run.profile == self.profile.id) & (m.ItemResult.outcome == "failed"))
-                .order_by(m.Run.id.desc()).first())
-        if last is not None:
-            self.start_run(RunRequest(self.profile, "retry", run_id=last.id))
+        run_id = queries.last_run_with_failures(self.profile.id)
+        if run_id is not None:
+            self.start_run(RunRequest(self.profile, "retry", run_id=run_id))
 
     def _retry_rows(self, rows: list) -> None:
         if self.profile is not None and rows:
@@ -327,14 +322,7 @@ class MainWindow(QMainWindow):
             profile = self.services.get_profile(profile_name)
         except Exception:  # noqa: BLE001
             return None
-        runs = (m.Run.select(m.Run.status, m.Run.error)
-                .where((m.Run.profile == profile.id) & (m.Run.dry_run == False))  # noqa: E712
-                .order_by(m.Run.id.desc()).limit(10))
-        statuses = []
-        for run in runs:
-            vi, _, en = (run.error or "").partition("\n")
-            statuses.append((run.status, vi, en or vi))
-        return repeated_failure_notice(profile_name, statuses)
+        return repeated_failure_notice(profile_name, queries.recent_run_endings(profile.id))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""

@@ -10,38 +10,15 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.caveats import UnknownRule, caveat
 from app.store import models as m
+from app.store import queries
+from app.store.queries import ResultFilter
 from ui.i18n import (action_name, direction_arrow, entity_name, language, outcome_name, pick,
                      tr)
 from ui.models.lazy_query import Column, LazyQueryModel
 
 
 @dataclass(frozen=True)
-class ResultFilter:
-    profile_id: int | None = None
-    run_id: int | None = None
-    entity: str = ""
-    action: str = ""
-    outcome: str = ""
-    rule: str = ""
-    search: str = ""
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    id: int
-    run_id: int
-    entity: str
-    direction: str
-    app_id: str
-    pos_id: str
-    name: str
-    action: str
-    outcome: str
-    rule: str
-    message_vi: str
-    message_en: str
-    at: object
-
+class ResultRow(queries.ResultRow):
     @property
     def message(self) -> str:
         return pick(self.message_vi, self.message_en)
@@ -85,33 +62,13 @@ class ResultsModel(LazyQueryModel):
         self.reload()
 
     def base_query(self):
-        R, f = m.ItemResult, self.filter
-        query = R.select()
-        if f.profile_id is not None:
-            query = query.join(m.Run).where(m.Run.profile == f.profile_id)
-        if f.run_id is not None:
-            query = query.where(R.run == f.run_id)
-        if f.entity:
-            query = query.where(R.entity == f.entity)
-        if f.action:
-            query = query.where(R.action == f.action)
-        if f.outcome:
-            query = query.where(R.outcome == f.outcome)
-        if f.rule:
-            query = query.where(R.rule == f.rule)
-        if f.search:
-            like = f"%{f.search}%"
-            query = query.where(R.name ** like | R.app_id ** like | R.pos_id ** like
-                                | R.message_vi ** like | R.message_en ** like)
-        return query
+        return queries.matching_results(self.filter)
 
     def default_order(self):
-        return [m.ItemResult.id.desc()]
+        return list(queries.RESULT_ORDER)
 
     def convert(self, row) -> ResultRow:
-        return ResultRow(row.id, row.run_id, row.entity, row.direction, row.app_id, row.pos_id,
-                         row.name, row.action, row.outcome, row.rule, row.message_vi,
-                         row.message_en, row.at)
+        return queries.result_row(row, ResultRow)
 
     def extra_data(self, row: ResultRow, column: Column, role: int):
         if role == Qt.ItemDataRole.ForegroundRole and column.key == "outcome":
@@ -143,6 +100,4 @@ class ResultsModel(LazyQueryModel):
         return count
 
     def distinct(self, field_name: str) -> list[str]:
-        field = getattr(m.ItemResult, field_name)
-        return [value for (value,) in m.ItemResult.select(field).distinct().order_by(field)
-                .tuples() if value]
+        return queries.result_values(field_name)
