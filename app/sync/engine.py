@@ -28,16 +28,29 @@ from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
 from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
-                            STOPPING_ERRORS, Cancelled,
-                            RunState, display_name)
+                            STOPPING_ERRORS, Cancelled, RunContext, RunState, RunSteps,
+                            display_name, from_context)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
 
-class SyncEngine(PullSteps, PushSteps):
-    """Plan ▸ preview ▸ apply for one profile. See the module docstring."""
+class SyncEngine:
+    """Plan ▸ preview ▸ apply for one profile. See the module docstring.
+
+    Composed, not inherited: `pulling` (POS → App) and `pushing` (App → POS) are objects over
+    one `RunContext`; `steps` is the shared result sink and commit helpers."""
+
+    catalog = from_context("catalog")
+    ledger = from_context("ledger")
+    connector = from_context("connector")
+    platform = from_context("platform")
+    policies = from_context("policies")
+    emit = from_context("emit")
+    clock = from_context("clock")
+    monotonic = from_context("monotonic")
+    cancel = from_context("cancel")
 
     def __init__(self, catalog: Any, profile: Any, connector: Connector | None,
                  emit: ev.Emit = ev.ignore, *, platform: Any = None,
@@ -48,23 +61,22 @@ class SyncEngine(PullSteps, PushSteps):
                  overlap: timedelta = OVERLAP,
                  deletion_scan_every: timedelta = DELETION_SCAN_EVERY,
                  ledger: Ledger | None = None) -> None:
-        self.catalog = catalog
         self.profile = profile
-        self.connector = connector
         # Without a connector (undo, delete in App) the platform is given directly.
-        self.platform = platform if platform is not None else connector.platform
-        self.emit = emit
-        self.clock = clock
-        self.cancel = cancel or threading.Event()
-        self.monotonic = monotonic
-        self.batch_size = max(1, batch_size)
-        self.page_records = max(1, page_records)
-        self.overlap = overlap
-        self.deletion_scan_every = deletion_scan_every
-        self.options = profile_options(profile, self.platform)
-        self.policies: dict[Entity, EntityPolicy] = policies(self.platform, self.options)
-        # A preview of an unsaved connection passes a ledger that writes nothing.
-        self.ledger = ledger if ledger is not None else Ledger(profile, clock)
+        platform = platform if platform is not None else connector.platform
+        self.options = profile_options(profile, platform)
+        self.context = RunContext(
+            catalog=catalog,
+            # A preview of an unsaved connection passes a ledger that writes nothing.
+            ledger=ledger if ledger is not None else Ledger(profile, clock),
+            connector=connector, platform=platform,
+            policies=policies(platform, self.options), emit=emit, clock=clock,
+            monotonic=monotonic, cancel=cancel or threading.Event(),
+            batch_size=max(1, batch_size), page_records=max(1, page_records),
+            overlap=overlap, deletion_scan_every=deletion_scan_every)
+        self.steps = RunSteps(self.context)
+        self.pulling = PullSteps(self.context)
+        self.pushing = PushSteps(self.context)
 
     # =========================================================================================
     # Public API
@@ -92,12 +104,12 @@ class SyncEngine(PullSteps, PushSteps):
                 policy = self.policies[entity]
                 if not policy.active:
                     if asked is not None:
-                        self._entity_off(ctx, policy)
+                        self.steps._entity_off(ctx, policy)
                     continue
                 if policy.pulls:
-                    await self._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
+                    await self.pulling._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
                 if policy.pushes:
-                    await self._push_entity(ctx, policy)
+                    await self.pushing._push_entity(ctx, policy)
         return await self._drive(ctx, body)
 
     async def push_products(self, app_ids: Sequence[str] | None = None, all_new: bool = False,
@@ -110,30 +122,30 @@ class SyncEngine(PullSteps, PushSteps):
             chosen: list[Record] = []
             if not policy.pushes:
                 for app_id in app_ids or []:
-                    self._not_offered(ctx, policy, app_id)
+                    self.steps._not_offered(ctx, policy, app_id)
                 return
-            unresolved = set(await self._resolve_intents(ctx, policy))
+            unresolved = set(await self.pushing._resolve_intents(ctx, policy))
             if all_new:
                 ids = [r.key for r in self.catalog.iter_records(Entity.PRODUCT)]
             else:
                 ids = list(dict.fromkeys(list(app_ids or [])))
             ids += [i for i in unresolved if i not in ids]
             for app_id in ids:
-                self._check_cancel()
+                self.steps._check_cancel()
                 record = self.catalog.get(Entity.PRODUCT, app_id)
                 if record is None:
-                    self._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.FAILED,
+                    self.steps._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.FAILED,
                                app_id=app_id, text=say("not_in_app"))
                 elif self.ledger.link_by_app(Entity.PRODUCT, app_id) is not None:
                     if not all_new:
-                        self._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.SKIPPED,
+                        self.steps._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.SKIPPED,
                                    app_id=app_id, name=display_name(record),
                                    text=say("already_on_pos"))
                 elif all_new and self.catalog.origin(Entity.PRODUCT, app_id) != "app":
                     continue
                 else:
                     chosen.append(record)
-            await self._create_all(ctx, policy, chosen)
+            await self.pushing._create_all(ctx, policy, chosen)
         return await self._drive(ctx, body)
 
     async def retry_failed(self, run_id: int) -> ev.RunFinished:
@@ -149,7 +161,7 @@ class SyncEngine(PullSteps, PushSteps):
                 rows = [r for r in failed if r.entity == entity.value]
                 pos_keys = {r.pos_id for r in rows if r.direction == PULL and r.pos_id}
                 if pos_keys and policy.pulls:
-                    await self._pull(ctx, policy, only_keys=pos_keys)
+                    await self.pulling._pull(ctx, policy, only_keys=pos_keys)
                 app_ids = list(dict.fromkeys(r.app_id for r in rows
                                              if r.direction == PUSH and r.app_id))
                 creates = []
@@ -157,14 +169,14 @@ class SyncEngine(PullSteps, PushSteps):
                     record = self.catalog.get(entity, app_id)
                     link = self.ledger.link_by_app(entity, app_id)
                     if record is None:
-                        self._item(ctx, entity, PUSH, Action.SKIP, Outcome.FAILED, app_id=app_id,
+                        self.steps._item(ctx, entity, PUSH, Action.SKIP, Outcome.FAILED, app_id=app_id,
                                    text=say("not_in_app"))
                     elif link is None:
                         creates.append(record)
                     else:
-                        await self._push_change(ctx, policy, record, link)
+                        await self.pushing._push_change(ctx, policy, record, link)
                 if creates and policy.pushes:
-                    await self._create_all(ctx, policy, creates)
+                    await self.pushing._create_all(ctx, policy, creates)
         return await self._drive(ctx, body)
 
     def undo_last_run(self) -> ev.RunFinished:
@@ -237,9 +249,9 @@ class SyncEngine(PullSteps, PushSteps):
                 message = say("resolved_pos")
             else:
                 message = say("resolved_skip")
-            with self._committing(ctx):
+            with self.steps._committing(ctx):
                 if keep == "pos" and pos is not None and link is not None:
-                    self._write_app(ctx, entity, app, merged)
+                    self.steps._write_app(ctx, entity, app, merged)
                     app = merged
                 if link is not None and app is not None:
                     self.ledger.save_link(entity, conflict.app_id, link.pos_id,
@@ -249,15 +261,15 @@ class SyncEngine(PullSteps, PushSteps):
                 conflict.status, conflict.resolution = "resolved", keep
                 conflict.resolved_at = self.clock()
                 conflict.save()
-                result = self._item(ctx, entity, PUSH if keep == "app" else PULL,
+                result = self.steps._item(ctx, entity, PUSH if keep == "app" else PULL,
                                     Action.UPDATE, Outcome.OK,
                                     app_id=conflict.app_id, pos_id=conflict.pos_id,
                                     name=display_name(app or pos), rule=rule, text=message)
         except PosError as error:
-            result = self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.FAILED,
+            result = self.steps._item(ctx, entity, PUSH, Action.UPDATE, Outcome.FAILED,
                                 app_id=conflict.app_id, pos_id=conflict.pos_id, rule=error.rule,
                                 text=(error.message_vi, error.message_en))
-            self._flush(ctx)
+            self.steps._flush(ctx)
         self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 
@@ -265,7 +277,7 @@ class SyncEngine(PullSteps, PushSteps):
         """The one-click action next to "deleted on POS" (COM-01); undoable like a run."""
         entity = Entity(entity)
         ctx = self._start(RunKind.DELETE, [entity], False, None)
-        with self._committing(ctx):
+        with self.steps._committing(ctx):
             before = self.catalog.get(entity, app_id)
             link = self.ledger.link_by_app(entity, app_id)
             if before is not None:
@@ -273,7 +285,7 @@ class SyncEngine(PullSteps, PushSteps):
                 self.ledger.add_change(ctx.row, entity, app_id, before, None)
             if link is not None:
                 link.delete_instance()
-            result = self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
+            result = self.steps._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
                                 pos_id=link.pos_id if link else "", name=display_name(before),
                                 rule=RuleId.COM_01, text=say("deleted_in_app_by_user"))
         self._finish(ctx, RunStatus.DONE, say("run_done"))
@@ -281,6 +293,13 @@ class SyncEngine(PullSteps, PushSteps):
 
     def request_cancel(self) -> None:
         self.cancel.set()
+
+    # The shared steps under the names undo_last_run uses.
+    def _item(self, *args: Any, **kwargs: Any) -> ev.ItemResult:
+        return self.steps._item(*args, **kwargs)
+
+    def _committing(self, ctx: RunState):
+        return self.steps._committing(ctx)
 
     # =========================================================================================
     # Run bookkeeping

@@ -53,6 +53,9 @@ class PreviewLedger(Ledger):
     def save_link(self, *args: Any, **kwargs: Any) -> None:
         return None
 
+    def update_link(self, link: Any, **changes: Any) -> Any:
+        return link
+
     def save_checkpoint(self, *args: Any, **kwargs: Any) -> None:
         return None
 

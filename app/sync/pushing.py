@@ -137,8 +137,19 @@ class PushSteps(RunSteps):
 
     async def _create_batch(self, ctx: RunState, policy: EntityPolicy,
                             records: list[Record]) -> None:
+        """New App records to the POS: screen what the POS would refuse, link what it already
+        has (COM-02), create the rest behind write intents (COM-09)."""
+        candidates = self._screen_creates(ctx, policy, records)
+        ready = await self._match_existing(ctx, policy, candidates)
+        if ready:
+            await self._create_new(ctx, policy, ready)
+
+    def _screen_creates(self, ctx: RunState, policy: EntityPolicy,
+                        records: list[Record]) -> list[tuple[Record, Record]]:
+        """(App record, what would be sent) for those the POS can take; the others get a
+        blocked result (an order whose products are not on the POS, a shape the platform
+        refuses, SAPO-08)."""
         entity = policy.entity
-        ready: list[tuple[Record, Record]] = []
         cap = self.platform.capability(entity)
         candidates: list[tuple[Record, Record]] = []
         for app in records:
@@ -157,6 +168,15 @@ class PushSteps(RunSteps):
                            text=(problem.message_vi, problem.message_en), **ids)
                 continue
             candidates.append((app, sent))
+        return candidates
+
+    async def _match_existing(self, ctx: RunState, policy: EntityPolicy,
+                              candidates: list[tuple[Record, Record]]
+                              ) -> list[tuple[Record, Record]]:
+        """COM-02: a record the POS already has is linked, never created a second time.
+        Returns those still to create."""
+        entity = policy.entity
+        ready: list[tuple[Record, Record]] = []
         if candidates:
             # The whole batch is announced first: a POS that searches one value per call may
             # answer the batch's COM-02 look-ups from one read of its list instead.
@@ -183,8 +203,13 @@ class PushSteps(RunSteps):
                                rule=RuleId.COM_02, text=say("linked_pos"), **ids)
                 continue
             ready.append((app, sent))
-        if not ready:
-            return
+        return ready
+
+    async def _create_new(self, ctx: RunState, policy: EntityPolicy,
+                          ready: list[tuple[Record, Record]]) -> None:
+        """Create on the POS what it does not have: an intent row commits first, the link
+        after the POS answered (COM-09); a preview only says what would be created."""
+        entity = policy.entity
         if ctx.dry_run:
             for app, _ in ready:
                 self._item(ctx, entity, PUSH, Action.CREATE, Outcome.PLANNED, app_id=app.key,
@@ -259,8 +284,7 @@ class PushSteps(RunSteps):
             if policy.push is Mode.CREATE_ONLY:
                 with self._committing(ctx):
                     if not ctx.dry_run:
-                        link.app_fingerprint = policy.comparable(app)
-                        link.save()
+                        self.ledger.update_link(link, app_fingerprint=policy.comparable(app))
                     self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, rule=policy.rule,
                                text=say("create_only", rule=policy.rule), **ids)
                 return
@@ -270,8 +294,7 @@ class PushSteps(RunSteps):
             else:
                 with self._committing(ctx):
                     if not ctx.dry_run:
-                        link.app_fingerprint = policy.comparable(baseline)
-                        link.save()
+                        self.ledger.update_link(link, app_fingerprint=policy.comparable(baseline))
                     if change is StatusChange.MANUAL:
                         self._item(ctx, entity, PUSH, Action.MANUAL, Outcome.SKIPPED, rule=rule,
                                    text=say("edit_manual", rule=rule), **ids)
@@ -334,12 +357,13 @@ class PushSteps(RunSteps):
                        text=(error.message_vi, error.message_en), **ids)
             return False
         with self._committing(ctx):
-            link.app_fingerprint = policy.comparable(
-                dataclasses.replace(app, status=OrderStatus(link.pushed_status))
-                if isinstance(app, Order) and link.pushed_status else app)
-            link.pos_fingerprint = policy.comparable(answer if answer is not None else payload)
-            link.synced_at = self.clock()
-            link.save()
+            self.ledger.update_link(
+                link,
+                app_fingerprint=policy.comparable(
+                    dataclasses.replace(app, status=OrderStatus(link.pushed_status))
+                    if isinstance(app, Order) and link.pushed_status else app),
+                pos_fingerprint=policy.comparable(answer if answer is not None else payload),
+                synced_at=self.clock())
             self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.OK, text=say("updated_pos"), **ids)
         return True
 
@@ -366,11 +390,11 @@ class PushSteps(RunSteps):
                 return
         with self._committing(ctx):
             if not ctx.dry_run:
-                link.pushed_status = app.status.value
-                link.app_fingerprint = policy.comparable(app)
+                changes = dict(pushed_status=app.status.value,
+                               app_fingerprint=policy.comparable(app))
                 if answer is not None:
-                    link.pos_fingerprint = policy.comparable(answer)
-                link.save()
+                    changes["pos_fingerprint"] = policy.comparable(answer)
+                self.ledger.update_link(link, **changes)
             if change is StatusChange.PUSH:
                 self._item(ctx, entity, PUSH, Action.STATUS, Outcome.OK, rule=rule,
                            text=say("status_pushed", status=app.status), **ids)

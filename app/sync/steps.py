@@ -1,7 +1,7 @@
 """What every step of a run shares: the run's state, result rows, commits and progress.
 
-The engine is split by direction (pulling.py, pushing.py) over this base; all of them work on
-the attributes `SyncEngine.__init__` sets.
+The engine (engine.py) composes one pull (pulling.py) and one push (pushing.py) object over one
+`RunContext`; both build on `RunSteps`, the shared result sink and commit helpers.
 """
 from __future__ import annotations
 
@@ -79,7 +79,12 @@ class RunState:
 
 
 
-class RunSteps:
+@dataclass
+class RunContext:
+    """What the steps of one engine share, in one owned place: the pull and the push are
+    separate objects over the same context (no attribute is declared in one class and set
+    in another)."""
+
     catalog: Any
     ledger: Ledger
     connector: Connector | None
@@ -93,6 +98,35 @@ class RunSteps:
     page_records: int
     overlap: timedelta
     deletion_scan_every: timedelta
+
+
+def from_context(name: str) -> property:
+    """An attribute read and written through the run context, so every step sees one value
+    (a test that swaps the engine's `emit` swaps it for the pull and the push too)."""
+    return property(lambda self: getattr(self.context, name),
+                    lambda self, value: setattr(self.context, name, value))
+
+
+class RunSteps:
+    """What every step does with the run's results: result rows and events (the result
+    sink), commits, progress, cancel checks. The pull and the push build on it."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+
+    catalog = from_context("catalog")
+    ledger = from_context("ledger")
+    connector = from_context("connector")
+    platform = from_context("platform")
+    policies = from_context("policies")
+    emit = from_context("emit")
+    clock = from_context("clock")
+    monotonic = from_context("monotonic")
+    cancel = from_context("cancel")
+    batch_size = from_context("batch_size")
+    page_records = from_context("page_records")
+    overlap = from_context("overlap")
+    deletion_scan_every = from_context("deletion_scan_every")
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():

@@ -177,3 +177,25 @@ def test_every_rule_id_the_code_names_exists():
                       for rule in pattern.findall(path.read_text(encoding="utf-8"))
                       if rule not in {r.value for r in RuleId}})
     assert unknown == []
+
+
+def test_the_engine_is_composed_and_links_change_only_through_the_ledger():
+    """Pull and push are objects over one run context (no inherited attributes nobody owns);
+    the pull and the push never save or delete a link row themselves; no step keeps its
+    state in a closure (`nonlocal`)."""
+    from app.sync.engine import SyncEngine
+    from app.sync.pulling import PullSteps
+    from app.sync.pushing import PushSteps
+    assert SyncEngine.__mro__ == (SyncEngine, object)
+    assert not issubclass(PullSteps, PushSteps) and not issubclass(PushSteps, PullSteps)
+    offenders = []
+    for name in ("pulling", "pushing", "steps"):
+        path = ROOT / "app" / "sync" / f"{name}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Nonlocal):
+                offenders.append(f"{name}.py:{node.lineno}: nonlocal")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("save", "delete_instance")
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "link"):
+                offenders.append(f"{name}.py:{node.lineno}: link.{node.func.attr}()")
+    assert offenders == []
