@@ -199,3 +199,22 @@ def test_the_engine_is_composed_and_links_change_only_through_the_ledger():
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "link"):
                 offenders.append(f"{name}.py:{node.lineno}: link.{node.func.attr}()")
     assert offenders == []
+
+
+def test_the_window_builds_no_connector_transport_or_engine():
+    """Only app/session.py assembles a run: ui/ asks it (through ShopServices / the sync
+    controller) and never builds a connector, an httpx transport or an engine itself."""
+    forbidden_imports = {"httpx", "app.sync.engine", "app.sync.connect", "app.sync.run_lock"}
+    offenders = []
+    for path in modules("ui"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in forbidden_imports:
+                offenders.append(f"{module_name(path)}:{node.lineno}: from {node.module}")
+            elif isinstance(node, ast.Import):
+                offenders += [f"{module_name(path)}:{node.lineno}: import {a.name}"
+                              for a in node.names if a.name in forbidden_imports]
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr in ("transport", "open_connector", "build_connector")):
+                offenders.append(f"{module_name(path)}:{node.lineno}: .{node.func.attr}()")
+    assert offenders == []
