@@ -23,6 +23,7 @@ from connectors.http import Redactor
 
 EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_CONNECTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
+LOGIN_WARN_DAYS = 30            # a browser login ending this soon is mentioned (NH-13)
 
 EPILOG = """\
 Exit codes / Mã thoát:
@@ -228,7 +229,30 @@ class Cli:
         profile = get_profile(name)
         if not _sandbox(profile):
             redactor_for(profile, self.secrets, redactor=self.redact)
+            self.warn_login_ending(profile)
         return profile
+
+    def warn_login_ending(self, profile) -> None:
+        """A browser login cannot be refreshed (NH-13): within a month of its end, every
+        command on the connection says how to log in again from here."""
+        expires = profile.token_expires_at
+        if expires is None or self.args.command == "login":
+            return
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)
+        days = (expires - datetime.now(timezone.utc)).total_seconds() / 86400
+        if days > LOGIN_WARN_DAYS:
+            return
+        if days <= 0:
+            self.error(f"Đăng nhập của kết nối {profile.name} đã hết hạn: chạy “shopsync login "
+                       f"{profile.name}” để đăng nhập lại.",
+                       f"The login of connection {profile.name} has ended: run “shopsync login "
+                       f"{profile.name}” to log in again.")
+        else:
+            self.error(f"Đăng nhập của kết nối {profile.name} hết hạn sau {max(1, int(days))} "
+                       f"ngày: chạy “shopsync login {profile.name}” trước ngày đó.",
+                       f"The login of connection {profile.name} ends in {max(1, int(days))} "
+                       f"days: run “shopsync login {profile.name}” before then.")
 
     def know_all_secrets(self) -> None:
         """Output not tied to one profile (results, exports) is masked for every profile."""

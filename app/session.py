@@ -11,13 +11,14 @@ its branch field, its sample shop), never through platform names.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 from app.store import profiles as store_profiles
 from app.sync import events as ev
@@ -215,6 +216,28 @@ class ShopSession:
         process runs the same connection."""
         with self.holding_lock(request.profile):
             return await self._run_locked(request, emit, cancel or threading.Event())
+
+    async def events(self, request: RunRequest,
+                     cancel: threading.Event | None = None) -> AsyncIterator[ev.Event]:
+        """The same run as `run`, its events yielded as they happen (for scripts and tests;
+        the faces pass an `emit` to `run` instead). RunInProgress is raised from here."""
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
+
+        async def produce() -> None:
+            try:
+                await self.run(request, queue.put_nowait, cancel)
+            finally:
+                queue.put_nowait(done)
+
+        task = asyncio.ensure_future(produce())
+        try:
+            while (event := await queue.get()) is not done:
+                yield event
+            await task                       # re-raises what stopped the run
+        finally:
+            if not task.done():
+                task.cancel()
 
     async def _run_locked(self, request: RunRequest, emit: ev.Emit,
                           cancel: threading.Event) -> Any:

@@ -79,3 +79,15 @@ def test_login_on_a_typed_credentials_platform_says_there_is_none(shopsync, fake
 def test_nh13_an_expired_login_points_at_the_login_command(shopsync, nhanh):
     status, _, err = shopsync("--lang", "en", "test", "Shop Nhanh")
     assert status == 3 and "shopsync login Shop Nhanh" in err
+
+
+def test_nh13_commands_warn_a_month_before_the_login_ends(shopsync, nhanh):
+    from datetime import datetime, timedelta, timezone
+    from app.store.profiles import update_profile
+    update_profile("Shop Nhanh", token_expires_at=datetime.now(timezone.utc) + timedelta(days=5))
+    _, _, err = shopsync("--lang", "en", "profile", "show", "Shop Nhanh")
+    assert "ends in 4 days" in err or "ends in 5 days" in err
+    assert "shopsync login Shop Nhanh" in err
+    update_profile("Shop Nhanh", token_expires_at=datetime.now(timezone.utc) + timedelta(days=90))
+    _, _, err = shopsync("--lang", "en", "profile", "show", "Shop Nhanh")
+    assert "login" not in err
