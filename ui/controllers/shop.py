@@ -110,10 +110,12 @@ class ShopServices:
         """Runs on the job's own copy of the state: a login writes its token into it."""
         platform = self.platform(state.platform_key)
         draft = self.draft(state)
-        if platform.login is not None:
-            logged_in = (draft.secrets.get(platform.login.token_secret)
-                         and not draft.secrets.get(platform.login.code_secret))
-            if not logged_in:                       # editing a logged-in profile: no new code
+        flow = platform.login
+        if flow is not None:
+            # A profile being edited is logged in already (a token, no fresh code): no login.
+            logged_in = (draft.secrets.get(flow.token_secret)
+                         and not draft.secrets.get(flow.code_secret))
+            if not logged_in:
                 await self.session.login_draft(draft)
             state.fields.update({k: v for k, v in draft.fields.items() if k in LOGIN_FIELDS})
             state.secrets.clear()
@@ -126,9 +128,10 @@ class ShopServices:
         for key in LOGIN_FIELDS:
             if snapshot.fields.get(key):
                 state.fields[key] = snapshot.fields[key]
-        if snapshot.secrets.get("access_token"):
-            state.secrets["access_token"] = snapshot.secrets["access_token"]
-            state.secrets.pop("access_code", None)
+        flow = self.platform(state.platform_key).login if state.platform_key else None
+        if flow is not None and snapshot.secrets.get(flow.token_secret):
+            state.secrets[flow.token_secret] = snapshot.secrets[flow.token_secret]
+            state.secrets.pop(flow.code_secret, None)
 
     def login_urls(self, state) -> dict[str, str]:
         platform = self.platform(state.platform_key)
@@ -175,9 +178,11 @@ class ShopServices:
             fields[platform.branch_field] = state.branch_key
         return fields
 
-    @staticmethod
-    def _secrets_for(state) -> dict[str, str]:
-        return {k: v for k, v in state.secrets.items() if k != "access_code" and v}
+    def _secrets_for(self, state) -> dict[str, str]:
+        """The secrets to keep: a login code is used once and never stored (NH-13)."""
+        flow = self.platform(state.platform_key).login if state.platform_key else None
+        used_once = flow.code_secret if flow is not None else None
+        return {k: v for k, v in state.secrets.items() if k != used_once and v}
 
     def save(self, state):
         """Store the profile (secrets to the keyring first, so a locked keyring stops the save
