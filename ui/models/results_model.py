@@ -5,7 +5,7 @@ import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRunnable, QThreadPool, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from app.caveats import UnknownRule, caveat
@@ -52,10 +52,49 @@ def _short_time(value) -> str:
     return value.strftime("%d/%m %H:%M:%S") if hasattr(value, "strftime") else str(value)
 
 
+class _CountResults(QRunnable):
+    """Counts the matching results in a pool thread: a search over 100,000 rows takes longer
+    than a frame (65 ms measured), so the window does not wait for it."""
+
+    def __init__(self, wanted: ResultFilter, generation: int, report) -> None:
+        super().__init__()
+        self.wanted, self.generation, self.report = wanted, generation, report
+
+    def run(self) -> None:
+        from ui.controllers.background import _close_thread_db
+        try:
+            count = queries.count_results(self.wanted)
+        except Exception:  # noqa: BLE001 - a count is a hint; the rows still show
+            count = -1
+        finally:
+            _close_thread_db()
+        try:
+            self.report(self.generation, count)
+        except RuntimeError:      # the page closed meanwhile: nobody waits for the count
+            pass
+
+
 class ResultsModel(LazyQueryModel):
+    # (rows matching the current filter) — from `count_later`, on the window's thread.
+    counted = Signal(int)
+    _count_ready = Signal(int, int)     # (generation, count) from the pool thread
+
     def __init__(self, parent=None) -> None:
         super().__init__(_columns(), parent)
         self.filter = ResultFilter()
+        self._count_generation = 0
+        self._count_ready.connect(self._deliver_count)
+
+    def count_later(self) -> None:
+        """Count the rows matching the filter off the window's thread; `counted` follows. An
+        older count still running when the filter changes is dropped."""
+        self._count_generation += 1
+        QThreadPool.globalInstance().start(
+            _CountResults(self.filter, self._count_generation, self._count_ready.emit))
+
+    def _deliver_count(self, generation: int, count: int) -> None:
+        if generation == self._count_generation and count >= 0:
+            self.counted.emit(count)
 
     def set_filter(self, **changes) -> None:
         self.filter = replace(self.filter, **changes)
