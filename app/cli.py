@@ -826,6 +826,8 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):    # `shopsync sync … | head`: the reader left
+        return EXIT_INTERRUPTED
     import logging
     logging.getLogger("shopsync.cli").exception("unexpected error")
     cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
