@@ -1,5 +1,5 @@
-"""The command line: the same engine and events as the desktop app, for support staff,
-schedulers and tests. `shopsync` alone opens the desktop app.
+"""The command line: the same run service (app/session.py) and events as the desktop app, for
+support staff, schedulers and tests. `shopsync` alone opens the desktop app (shopsync.py).
 
 Every line printed goes through one Redactor that knows the profile's secrets (COM-07).
 """
@@ -15,13 +15,15 @@ import os
 import signal
 import sys
 import threading
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
 
 from connectors.http import Redactor
 
 EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_CONNECTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
+LOGIN_WARN_DAYS = 30            # a browser login ending this soon is mentioned (NH-13)
 BUSY_WAIT_ENV = "SHOPSYNC_BUSY_SECONDS"
 DEFAULT_BUSY_WAIT = 30.0
 
@@ -62,6 +64,7 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     from contract.records import Entity, OrderStatus
     from app.sync.catalog_files import IMPORT_HELP
+    from connectors.registry import platform_keys
     entities = [e.value for e in Entity]
     parser = argparse.ArgumentParser(
         prog="shopsync", description="ShopSync — đồng bộ App bán hàng với POS / sync your "
@@ -76,8 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile = sub.add_parser("profile", help="saved connections").add_subparsers(dest="action")
     add = profile.add_parser("add", help="save a connection", description=SET_HELP)
     add.add_argument("name")
-    add.add_argument("--platform", required=True,
-                     help="sapo | kiotviet-fnb | kiotviet-retail | nhanh-v3 | nhanh-v2")
+    add.add_argument("--platform", required=True, help=" | ".join(platform_keys()))
     add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     profile.add_parser("list", help="list connections")
     show = profile.add_parser("show", help="show a connection (never its secrets)")
@@ -87,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="test a connection")
     test.add_argument("name")
+
+    login = sub.add_parser("login", help="log a connection in again in the browser (Nhanh.vn): "
+                                         "prints the address to open, then takes the address "
+                                         "the browser was sent to (or the code)")
+    login.add_argument("name")
+    login.add_argument("--code", metavar="ADDRESS_OR_CODE",
+                       help="the redirected address or the accessCode (default: asked for)")
 
     sync = sub.add_parser("sync", help="sync a connection (all entities or --entity)")
     sync.add_argument("name")
@@ -184,6 +193,7 @@ class Cli:
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None
+        self._session = None
         # How long a command waits for another ShopSync process (an import, another
         # connection's sync) to release the database before exiting 4.
         self.busy_wait = float(self.environ.get(BUSY_WAIT_ENV, "") or DEFAULT_BUSY_WAIT)
@@ -224,6 +234,14 @@ class Cli:
             self._secrets = secrets_for_home(self.paths)
         return self._secrets
 
+    @property
+    def session(self):
+        """The run service the window uses too (app/session.py)."""
+        if self._session is None:
+            from app.session import ShopSession
+            self._session = ShopSession(self.paths.home, self.db, self.secrets)
+        return self._session
+
     def profile(self, name: str):
         from app.store.profiles import get_profile
         from app.sync.connect import redactor_for
@@ -231,7 +249,30 @@ class Cli:
         profile = get_profile(name)
         if not _sandbox(profile):
             redactor_for(profile, self.secrets, redactor=self.redact)
+            self.warn_login_ending(profile)
         return profile
+
+    def warn_login_ending(self, profile) -> None:
+        """A browser login cannot be refreshed (NH-13): within a month of its end, every
+        command on the connection says how to log in again from here."""
+        expires = profile.token_expires_at
+        if expires is None or self.args.command == "login":
+            return
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)
+        days = (expires - datetime.now(timezone.utc)).total_seconds() / 86400
+        if days > LOGIN_WARN_DAYS:
+            return
+        if days <= 0:
+            self.error(f"Đăng nhập của kết nối {profile.name} đã hết hạn: chạy “shopsync login "
+                       f"{profile.name}” để đăng nhập lại.",
+                       f"The login of connection {profile.name} has ended: run “shopsync login "
+                       f"{profile.name}” to log in again.")
+        else:
+            self.error(f"Đăng nhập của kết nối {profile.name} hết hạn sau {max(1, int(days))} "
+                       f"ngày: chạy “shopsync login {profile.name}” trước ngày đó.",
+                       f"The login of connection {profile.name} ends in {max(1, int(days))} "
+                       f"days: run “shopsync login {profile.name}” before then.")
 
     def know_all_secrets(self) -> None:
         """Output not tied to one profile (results, exports) is masked for every profile."""
@@ -308,125 +349,45 @@ def cmd_profile(cli: Cli) -> int:
 def _profile_add(cli: Cli) -> int:
     from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
-    from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
-    from contract.connector import InvalidInput
-    from connectors.registry import UnknownPlatform, get_platform, platform_keys
-    try:
-        platform = get_platform(cli.args.platform)
-    except (UnknownPlatform, ImportError):
-        raise UsageError(f"Không có nền tảng “{cli.args.platform}”. Chọn: "
-                         f"{', '.join(platform_keys())}.",
-                         f"No platform “{cli.args.platform}”. Choose: "
-                         f"{', '.join(platform_keys())}.") from None
-    fields_by_name = {f.name: f for f in platform.credential_fields}
-    option_specs = {o.name: o for o in platform.options}
-    fields: dict[str, str] = {}
-    options: dict[str, Any] = {}
-    hosts: dict[str, str] = {}
-    schedule = 0
-    for item in cli.args.set:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        for prefix in ("option.", "host.", "field."):
-            if key.startswith(prefix):
-                key = key[len(prefix):]
-        if not sep or not key:
-            raise UsageError(f"“{item}” phải có dạng KEY=VALUE.", f"“{item}” must be KEY=VALUE.")
-        if key in fields_by_name:
-            spec = fields_by_name[key]
-            if spec.secret:
-                raise UsageError(
-                    f"“{key}” là bí mật: không nhập trên dòng lệnh. Dùng biến môi trường "
-                    f"{SECRET_ENV_PREFIX}{key.upper()} hoặc nhập ở lời nhắc ẩn.",
-                    f"“{key}” is a secret: never on the command line. Use the environment "
-                    f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
-            try:
-                fields[key] = check_credential(spec, spec.validate(value))
-            except InvalidInput as exc:
-                raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
-                                 f"{spec.label_en}: {exc.message_en}") from None
-        elif key in option_specs or key in (SANDBOX_OPTION, SANDBOX_SEED_OPTION):
-            spec = option_specs.get(key)
-            if spec is not None and spec.locked:
-                raise UsageError(f"Tuỳ chọn “{key}” bị khoá ({spec.lock_rule}).",
-                                 f"Option “{key}” is locked ({spec.lock_rule}).")
-            wants_bool = key == SANDBOX_OPTION or (spec is not None
-                                                   and isinstance(spec.default, bool))
-            if wants_bool:
-                parsed = _parse_bool(value)
-                if parsed is None:
-                    raise UsageError(f"“{key}” nhận on/off/true/false.",
-                                     f"“{key}” takes on/off/true/false.")
-                options[key] = parsed
-            elif spec is not None and spec.choices and value not in [c[0] for c in spec.choices]:
-                allowed = ", ".join(c[0] for c in spec.choices)
-                raise UsageError(f"“{key}” nhận: {allowed}.", f"“{key}” takes: {allowed}.")
-            else:
-                options[key] = value
-        elif key in platform.hosts:
-            hosts[key] = check_host(key, value)
-        elif key == "schedule_minutes":
-            if not value.isdigit():
-                raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
-                                 "schedule_minutes is a number of minutes (0 = on demand).")
-            schedule = int(value)
-        else:
-            known = sorted(set(fields_by_name) | set(option_specs) | set(platform.hosts)
-                           | {SANDBOX_OPTION, "schedule_minutes"})
-            raise UsageError(f"Không biết “{key}”. Có thể dùng: {', '.join(known)}.",
-                             f"Unknown “{key}”. Known keys: {', '.join(known)}.")
-    sandbox = bool(options.get(SANDBOX_OPTION))
-    secrets: dict[str, str] = {}
-    for spec in platform.credential_fields:
-        if spec.secret:
-            value = cli.environ.get(f"{SECRET_ENV_PREFIX}{spec.name.upper()}", "")
-            if not value and cli.stdin_is_tty and not sandbox:
-                value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
-            if value:
-                try:
-                    secrets[spec.name] = check_credential(spec, spec.validate(value))
-                except InvalidInput as exc:
-                    raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
-                                     f"{spec.label_en}: {exc.message_en}") from None
-                cli.redact.add(secrets[spec.name])
-            elif spec.required and not sandbox:
-                raise UsageError(
-                    f"Thiếu “{spec.label_vi}”: đặt biến {SECRET_ENV_PREFIX}{spec.name.upper()} "
-                    f"hoặc chạy trong cửa sổ lệnh để nhập.",
-                    f"Missing “{spec.label_en}”: set {SECRET_ENV_PREFIX}{spec.name.upper()} or "
-                    f"run in a terminal to type it.")
-        elif spec.required and not sandbox and spec.name not in fields:
-            raise UsageError(f"Thiếu “{spec.label_vi}”: thêm --set {spec.name}=…",
-                             f"Missing “{spec.label_en}”: add --set {spec.name}=…")
-    if fields.get("branch") and not sandbox:
-        _check_branch(cli, platform, fields, options, hosts, secrets)
+    from app.sync.connect import SANDBOX_OPTION
+    platform = _platform_named(cli.args.platform)
+    wanted = _read_settings(cli.args.set, platform)
+    sample = bool(wanted.options.get(SANDBOX_OPTION))
+    _check_required_fields(platform, wanted.fields, sample)
+    secrets = _read_secrets(cli, platform, sample)
+    if platform.branch_field and wanted.fields.get(platform.branch_field) and not sample:
+        _check_branch(cli, platform, wanted, secrets)
     cli.db
     for name, value in secrets.items():
         cli.secrets.set(cli.args.name, name, value)
-    profile = create_profile(cli.args.name, platform.key, fields, options, hosts,
-                             secret_names=secrets, schedule_minutes=schedule)
+    profile = create_profile(cli.args.name, platform.key, wanted.fields, wanted.options,
+                             wanted.hosts, secret_names=secrets,
+                             schedule_minutes=wanted.schedule_minutes)
     cli.say(f"Đã lưu kết nối {profile.name} ({platform.name_vi}).",
             f"Saved connection {profile.name} ({platform.name_en}).")
     return EXIT_OK
 
 
-def _check_branch(cli: Cli, platform, fields, options, hosts, secrets) -> None:
+@dataclass
+class _Settings:
+    """What `profile add --set KEY=VALUE …` asked for, sorted by kind."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)
+    schedule_minutes: int = 0
+
+
+def _check_branch(cli: Cli, platform, wanted: "_Settings", secrets: dict[str, str]) -> None:
     """KVF-14: a branch given on the command line is checked against the shop's own list
     (the connection test refuses one that is not the shop's) before the profile is saved.
     When the POS cannot be reached now, the profile is saved with a note to test it later."""
-    from contract.connector import ConnectionSettings, InvalidInput, PosError
-    settings = ConnectionSettings(platform.key, dict(fields),
-                                  {**platform.option_defaults(), **options},
-                                  {**platform.hosts, **hosts})
-
-    async def go():
-        connector = platform.connect(settings, dict(secrets), None)
-        try:
-            await connector.test_connection()
-        finally:
-            await connector.aclose()
+    from app.session import Draft
+    from contract.connector import InvalidInput, PosError
+    draft = Draft(platform.key, fields=dict(wanted.fields), secrets=dict(secrets),
+                  options=dict(wanted.options), hosts=dict(wanted.hosts))
     try:
-        asyncio.run(go())
+        asyncio.run(cli.session.test_draft(draft))
     except InvalidInput as exc:
         raise UsageError(exc.message_vi, exc.message_en) from None
     except PosError as exc:
@@ -438,21 +399,135 @@ def _check_branch(cli: Cli, platform, fields, options, hosts, secrets) -> None:
                 f"after saving.")
 
 
-def _connector(cli: Cli, profile):
-    from app.sync.connect import open_connector
-    return open_connector(profile, cli.secrets)
+def _platform_named(key: str):
+    from connectors.registry import UnknownPlatform, get_platform, platform_keys
+    try:
+        return get_platform(key)
+    except (UnknownPlatform, ImportError):
+        keys = ", ".join(platform_keys())
+        raise UsageError(f"Không có nền tảng “{key}”. Chọn: {keys}.",
+                         f"No platform “{key}”. Choose: {keys}.") from None
+
+
+def _read_settings(items: Sequence[str], platform) -> _Settings:
+    from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
+    fields_by_name = {f.name: f for f in platform.credential_fields}
+    option_specs = {o.name: o for o in platform.options}
+    wanted = _Settings()
+    for item in items:
+        key, value = _key_value(item)
+        if key in fields_by_name:
+            wanted.fields[key] = _field_value(fields_by_name[key], value)
+        elif key in option_specs or key in (SANDBOX_OPTION, SANDBOX_SEED_OPTION):
+            wanted.options[key] = _option_value(key, option_specs.get(key), value)
+        elif key in platform.hosts:
+            wanted.hosts[key] = _host_value(key, value)
+        elif key == "schedule_minutes":
+            wanted.schedule_minutes = _schedule_value(value)
+        else:
+            known = sorted(set(fields_by_name) | set(option_specs) | set(platform.hosts)
+                           | {SANDBOX_OPTION, "schedule_minutes"})
+            raise UsageError(f"Không biết “{key}”. Có thể dùng: {', '.join(known)}.",
+                             f"Unknown “{key}”. Known keys: {', '.join(known)}.")
+    return wanted
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    """`KEY=VALUE`; an `option.`, `host.` or `field.` prefix on KEY is allowed."""
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    for prefix in ("option.", "host.", "field."):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    if not sep or not key:
+        raise UsageError(f"“{item}” phải có dạng KEY=VALUE.", f"“{item}” must be KEY=VALUE.")
+    return key, value
+
+
+def _field_value(spec, value: str) -> str:
+    from contract.connector import InvalidInput
+    if spec.secret:
+        key = spec.name
+        raise UsageError(
+            f"“{key}” là bí mật: không nhập trên dòng lệnh. Dùng biến môi trường "
+            f"{SECRET_ENV_PREFIX}{key.upper()} hoặc nhập ở lời nhắc ẩn.",
+            f"“{key}” is a secret: never on the command line. Use the environment "
+            f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
+    from app.connection_values import check_credential
+    try:
+        return check_credential(spec, spec.validate(value))
+    except InvalidInput as exc:
+        raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
+                         f"{spec.label_en}: {exc.message_en}") from None
+
+
+def _option_value(key: str, spec, value: str) -> Any:
+    if spec is not None and spec.locked:
+        raise UsageError(f"Tuỳ chọn “{key}” bị khoá ({spec.lock_rule}).",
+                         f"Option “{key}” is locked ({spec.lock_rule}).")
+    from app.sync.connect import SANDBOX_OPTION
+    if key == SANDBOX_OPTION or (spec is not None and isinstance(spec.default, bool)):
+        parsed = _parse_bool(value)
+        if parsed is None:
+            raise UsageError(f"“{key}” nhận on/off/true/false.",
+                             f"“{key}” takes on/off/true/false.")
+        return parsed
+    if spec is not None and spec.choices and value not in [c[0] for c in spec.choices]:
+        allowed = ", ".join(c[0] for c in spec.choices)
+        raise UsageError(f"“{key}” nhận: {allowed}.", f"“{key}” takes: {allowed}.")
+    return value
+
+
+def _host_value(key: str, value: str) -> str:
+    from app.connection_values import check_host
+    return check_host(key, value)
+
+
+def _schedule_value(value: str) -> int:
+    if not value.isdigit():
+        raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
+                         "schedule_minutes is a number of minutes (0 = on demand).")
+    return int(value)
+
+
+def _read_secrets(cli: Cli, platform, sample: bool) -> dict[str, str]:
+    """Each secret field from SHOPSYNC_SECRET_<FIELD> or the hidden prompt (COM-07); the
+    sample shop needs none."""
+    from contract.connector import InvalidInput
+    secrets: dict[str, str] = {}
+    for spec in platform.credential_fields:
+        if not spec.secret:
+            continue
+        variable = f"{SECRET_ENV_PREFIX}{spec.name.upper()}"
+        value = cli.environ.get(variable, "")
+        if not value and cli.stdin_is_tty and not sample:
+            value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
+        if value:
+            from app.connection_values import check_credential
+            try:
+                secrets[spec.name] = check_credential(spec, spec.validate(value))
+            except InvalidInput as exc:
+                raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
+                                 f"{spec.label_en}: {exc.message_en}") from None
+            cli.redact.add(secrets[spec.name])
+        elif spec.required and not sample:
+            raise UsageError(
+                f"Thiếu “{spec.label_vi}”: đặt biến {variable} hoặc chạy trong cửa sổ lệnh để "
+                f"nhập.",
+                f"Missing “{spec.label_en}”: set {variable} or run in a terminal to type it.")
+    return secrets
+
+
+def _check_required_fields(platform, fields: dict[str, str], sample: bool) -> None:
+    for spec in platform.credential_fields:
+        if not spec.secret and spec.required and not sample and spec.name not in fields:
+            raise UsageError(f"Thiếu “{spec.label_vi}”: thêm --set {spec.name}=…",
+                             f"Missing “{spec.label_en}”: add --set {spec.name}=…")
 
 
 def cmd_test(cli: Cli) -> int:
     profile = cli.profile(cli.args.name)
-
-    async def go():
-        connector = _connector(cli, profile)
-        try:
-            return await connector.test_connection()
-        finally:
-            await connector.aclose()
-    info = asyncio.run(go())
+    info = asyncio.run(cli.session.test(profile))
     cli.say(f"Kết nối được: {info.shop_name}", f"Connected: {info.shop_name}")
     for branch in info.branches:
         cli.print(f"  - {branch.key}\t{branch.name}")
@@ -462,20 +537,13 @@ def cmd_test(cli: Cli) -> int:
 
 
 def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
+    """`--json`: each event as it serialises itself (app/sync/events.py), progress left out;
+    otherwise one readable line per item and a summary."""
     from app.sync import events as ev
 
     def emit(event: Any) -> None:
         if as_json:
-            if isinstance(event, ev.ItemResult):
-                cli.print(json.dumps({
-                    "event": "item_result", "entity": event.entity,
-                    "direction": event.direction, "app_id": event.app_id,
-                    "pos_id": event.pos_id, "action": event.action, "outcome": event.outcome,
-                    "rule": event.rule, "message_vi": event.message_vi,
-                    "message_en": event.message_en}, ensure_ascii=False))
-            elif isinstance(event, ev.RunFinished):
-                cli.print(ev.to_json(event))
-            elif isinstance(event, (ev.ConflictRaised, ev.Waiting)):
+            if not isinstance(event, ev.Progress):
                 cli.print(ev.to_json(event))
             return
         if isinstance(event, ev.Waiting):
@@ -494,6 +562,7 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     f"The POS asked for a pause: ShopSync waits and continues by itself at "
                     f"{event.until_clock} (about {minutes} min). Press Ctrl-C to stop; the next "
                     f"run continues from here.")
+            return
         if isinstance(event, ev.ItemResult):
             message = event.message_vi if cli.lang == "vi" else event.message_en
             rule = f" [{event.rule}]" if event.rule else ""
@@ -509,18 +578,18 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
 
 
 def _exit_code(finished) -> int:
-    if finished.status == "done":
+    from app.sync.events import RunStatus
+    if finished.status == RunStatus.DONE:
         return EXIT_FAILED_ITEMS if finished.counts.get("failed") else EXIT_OK
-    if finished.status in ("interrupted", "cancelled"):
+    if finished.status in (RunStatus.INTERRUPTED, RunStatus.CANCELLED):
         return EXIT_INTERRUPTED
     return EXIT_CONNECTION
 
 
-def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = False) -> Any:
-    """Run `work(engine)` in a fresh event loop; the first Ctrl-C stops between items, the
-    checkpoint kept (a second one stops at once; the next run resumes either way)."""
-    from app.sync.engine import SyncEngine
-    from app.sync.run_lock import run_lock
+def _run(cli: Cli, request, as_json: bool = False) -> Any:
+    """Run `request` through the session (run lock included) in a fresh event loop; the first
+    Ctrl-C stops between items, the checkpoint kept (a second one stops at once; the next run
+    resumes either way)."""
     cancel = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -529,83 +598,63 @@ def _with_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = 
                 raise KeyboardInterrupt
             cancel.set()
         previous = signal.signal(signal.SIGINT, on_interrupt)
-
-    async def go():
-        connector = _connector(cli, profile)
-        try:
-            engine = SyncEngine(cli.catalog, profile, connector, _printer(cli, as_json),
-                                cancel=cancel)
-            return await work(engine)
-        finally:
-            await connector.aclose()
     try:
-        with run_lock(cli.paths.home, profile.name):
-            return asyncio.run(go())
+        return asyncio.run(cli.session.run(request, _printer(cli, as_json), cancel))
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
 
-def _run_engine(cli: Cli, profile, work: Callable[[Any], Any], as_json: bool = False) -> int:
-    return _exit_code(_with_engine(cli, profile, work, as_json))
-
-
 def cmd_sync(cli: Cli) -> int:
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    entities = cli.args.entity
-    return _run_engine(cli, profile, lambda e: e.run(entities, dry_run=cli.args.dry_run,
-                                                     full=cli.args.full), cli.args.json)
+    entities = tuple(cli.args.entity) if cli.args.entity else None
+    return _exit_code(_run(cli, RunRequest(profile, RunKind.SYNC, entities=entities,
+                                           dry_run=cli.args.dry_run, full=cli.args.full),
+                           cli.args.json))
 
 
 def cmd_push(cli: Cli) -> int:
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    return _run_engine(cli, profile, lambda e: e.push_products(
-        cli.args.product, all_new=cli.args.all_new, dry_run=cli.args.dry_run), cli.args.json)
+    request = RunRequest(profile, RunKind.PUSH, app_ids=tuple(cli.args.product or ()),
+                         all_new=cli.args.all_new, dry_run=cli.args.dry_run)
+    return _exit_code(_run(cli, request, cli.args.json))
 
 
 def cmd_retry(cli: Cli) -> int:
-    from app.store import models as m
+    from app.session import RunKind, RunRequest
+    from app.store.queries import last_run_with_failures
     profile = cli.profile(cli.args.name)
     run_id = cli.args.run
     if run_id is None:
-        row = (m.Run.select().join(m.ItemResult, on=(m.ItemResult.run == m.Run.id))
-               .where((m.Run.profile == profile.id) & (m.ItemResult.outcome == "failed"))
-               .order_by(m.Run.id.desc()).first())
-        if row is None:
+        run_id = last_run_with_failures(profile.id)
+        if run_id is None:
             cli.say("Không có mục lỗi nào để chạy lại.", "There are no failed items to retry.")
             return EXIT_OK
-        run_id = row.id
-    return _run_engine(cli, profile, lambda e: e.retry_failed(run_id))
+    return _exit_code(_run(cli, RunRequest(profile, RunKind.RETRY, run_id=run_id)))
 
 
 def cmd_undo(cli: Cli) -> int:
+    """The plan first (B-02: what will change, per entity), then the undo itself through the
+    session (run lock; App side only, no connection to the POS)."""
+    from app.session import RunKind, RunRequest
     from app.sync.undo import plan_undo, undo_words
     profile = cli.profile(cli.args.name)
-    with _undo_engine(cli, profile) as engine:
+    with cli.session.holding_lock(profile):   # not planned while another process runs it
         plan = plan_undo(profile)
-        for vi, en in undo_words(plan, cli.args.dry_run):
-            cli.say(vi, en)
-        if cli.args.dry_run or not plan.allowed:
-            return EXIT_USAGE if plan.refused_for_safety else EXIT_OK
-        return _exit_code(engine.undo_last_run(plan))
+    for vi, en in undo_words(plan, cli.args.dry_run):
+        cli.say(vi, en)
+    if cli.args.dry_run or not plan.allowed:
+        return EXIT_USAGE if plan.refused_for_safety else EXIT_OK
+    return _exit_code(_run(cli, RunRequest(profile, RunKind.UNDO)))
 
 
 def cmd_restore(cli: Cli) -> int:
+    from app.session import RunKind, RunRequest
     profile = cli.profile(cli.args.name)
-    with _undo_engine(cli, profile) as engine:
-        finished = engine.restore_last_undo()
+    finished = _run(cli, RunRequest(profile, RunKind.RESTORE))
     return EXIT_OK if finished.status == "refused" else _exit_code(finished)
-
-
-@contextmanager
-def _undo_engine(cli: Cli, profile) -> Iterator[Any]:
-    """An engine for undo/restore: App side only (no POS connection), under the run lock."""
-    from app.sync.engine import SyncEngine
-    from app.sync.run_lock import run_lock
-    from connectors.registry import get_platform
-    with run_lock(cli.paths.home, profile.name):
-        yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                         platform=get_platform(profile.platform))
 
 
 def cmd_backup(cli: Cli) -> int:
@@ -650,6 +699,44 @@ def cmd_backup(cli: Cli) -> int:
         return EXIT_OK
     raise UsageError("Thiếu lệnh con: list, now, restore.",
                      "Missing subcommand: list, now, restore.")
+
+
+def cmd_login(cli: Cli) -> int:
+    """Nhanh.vn's browser login for support staff without the window (NH-13)."""
+    profile = cli.profile(cli.args.name)
+    if _sandbox(profile):
+        cli.say("Cửa hàng mẫu không cần đăng nhập.", "The sample shop needs no login.")
+        return EXIT_OK
+    platform = cli.session.platform(profile.platform)
+    flow = cli.session.login_flow(platform)
+    addresses = cli.session.login_addresses(platform, profile.fields, profile.hosts)
+    if not addresses.authorize_url:
+        raise UsageError(f"Kết nối {profile.name} chưa có App ID: thêm nó rồi đăng nhập lại.",
+                         f"Connection {profile.name} has no App ID: add it, then log in again.")
+    authorized_at = datetime.now(timezone.utc)
+    pasted = cli.args.code or _ask_login_code(cli, addresses.authorize_url, flow.code_minutes)
+    outcome = asyncio.run(cli.session.login(profile, pasted, authorized_at=authorized_at))
+    until = outcome.expires_at.astimezone().strftime("%d/%m/%Y") if outcome.expires_at else "?"
+    cli.say(f"Đã đăng nhập {platform.name_vi} cho {profile.name}; mã đăng nhập dùng đến {until}.",
+            f"Logged {profile.name} in to {platform.name_en}; the login lasts until {until}.")
+    return EXIT_OK
+
+
+def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:
+    """Print the consent page and read back what the browser was sent to."""
+    cli.say("1. Mở địa chỉ này trong trình duyệt, đăng nhập và bấm đồng ý:",
+            "1. Open this address in a browser, sign in and approve:")
+    cli.print(f"   {authorize_url}")
+    cli.say(f"2. Dán vào đây địa chỉ trình duyệt được chuyển tới (hoặc mã accessCode), "
+            f"trong vòng {minutes} phút:",
+            f"2. Paste here the address the browser was sent to (or the accessCode), within "
+            f"{minutes} minutes:")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise UsageError("Chưa dán gì: chạy lại lệnh và dán địa chỉ sau khi đồng ý.",
+                         "Nothing was pasted: run the command again and paste the address "
+                         "after approving.")
+    return line.strip()
 
 
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
@@ -714,9 +801,9 @@ def cmd_resolve(cli: Cli) -> int:
         raise UsageError(f"Không có xung đột #{cli.args.conflict_id}.",
                          f"There is no conflict #{cli.args.conflict_id}.")
     profile = cli.profile(m.Profile.get_by_id(row.profile_id).name)
-    result = _with_engine(cli, profile,
-                          lambda engine: engine.resolve_conflict(cli.args.conflict_id,
-                                                                 cli.args.keep))
+    from app.session import RunKind, RunRequest
+    result = _run(cli, RunRequest(profile, RunKind.RESOLVE, conflict_ids=(cli.args.conflict_id,),
+                                  keep=cli.args.keep))
     return EXIT_OK if result.outcome == "ok" else EXIT_FAILED_ITEMS
 
 
@@ -797,13 +884,17 @@ COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
     "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry,
-    "catalog": cmd_catalog, "order": cmd_order,
+    "login": cmd_login, "catalog": cmd_catalog,
+    "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 
 
 def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = None,
-         err: Any = None, environ: dict | None = None, stdin_is_tty: bool | None = None) -> int:
+         err: Any = None, environ: dict | None = None, stdin_is_tty: bool | None = None,
+         window: Callable[[str | None], int] | None = None) -> int:
+    """`window(home)` opens the desktop app when no command is given; the launcher
+    (shopsync.py) passes it, so this module never imports the window's package."""
     _utf8_console()
     parser = build_parser()
     try:
@@ -811,7 +902,10 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
     except SystemExit as stop:
         return EXIT_USAGE if stop.code not in (0, None) else EXIT_OK
     if args.command is None:
-        return gui_main(args.home)
+        if window is not None:          # `shopsync` alone opens the desktop app
+            return int(window(args.home) or 0)
+        parser.print_help()
+        return EXIT_USAGE
     try:
         cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
     except OSError as exc:            # the data home cannot even be created
@@ -871,6 +965,7 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_USAGE
     if isinstance(exc, (AuthError, PermissionDenied)):
         cli.error(vi, en)
+        _point_at_login(cli)
         return EXIT_CONNECTION
     if isinstance(exc, PosError):
         cli.error(vi, en)
@@ -879,6 +974,8 @@ def _report(cli: Cli, exc: Exception) -> int:
         cli.error(vi, en)
         return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):    # `shopsync sync … | head`: the reader left
         return EXIT_INTERRUPTED
     import logging
     logging.getLogger("shopsync.cli").exception("unexpected error")
@@ -908,11 +1005,20 @@ def _home_unusable(args: argparse.Namespace, exc: OSError, err: Any) -> int:
     return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
 
 
-def gui_main(home: str | None = None) -> int:
-    """The desktop app."""
-    from app.config import get_paths
-    from ui.app import run_app
-    return int(run_app(get_paths(home)) or 0)
+def _point_at_login(cli: Cli) -> None:
+    """An auth failure of a browser-login connection: the window has a login button, the
+    command line has `shopsync login NAME` (NH-13)."""
+    name = getattr(cli.args, "name", None)
+    if not name:
+        return
+    try:
+        profile = cli.profile(name)
+        has_login = cli.session.platform(profile.platform).login is not None
+    except Exception:  # noqa: BLE001 - the error above is what matters; this is a hint
+        return
+    if has_login and not _sandbox(profile):
+        cli.error(f"Trên dòng lệnh: chạy “shopsync login {name}” để đăng nhập lại.",
+                  f"From the command line: run “shopsync login {name}” to log in again.")
 
 
 if __name__ == "__main__":

@@ -168,6 +168,44 @@ class SetupStep:
 
 
 @dataclass(frozen=True)
+class LoginOutcome:
+    """What a browser login learned: plain fields kept with the profile, secrets for the keyring."""
+
+    fields: Mapping[str, str]
+    secrets: Mapping[str, str]
+    expires_at: datetime | None = None       # aware UTC; None = the POS did not say
+
+
+@dataclass(frozen=True)
+class LoginAddresses:
+    """Where the owner goes to give consent, and what to register on the POS's app page."""
+
+    authorize_url: str                       # "" while a field it needs is still empty
+    redirect_url: str
+    webhook_url: str = ""
+    note_vi: str = ""
+    note_en: str = ""
+
+
+@dataclass(frozen=True)
+class BrowserLogin:
+    """A POS whose token comes from consent in a browser: open `addresses().authorize_url`,
+    approve, paste the redirected address (or the code) back, `exchange` it in time."""
+
+    # (fields, hosts) → the consent page and the addresses to register.
+    addresses: Callable[[Mapping[str, str], Mapping[str, str]], LoginAddresses]
+    # Pasted address or bare code → the code; raises InvalidInput with what to do.
+    read_code: Callable[[str], str]
+    # (code, fields, secrets, hosts, transport) → LoginOutcome; raises AuthError kinds.
+    exchange: Callable[..., Any]
+    code_minutes: int = 10                   # how long a code stays usable
+    # The secret the owner pastes in the wizard (used once, never stored).
+    code_secret: str = "access_code"
+    # The secret the exchange yields; with it present the profile is logged in.
+    token_secret: str = "access_token"
+
+
+@dataclass(frozen=True)
 class Platform:
     key: str                                # "sapo", "kiotviet-fnb", "nhanh-v3" …
     name_vi: str
@@ -187,6 +225,12 @@ class Platform:
     sandbox_settings: Mapping[str, str] = field(default_factory=dict)
     sandbox_secrets: Mapping[str, str] = field(default_factory=dict)
     deprecated: bool = False                # NH-12: selectable with a warning
+    # Set when the token comes from browser consent (Nhanh); None = typed credentials only.
+    login: BrowserLogin | None = None
+    # The credential field that names the branch the App's stock follows ("" = none).
+    branch_field: str = ""
+    # Shown with the branch choice (e.g. KVF-14: pick the central branch); "" = none.
+    branch_rule: str = ""
 
     def option_defaults(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}

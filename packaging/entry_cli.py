@@ -1,7 +1,7 @@
 """Frozen entry of the console shopsync-cli.exe for support staff and schedulers."""
 import sys
 
-from app.cli import main
+from shopsync import main
 
 if __name__ == "__main__":
     sys.exit(main())

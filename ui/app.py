@@ -196,3 +196,9 @@ def run_app(paths: Paths) -> int:
         loop.run_until_complete(closed.wait())
     services.db.close()
     return 0
+
+
+def gui_main(home: str | None = None) -> int:
+    """The desktop app (the `shopsync-gui` script, and `shopsync` with no command)."""
+    from app.config import get_paths
+    return int(run_app(get_paths(home)) or 0)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QMai
                                QMessageBox, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
                                QWidget)
 
-from app.store import models as m
+from app.store import queries
 from ui.controllers.notices import (Notice, repeated_failure_notice, run_notice, token_notice)
 from ui.controllers.schedule import AutoSync
 from ui.controllers.sync_controller import RunRequest, SyncController
@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         c.progress.connect(self.sync_page.show_progress)
         c.run_finished.connect(self._on_run_finished)
         c.crashed.connect(self._on_crashed)
+        c.busy_elsewhere.connect(self._on_busy_elsewhere)
         c.busy_changed.connect(self._on_busy)
         self.autosync.due.connect(lambda profile: self.start_run(RunRequest(profile)))
         cp = self.connections_page
@@ -195,17 +196,14 @@ class MainWindow(QMainWindow):
     def _show_runs(self) -> None:
         if self.profile is None:
             return
-        last = (m.Run.select().where((m.Run.profile == self.profile.id) & (m.Run.kind == "sync")
-                                     & (m.Run.dry_run == False))  # noqa: E712
-                .order_by(m.Run.id.desc()).first())
+        last = queries.last_sync_run(self.profile.id)
         first_run = last is None or last.status != "done"
         self.sync_page.show_runs(last, self.autosync.next_run(self.profile.name), first_run)
 
     def _update_conflict_count(self) -> None:
         count = 0
         if self.profile is not None:
-            count = m.Conflict.select().where((m.Conflict.profile == self.profile.id)
-                                              & (m.Conflict.status == "open")).count()
+            count = queries.open_conflict_count(self.profile.id)
         label = tr("nav.conflicts") + (f" ({count})" if count else "")
         self.nav.item(CONFLICTS).setText(label)
 
@@ -267,11 +265,9 @@ class MainWindow(QMainWindow):
     def retry_last_failed(self) -> None:
         if self.profile is None:
             return
-        last = (m.Run.select().join(m.ItemResult)
-                .where((m.Run.profile == self.profile.id) & (m.ItemResult.outcome == "failed"))
-                .order_by(m.Run.id.desc()).first())
-        if last is not None:
-            self.start_run(RunRequest(self.profile, "retry", run_id=last.id))
+        run_id = queries.last_run_with_failures(self.profile.id)
+        if run_id is not None:
+            self.start_run(RunRequest(self.profile, "retry", run_id=run_id))
 
     def _retry_rows(self, rows: list) -> None:
         if self.profile is not None and rows:
@@ -349,14 +345,7 @@ class MainWindow(QMainWindow):
             profile = self.services.get_profile(profile_name)
         except Exception:  # noqa: BLE001
             return None
-        runs = (m.Run.select(m.Run.status, m.Run.error)
-                .where((m.Run.profile == profile.id) & (m.Run.dry_run == False))  # noqa: E712
-                .order_by(m.Run.id.desc()).limit(10))
-        statuses = []
-        for run in runs:
-            vi, _, en = (run.error or "").partition("\n")
-            statuses.append((run.status, vi, en or vi))
-        return repeated_failure_notice(profile_name, statuses)
+        return repeated_failure_notice(profile_name, queries.recent_run_endings(profile.id))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""
@@ -364,6 +353,13 @@ class MainWindow(QMainWindow):
         text = pick(vi, en) if (vi or en) else tr("wizard.test.unexpected")
         self.sync_page.show_finished(tr("sync.finished_failed", message=text))
         self.notify(Notice(f"run:{self._run_profile}", "error", tr("notify.failed"), text))
+
+    def _on_busy_elsewhere(self, busy) -> None:
+        """COM-09: a scheduled `shopsync sync` (or another window) is running this connection."""
+        text = pick(busy.message_vi, busy.message_en)
+        self.sync_page.show_finished(text)
+        self.notify(Notice(f"busy:{busy.profile}", "warning", pick(busy.title_vi, busy.title_en),
+                           text))
 
     def refresh_after_run(self) -> None:
         if self.profile is None:

@@ -2,12 +2,14 @@
 keyring, or the platform's sandbox for the sample shop (B-01)."""
 from __future__ import annotations
 
+import gc
+import threading
 from typing import Any, Callable, Mapping
 
 from app.redaction import learn_profile
 from app.store.profiles import connection_settings
 from app.sync.policy import is_on
-from contract.connector import AuthError, ConnectionSettings, Connector, Platform
+from contract.connector import AuthError, ConnectionSettings, Connector, InvalidInput, Platform
 from connectors.http import Redactor
 from connectors.registry import get_platform
 
@@ -28,7 +30,8 @@ def is_sandbox(profile: Any) -> bool:
 
 
 def profile_secrets(profile: Any, secrets: Any, platform: Platform) -> dict[str, str]:
-    """The profile's secrets from the keyring; a required one missing stops here."""
+    """The profile's secrets from the keyring (its credential fields and what a login stored);
+    a required one missing stops here."""
     values: dict[str, str] = {}
     for spec in platform.credential_fields:
         if not spec.secret:
@@ -38,6 +41,11 @@ def profile_secrets(profile: Any, secrets: Any, platform: Platform) -> dict[str,
             values[spec.name] = value
         elif spec.required:
             raise MissingSecret(spec.label_vi, spec.label_en)
+    for name in getattr(profile, "secret_names", ()) or ():
+        if name not in values and secrets is not None:
+            value = secrets.get(profile.name, name)
+            if value:
+                values[name] = value
     return values
 
 
@@ -66,29 +74,79 @@ def redactor_for(profile: Any, secrets: Any, lookup: Callable[[str], Platform] =
     return redactor
 
 
+class SampleShops:
+    """The sample shops (B-01) of one process: one sandbox per platform and seed, kept as long
+    as this object so the wizard's test, the preview and every later run see the same shop."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options          # passed to platform.sandbox() (tests: rate_limits off)
+        self._shops: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._shops)
+
+    def shop(self, platform: Platform, seed: int = 1) -> Any:
+        with self._lock:
+            box = self._shops.get((platform.key, seed))
+            if box is None:
+                if platform.sandbox is None:
+                    raise NoSampleShop()
+                # Built in the sync worker; thousands of long-lived sample rows would
+                # otherwise trigger full collector passes that hold the GIL and stall the
+                # window.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    box = platform.sandbox(seed=seed, **self.options)
+                finally:
+                    if collecting:
+                        gc.enable()
+                self._shops[(platform.key, seed)] = box
+            return box
+
+
+class NoSampleShop(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("Phần mềm này chưa có cửa hàng mẫu.", "This POS has no sample shop yet.",
+                         "B-01")
+
+
+class NotBuilt(InvalidInput):
+    """A POS this build cannot connect to yet (its connector module is missing)."""
+
+    def __init__(self) -> None:
+        super().__init__("Bản này chưa kết nối được với phần mềm này.",
+                         "This build cannot connect to this POS yet.")
+
+
+def sample_seed(profile: Any) -> int:
+    return int((profile.options or {}).get(SANDBOX_SEED_OPTION, 1) or 1)
+
+
 def open_connector(profile: Any, secrets: Any, transport: Any = None, *,
                    lookup: Callable[[str], Platform] = get_platform,
-                   sandboxes: dict | None = None) -> Connector:
+                   sample_shops: SampleShops | None = None,
+                   connect_options: Mapping[str, Any] | None = None) -> Connector:
     """Connector for `profile`. A sample-shop profile talks to the platform's in-process
-    sandbox; `sandboxes` (profile name → sandbox) keeps its state between runs of one
-    process."""
+    sandbox from `sample_shops` (a fresh one when not given)."""
     platform = lookup(profile.platform)
     settings = connection_settings(profile, lookup)
     if platform.connect is None:
-        raise NotImplementedError(f"{platform.key}: no connector")
+        raise NotBuilt()
+    extra = dict(connect_options or {})
     if is_sandbox(profile) and platform.sandbox is not None:
-        box = None if sandboxes is None else sandboxes.get(profile.name)
-        if box is None:
-            seed = int((profile.options or {}).get(SANDBOX_SEED_OPTION, 1) or 1)
-            box = platform.sandbox(seed=seed)
-            if sandboxes is not None:
-                sandboxes[profile.name] = box
+        shops = sample_shops if sample_shops is not None else SampleShops()
+        box = shops.shop(platform, sample_seed(profile))
         settings = _with_sandbox_settings(settings, platform)
-        return platform.connect(settings, dict(platform.sandbox_secrets),
-                                transport or box.transport())
+        # What the wizard stored wins (a login on the sample shop gave its own token); the
+        # sample's own values are public, so a missing keyring costs nothing (issue 20.1).
+        return platform.connect(settings, {**platform.sandbox_secrets,
+                                           **_stored_sample_secrets(profile, secrets)},
+                                transport or box.transport(), **extra)
     values = profile_secrets(profile, secrets, platform)
     learn_profile(values, settings.fields)          # COM-07: Basic pairs too
-    connector = platform.connect(settings, values, transport)
+    connector = platform.connect(settings, values, transport, **extra)
     keep_token_on = getattr(connector, "keep_token_on", None)
     if keep_token_on is not None and hasattr(secrets, "set") and hasattr(secrets, "delete"):
         from app.secrets import TokenShelf        # the POS token outlives the run (KiotViet)
@@ -96,10 +154,25 @@ def open_connector(profile: Any, secrets: Any, transport: Any = None, *,
     return connector
 
 
+def _stored_sample_secrets(profile: Any, secrets: Any) -> dict[str, str]:
+    stored: dict[str, str] = {}
+    for name in getattr(profile, "secret_names", ()) or ():
+        try:
+            value = secrets.get(profile.name, name) if secrets is not None else None
+        except Exception:   # no usable keyring: the sample shop's public values serve
+            value = None
+        if value:
+            stored[name] = value
+    return stored
+
+
 def _with_sandbox_settings(settings: ConnectionSettings, platform: Platform) -> ConnectionSettings:
     fields, hosts = dict(settings.fields), dict(settings.hosts)
     for name, value in platform.sandbox_settings.items():
-        (hosts if name in platform.hosts else fields)[name] = value
+        if name in platform.hosts:
+            hosts[name] = value
+        else:                       # the profile's own choice (e.g. its branch) wins
+            fields[name] = fields.get(name) or value
     return ConnectionSettings(settings.platform, fields, settings.options, hosts)
 
 

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
+from contract.rules import RuleId
 from app.store import models as m
 from app.store.errors import storage_problem
 from app.sync import events as ev
+from app.sync.events import Action, Outcome, RunKind, RunStatus
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger
 from app.sync.merge import merge
@@ -27,8 +29,8 @@ from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
 from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
-                            STOPPING_ERRORS, Cancelled,
-                            RunState, display_name)
+                            STOPPING_ERRORS, Cancelled, RunContext, RunState, RunSteps,
+                            display_name, from_context)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
 from connectors.http import throttle_listener
@@ -36,8 +38,21 @@ from connectors.http import throttle_listener
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
 
-class SyncEngine(PullSteps, PushSteps):
-    """Plan ▸ preview ▸ apply for one profile. See the module docstring."""
+class SyncEngine:
+    """Plan ▸ preview ▸ apply for one profile. See the module docstring.
+
+    Composed, not inherited: `pulling` (POS → App) and `pushing` (App → POS) are objects over
+    one `RunContext`; `steps` is the shared result sink and commit helpers."""
+
+    catalog = from_context("catalog")
+    ledger = from_context("ledger")
+    connector = from_context("connector")
+    platform = from_context("platform")
+    policies = from_context("policies")
+    emit = from_context("emit")
+    clock = from_context("clock")
+    monotonic = from_context("monotonic")
+    cancel = from_context("cancel")
 
     def __init__(self, catalog: Any, profile: Any, connector: Connector | None,
                  emit: ev.Emit = ev.ignore, *, platform: Any = None,
@@ -46,23 +61,24 @@ class SyncEngine(PullSteps, PushSteps):
                  monotonic: Callable[[], float] = time.monotonic,
                  batch_size: int = BATCH_SIZE, page_records: int = PAGE_RECORDS,
                  overlap: timedelta = OVERLAP,
-                 deletion_scan_every: timedelta = DELETION_SCAN_EVERY) -> None:
-        self.catalog = catalog
+                 deletion_scan_every: timedelta = DELETION_SCAN_EVERY,
+                 ledger: Ledger | None = None) -> None:
         self.profile = profile
-        self.connector = connector
         # Without a connector (undo, delete in App) the platform is given directly.
-        self.platform = platform if platform is not None else connector.platform
-        self.emit = emit
-        self.clock = clock
-        self.cancel = cancel or threading.Event()
-        self.monotonic = monotonic
-        self.batch_size = max(1, batch_size)
-        self.page_records = max(1, page_records)
-        self.overlap = overlap
-        self.deletion_scan_every = deletion_scan_every
-        self.options = profile_options(profile, self.platform)
-        self.policies: dict[Entity, EntityPolicy] = policies(self.platform, self.options)
-        self.ledger = Ledger(profile, clock)
+        platform = platform if platform is not None else connector.platform
+        self.options = profile_options(profile, platform)
+        self.context = RunContext(
+            catalog=catalog,
+            # A preview of an unsaved connection passes a ledger that writes nothing.
+            ledger=ledger if ledger is not None else Ledger(profile, clock),
+            connector=connector, platform=platform,
+            policies=policies(platform, self.options), emit=emit, clock=clock,
+            monotonic=monotonic, cancel=cancel or threading.Event(),
+            batch_size=max(1, batch_size), page_records=max(1, page_records),
+            overlap=overlap, deletion_scan_every=deletion_scan_every)
+        self.steps = RunSteps(self.context)
+        self.pulling = PullSteps(self.context)
+        self.pushing = PushSteps(self.context)
 
     # =========================================================================================
     # Public API
@@ -80,65 +96,66 @@ class SyncEngine(PullSteps, PushSteps):
         asked = None if entities is None else {Entity(e) for e in entities}
         wanted = [e for e in SYNC_ORDER if asked is None or e in asked]
         previous = None if dry_run else self.ledger.unfinished_run("sync")
-        if previous is not None and previous.status == "running":
-            previous.status = "interrupted"   # the process running it was killed
+        if previous is not None and previous.status == RunStatus.RUNNING:
+            previous.status = RunStatus.INTERRUPTED   # the process running it was killed
             previous.save()
-        ctx = self._start("sync", wanted, dry_run, previous)
+        ctx = self._start(RunKind.SYNC, wanted, dry_run, previous)
 
         async def body() -> None:
             for entity in wanted:
                 policy = self.policies[entity]
                 if not policy.active:
                     if asked is not None:
-                        self._entity_off(ctx, policy)
+                        self.steps._entity_off(ctx, policy)
                     continue
                 if policy.pulls:
-                    await self._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
+                    await self.pulling._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
                 if policy.pushes:
-                    await self._push_entity(ctx, policy)
+                    await self.pushing._push_entity(ctx, policy)
         return await self._drive(ctx, body)
 
     async def push_products(self, app_ids: Sequence[str] | None = None, all_new: bool = False,
                             dry_run: bool = False) -> ev.RunFinished:
         """Push App-created products the user picked (or all new ones) to the POS (SAPO-03)."""
         policy = self.policies[Entity.PRODUCT]
-        ctx = self._start("push", [Entity.PRODUCT], dry_run, None)
+        ctx = self._start(RunKind.PUSH, [Entity.PRODUCT], dry_run, None)
 
         async def body() -> None:
             chosen: list[Record] = []
             if not policy.pushes:
                 for app_id in app_ids or []:
-                    self._not_offered(ctx, policy, app_id)
+                    self.steps._not_offered(ctx, policy, app_id)
                 return
-            unresolved = set(await self._resolve_intents(ctx, policy))
+            unresolved = set(await self.pushing._resolve_intents(ctx, policy))
             if all_new:
                 ids = [r.key for r in self.catalog.iter_records(Entity.PRODUCT)]
             else:
                 ids = list(dict.fromkeys(list(app_ids or [])))
             ids += [i for i in unresolved if i not in ids]
             for app_id in ids:
-                self._check_cancel()
+                self.steps._check_cancel()
                 record = self.catalog.get(Entity.PRODUCT, app_id)
                 if record is None:
-                    self._item(ctx, Entity.PRODUCT, PUSH, "skip", "failed", app_id=app_id,
-                               text=say("not_in_app"))
+                    self.steps._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.FAILED,
+                               app_id=app_id, text=say("not_in_app"))
                 elif self.ledger.link_by_app(Entity.PRODUCT, app_id) is not None:
                     if not all_new:
-                        self._item(ctx, Entity.PRODUCT, PUSH, "skip", "skipped", app_id=app_id,
-                                   name=display_name(record), text=say("already_on_pos"))
+                        self.steps._item(ctx, Entity.PRODUCT, PUSH, Action.SKIP, Outcome.SKIPPED,
+                                   app_id=app_id, name=display_name(record),
+                                   text=say("already_on_pos"))
                 elif all_new and self.catalog.origin(Entity.PRODUCT, app_id) != "app":
                     continue
                 else:
                     chosen.append(record)
-            await self._create_all(ctx, policy, chosen)
+            await self.pushing._create_all(ctx, policy, chosen)
         return await self._drive(ctx, body)
 
     async def retry_failed(self, run_id: int) -> ev.RunFinished:
         """A new run over only the failed items of `run_id` (COM-06)."""
         failed = list(m.ItemResult.select().where((m.ItemResult.run == run_id)
-                                                  & (m.ItemResult.outcome == "failed")))
+                                                  & (m.ItemResult.outcome == Outcome.FAILED)))
         entities = [e for e in SYNC_ORDER if any(r.entity == e.value for r in failed)]
-        ctx = self._start("retry", entities, False, None)
+        ctx = self._start(RunKind.RETRY, entities, False, None)
 
         async def body() -> None:
             for entity in entities:
@@ -146,7 +163,7 @@ class SyncEngine(PullSteps, PushSteps):
                 rows = [r for r in failed if r.entity == entity.value]
                 pos_keys = {r.pos_id for r in rows if r.direction == PULL and r.pos_id}
                 if pos_keys and policy.pulls:
-                    await self._pull(ctx, policy, only_keys=pos_keys)
+                    await self.pulling._pull(ctx, policy, only_keys=pos_keys)
                 app_ids = list(dict.fromkeys(r.app_id for r in rows
                                              if r.direction == PUSH and r.app_id))
                 creates = []
@@ -154,14 +171,14 @@ class SyncEngine(PullSteps, PushSteps):
                     record = self.catalog.get(entity, app_id)
                     link = self.ledger.link_by_app(entity, app_id)
                     if record is None:
-                        self._item(ctx, entity, PUSH, "skip", "failed", app_id=app_id,
+                        self.steps._item(ctx, entity, PUSH, Action.SKIP, Outcome.FAILED, app_id=app_id,
                                    text=say("not_in_app"))
                     elif link is None:
                         creates.append(record)
                     else:
-                        await self._push_change(ctx, policy, record, link)
+                        await self.pushing._push_change(ctx, policy, record, link)
                 if creates and policy.pushes:
-                    await self._create_all(ctx, policy, creates)
+                    await self.pushing._create_all(ctx, policy, creates)
         return await self._drive(ctx, body)
 
     def undo_last_run(self, plan: Any = None) -> ev.RunFinished:
@@ -188,13 +205,13 @@ class SyncEngine(PullSteps, PushSteps):
         app = self.catalog.get(entity, conflict.app_id)
         pos_plain = json.loads(conflict.pos_data or "null")
         pos = from_plain(entity, pos_plain) if pos_plain else None
-        ctx = self._start("resolve", [entity], False, None)
+        ctx = self._start(RunKind.RESOLVE, [entity], False, None)
         pos_fp = policy.comparable(pos) if pos is not None else (link.pos_fingerprint if link
                                                                   else "")
         try:
             rule = conflict.rule
             if keep == "app" and app is not None and link is not None:
-                locked = conflict.rule not in ("", "COM-04")
+                locked = conflict.rule not in ("", RuleId.COM_04)
                 if policy.pushes and not locked:
                     sent = to_pos(entity, app, self.ledger, link.pos_id).record
                     answer = await self.connector.update(entity, link.pos_id,
@@ -209,9 +226,9 @@ class SyncEngine(PullSteps, PushSteps):
                 message = say("resolved_pos")
             else:
                 message = say("resolved_skip")
-            with self._committing(ctx):
+            with self.steps._committing(ctx):
                 if keep == "pos" and pos is not None and link is not None:
-                    self._write_app(ctx, entity, app, merged)
+                    self.steps._write_app(ctx, entity, app, merged)
                     app = merged
                 if link is not None and app is not None:
                     self.ledger.save_link(entity, conflict.app_id, link.pos_id,
@@ -221,22 +238,23 @@ class SyncEngine(PullSteps, PushSteps):
                 conflict.status, conflict.resolution = "resolved", keep
                 conflict.resolved_at = self.clock()
                 conflict.save()
-                result = self._item(ctx, entity, PUSH if keep == "app" else PULL, "update", "ok",
+                result = self.steps._item(ctx, entity, PUSH if keep == "app" else PULL,
+                                    Action.UPDATE, Outcome.OK,
                                     app_id=conflict.app_id, pos_id=conflict.pos_id,
                                     name=display_name(app or pos), rule=rule, text=message)
         except PosError as error:
-            result = self._item(ctx, entity, PUSH, "update", "failed", app_id=conflict.app_id,
-                                pos_id=conflict.pos_id, rule=error.rule,
+            result = self.steps._item(ctx, entity, PUSH, Action.UPDATE, Outcome.FAILED,
+                                app_id=conflict.app_id, pos_id=conflict.pos_id, rule=error.rule,
                                 text=(error.message_vi, error.message_en))
-            self._flush(ctx)
-        self._finish(ctx, "done", say("run_done"))
+            self.steps._flush(ctx)
+        self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 
     def delete_in_app(self, entity: Entity | str, app_id: str) -> ev.ItemResult:
         """The one-click action next to "deleted on POS" (COM-01); undoable like a run."""
         entity = Entity(entity)
-        ctx = self._start("delete", [entity], False, None)
-        with self._committing(ctx):
+        ctx = self._start(RunKind.DELETE, [entity], False, None)
+        with self.steps._committing(ctx):
             before = self.catalog.get(entity, app_id)
             link = self.ledger.link_by_app(entity, app_id)
             if before is not None:
@@ -244,14 +262,21 @@ class SyncEngine(PullSteps, PushSteps):
                 self.ledger.add_change(ctx.row, entity, app_id, before, None)
             if link is not None:
                 link.delete_instance()
-            result = self._item(ctx, entity, PULL, "deleted_on_pos", "ok", app_id=app_id,
+            result = self.steps._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
                                 pos_id=link.pos_id if link else "", name=display_name(before),
-                                rule="COM-01", text=say("deleted_in_app_by_user"))
-        self._finish(ctx, "done", say("run_done"))
+                                rule=RuleId.COM_01, text=say("deleted_in_app_by_user"))
+        self._finish(ctx, RunStatus.DONE, say("run_done"))
         return result
 
     def request_cancel(self) -> None:
         self.cancel.set()
+
+    # The shared steps under the names undo_last_run uses.
+    def _item(self, *args: Any, **kwargs: Any) -> ev.ItemResult:
+        return self.steps._item(*args, **kwargs)
+
+    def _committing(self, ctx: RunState):
+        return self.steps._committing(ctx)
 
     # =========================================================================================
     # Run bookkeeping
@@ -269,22 +294,23 @@ class SyncEngine(PullSteps, PushSteps):
         # A long pause the POS asks for reaches the user as an event (CLI line, countdown).
         listening = throttle_listener.set(lambda wait: self.emit(ev.Waiting(
             round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
-            wait.clock_text(), wait.reason)))
+            wait.clock_text(), wait.reason, run_id=ctx.row.id)))
         try:
             with collector_paused():
                 await body()
         except Cancelled:
-            return self._finish(ctx, "cancelled", say("run_cancelled"))
+            return self._finish(ctx, RunStatus.CANCELLED, say("run_cancelled"))
         except STOPPING_ERRORS as error:
-            return self._finish(ctx, "failed", (say("run_failed", detail=error.message_vi)[0],
-                                                say("run_failed", detail=error.message_en)[1]))
+            return self._finish(ctx, RunStatus.FAILED,
+                                (say("run_failed", detail=error.message_vi)[0],
+                                 say("run_failed", detail=error.message_en)[1]))
         except PosError as error:
             vi = say("run_interrupted", detail=error.message_vi)[0]
             en = say("run_interrupted", detail=error.message_en)[1]
-            return self._finish(ctx, "interrupted", (vi, en))
+            return self._finish(ctx, RunStatus.INTERRUPTED, (vi, en))
         except asyncio.CancelledError:
             # The task was cancelled (window closed, second Ctrl-C): like Stop, resumable.
-            self._finish(ctx, "cancelled", say("run_cancelled"))
+            self._finish(ctx, RunStatus.CANCELLED, say("run_cancelled"))
             raise
         except BaseException as error:
             problem = storage_problem(error, _data_folder()) if isinstance(error, Exception) else None
@@ -294,23 +320,24 @@ class SyncEngine(PullSteps, PushSteps):
                 # what to do. Marking it may fail for the same reason: then the error goes up
                 # in these words and the next start marks the run.
                 try:
-                    return self._finish(ctx, "interrupted", (problem.message_vi,
-                                                             problem.message_en))
+                    return self._finish(ctx, RunStatus.INTERRUPTED, (problem.message_vi,
+                                                                     problem.message_en))
                 except Exception:
                     raise problem from error
-            self._finish(ctx, "failed", say("run_bug"))
+            self._finish(ctx, RunStatus.FAILED, say("run_bug"))
             raise
         finally:
             throttle_listener.reset(listening)
-        if ctx.counts.get("failed"):
-            return self._finish(ctx, "done", say("run_done_failed", failed=ctx.counts["failed"]))
-        return self._finish(ctx, "done", say("run_done"))
+        if ctx.counts.get(Outcome.FAILED):
+            return self._finish(ctx, RunStatus.DONE,
+                                say("run_done_failed", failed=ctx.counts[Outcome.FAILED]))
+        return self._finish(ctx, RunStatus.DONE, say("run_done"))
 
     def _finish(self, ctx: RunState, status: str, message: tuple[str, str]) -> ev.RunFinished:
         counts = dict(ctx.counts)
         counts["by_action"] = dict(ctx.actions)
         requests = int(getattr(self.connector, "request_count", 0) or 0)
-        error = "" if status == "done" else f"{message[0]}\n{message[1]}"
+        error = "" if status == RunStatus.DONE else f"{message[0]}\n{message[1]}"
         self.ledger.finish_run(ctx.row, status, counts, requests, error)
         finished = ev.RunFinished(ctx.row.id, status, counts, requests,
                                   round(self.monotonic() - ctx.started, 3), *message)

@@ -7,7 +7,75 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Callable, Union
+
+
+class _Word(str, Enum):
+    """The vocabulary of a run. str-valued: the store keeps the values, comparisons with plain
+    strings still hold, and text output (tables, f-strings) shows the value, not the name."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __hash__(self) -> int:
+        # Enum hashes the member's name; counters and dicts keyed by the stored strings must
+        # find the member too ({"failed": 1}.get(Outcome.FAILED)).
+        return hash(self.value)
+
+
+class RunKind(_Word):
+    """What a run does (store: Run.kind)."""
+
+    SYNC = "sync"
+    PUSH = "push"
+    RETRY = "retry"
+    RESOLVE = "resolve"
+    UNDO = "undo"
+    RESTORE = "restore"     # brings back what the last undo removed (B-02)
+    DELETE = "delete"
+
+
+class RunStatus(_Word):
+    """How a run ended (store: Run.status; "running" while it runs)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"                 # stopped on something no retry fixes (auth, setting off)
+    INTERRUPTED = "interrupted"       # the POS or the network stopped it; run again to resume
+    CANCELLED = "cancelled"           # the owner pressed Stop (or Ctrl-C); resumable
+
+
+class Direction(_Word):
+    PULL = "pos_to_app"
+    PUSH = "app_to_pos"
+
+
+class Action(_Word):
+    """What was decided for one item (COM-06)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    SKIP = "skip"
+    CONFLICT = "conflict"
+    BLOCKED = "blocked"
+    DELETED_ON_POS = "deleted_on_pos"
+    MANUAL = "manual"
+    STATUS = "status"
+    REMOVED = "removed"              # undo took a record the run created out (restorable, B-02)
+    RESTORED = "restored"            # undo put earlier values back, or restore brought it back
+
+
+class Outcome(_Word):
+    """What became of it."""
+
+    PLANNED = "planned"               # a preview (dry run): nothing written
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -16,7 +84,7 @@ class RunStarted:
     profile: str
     entities: tuple[str, ...]
     dry_run: bool
-    kind: str = "sync"
+    kind: RunKind | str = RunKind.SYNC
 
 
 @dataclass(frozen=True)
@@ -34,12 +102,12 @@ class ItemResult:
 
     run_id: int
     entity: str
-    direction: str            # pos_to_app | app_to_pos
+    direction: Direction | str
     app_id: str
     pos_id: str
     name: str
-    action: str               # create | update | skip | conflict | blocked | deleted_on_pos | manual | status
-    outcome: str              # planned | ok | failed | skipped
+    action: Action | str
+    outcome: Outcome | str
     rule: str = ""
     message_vi: str = ""
     message_en: str = ""
@@ -52,6 +120,7 @@ class ConflictRaised:
     app_id: str
     pos_id: str
     rule: str = "COM-04"
+    run_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,12 +132,13 @@ class Waiting:
     until: str
     until_clock: str = ""        # "14:05" (with the date when not today), for a status line
     reason: str = "throttled"    # throttled: the POS asked; pacing: staying under its budget
+    run_id: int = 0
 
 
 @dataclass(frozen=True)
 class RunFinished:
     run_id: int
-    status: str               # done | failed | interrupted | cancelled
+    status: RunStatus | str
     counts: dict = field(default_factory=dict)
     request_count: int = 0
     seconds: float = 0.0
@@ -79,7 +149,8 @@ class RunFinished:
 Event = Union[RunStarted, Progress, ItemResult, ConflictRaised, Waiting, RunFinished]
 Emit = Callable[[Event], None]
 
-_NAMES = {RunStarted: "run_started", Progress: "progress", ItemResult: "item",
+# One name per event: the `event` field of each `--json` line (docs/cli.md).
+_NAMES = {RunStarted: "run_started", Progress: "progress", ItemResult: "item_result",
           ConflictRaised: "conflict", Waiting: "waiting", RunFinished: "run_finished"}
 
 

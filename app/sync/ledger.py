@@ -162,6 +162,14 @@ class Ledger:
     # -- whole pages at once (a 100k first pull is not 100k round trips) ----------------------
     CHUNK = 500
 
+    def update_link(self, link: m.Link, **changes: Any) -> m.Link:
+        """Change a read link's stored fields (fingerprints, pushed status, synced time): the
+        one way the engine rewrites a link besides `save_link`."""
+        for name, value in changes.items():
+            setattr(link, name, value)
+        link.save()
+        return link
+
     def links_by_pos(self, entity: Entity, pos_ids: Iterable[str]) -> dict[str, m.Link]:
         wanted = list(dict.fromkeys(pos_ids))
         found: dict[str, m.Link] = {}

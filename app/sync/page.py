@@ -153,6 +153,12 @@ class PageWrites:
         self.touch(link)
         return link
 
+    def change_link(self, link: m.Link, **changes) -> None:
+        """Change a read link; it is written with the page, through the ledger."""
+        for name, value in changes.items():
+            setattr(link, name, value)
+        self.touch(link)
+
     def touch(self, link: m.Link) -> None:
         """A read link changed (new links are written with their final values anyway)."""
         if link.id is not None:

@@ -7,18 +7,41 @@ and never finds a checkpoint ahead of the results (COM-09).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from contract.records import Entity, Order, Record
+from contract.rules import RuleId
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
+from app.sync.events import Action, Outcome
 from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
                              display_name)
 from app.sync.translate import to_app
 from contract.connector import Mode
+
+
+@dataclass
+class PullGroup:
+    """POS pages read but not written yet, with the resume token of the last one."""
+
+    started: float                                       # when this group began filling
+    records: list[Record] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    made_from: dict[str, str] = field(default_factory=dict)   # the pages' Page.made_from
+    held: tuple[str | None] | None = None                # resume token of the unwritten group
+    done: int = 0                                         # records written so far
+    total: int | None = None                              # as the POS reported it
+
+    def size(self) -> int:
+        return len(self.records) + len(self.deleted)
+
+    def restart(self, now: float) -> None:
+        self.records, self.deleted, self.made_from = [], [], {}
+        self.held, self.started = None, now
 
 
 class PullSteps(RunSteps):
@@ -39,45 +62,31 @@ class PullSteps(RunSteps):
                 first = first.resumed_from
             began_at = min(began_at, stored_utc(first.started_at))
         seen: set[str] = set()
-        done, total, began = 0, None, self.monotonic()
+        began = self.monotonic()
         # Small POS pages (Nhanh: 100 rows, ~30 products) are written several at a time, with
         # the last one's resume token: a transaction per 30 products spent a tenth of a big
         # pull committing. A group is written once it holds `page_records` records or after
         # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
-        records: list[Record] = []
-        deleted: list[str] = []
-        made_from: dict[str, str] = {}            # the group's pages' Page.made_from
-        held: tuple[str | None] | None = None     # the resume token of the unwritten group
-        grouped_since = self.monotonic()
-
-        def write_group() -> None:
-            nonlocal records, deleted, made_from, held, grouped_since, done
-            self._pull_page(ctx, policy, records, deleted,
-                            checkpoint=held if bookkeeping else None, made_from=made_from)
-            done += len(records)
-            self._progress(entity, PULL, done, total, began)
-            records, deleted, made_from = [], [], {}
-            held, grouped_since = None, self.monotonic()
-
+        group = PullGroup(started=self.monotonic())
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
             if page.total is not None:
-                total = page.total
+                group.total = page.total
             for record in page.records:
                 if record.key in seen:
                     continue
                 seen.add(record.key)
                 if only_keys is None or record.key in only_keys:
-                    records.append(record)
-            made_from.update(page.made_from)   # prefetch keeps those of unlinked records
+                    group.records.append(record)
+            group.made_from.update(page.made_from)   # prefetch keeps those of unlinked records
             if only_keys is None:
-                deleted.extend(page.deleted_keys)
-            held = (page.resume,)
-            if (page.resume is None or len(records) + len(deleted) >= self.page_records
-                    or self.monotonic() - grouped_since >= PAGE_SECONDS):
-                write_group()
-        if held is not None:   # the POS stopped paging without saying it was the last page
-            write_group()
+                group.deleted.extend(page.deleted_keys)
+            group.held = (page.resume,)
+            if (page.resume is None or group.size() >= self.page_records
+                    or self.monotonic() - group.started >= PAGE_SECONDS):
+                self._write_group(ctx, policy, group, bookkeeping, began)
+        if group.held is not None:   # the POS stopped paging without saying it was the last page
+            self._write_group(ctx, policy, group, bookkeeping, began)
         if only_keys is not None:
             return
         # Deletions the POS did not report: after a whole read, every linked id not seen is
@@ -102,6 +111,16 @@ class PullSteps(RunSteps):
                                             resume=None, run=None)
                 if keys is not None:
                     self.ledger.save_checkpoint(entity, DELETION_SCAN, watermark=began_at)
+
+    def _write_group(self, ctx: RunState, policy: EntityPolicy, group: "PullGroup",
+                     bookkeeping: bool, began: float) -> None:
+        """Write the group's records (and its resume token when the run keeps checkpoints),
+        report progress, and start the next group."""
+        self._pull_page(ctx, policy, group.records, group.deleted,
+                        checkpoint=group.held if bookkeeping else None, made_from=group.made_from)
+        group.done += len(group.records)
+        self._progress(policy.entity, PULL, group.done, group.total, began)
+        group.restart(self.monotonic())
 
     def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
                    deleted: list[str], checkpoint: tuple[str | None] | None = None,
@@ -155,8 +174,8 @@ class PullSteps(RunSteps):
                     if changed:
                         self._write_app(ctx, entity, current, merged)
                     self._link(page, merged, pos.key, policy, pos_fp)
-                self._item(ctx, entity, PULL, "update" if changed else "skip", "ok",
-                           app_id=app_id, rule="COM-02",
+                self._item(ctx, entity, PULL, Action.UPDATE if changed else Action.SKIP, Outcome.OK,
+                           app_id=app_id, rule=RuleId.COM_02,
                            text=say("linked_made_from") if made_from
                            else say("linked_app", how=_how(entity)), **ids)
             else:
@@ -170,31 +189,30 @@ class PullSteps(RunSteps):
                     self._link(page, saved, pos.key, policy, pos_fp,
                                app_fp=None if translation.missing else pos_fp)
                     app_id = saved.key
-                self._item(ctx, entity, PULL, "create", "ok", app_id=app_id,
+                self._item(ctx, entity, PULL, Action.CREATE, Outcome.OK, app_id=app_id,
                            text=say("would_create_app" if ctx.dry_run else "created_app"),
                            **ids)
             return
         app = page.app(link.app_id)
         ids["app_id"] = link.app_id
         if app is None:
-            self._item(ctx, entity, PULL, "skip", "skipped", text=say("deleted_in_app"), **ids)
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, text=say("deleted_in_app"),
+                       **ids)
             return
         if link.pos_deleted_at is not None and not ctx.dry_run:
-            link.pos_deleted_at = None   # it came back on the POS
-            page.touch(link)
+            page.change_link(link, pos_deleted_at=None)   # it came back on the POS
         if pos_fp == link.pos_fingerprint:
             return   # unchanged on the POS: no row, or a 100k-product shop drowns in them
         app_changed = policy.comparable(app) != link.app_fingerprint
         create_only = policy.pull is Mode.CREATE_ONLY
         if create_only and not policy.kept_updated_fields:
             if not ctx.dry_run:
-                link.pos_fingerprint = pos_fp   # report each POS change once
-                page.touch(link)
-            self._item(ctx, entity, PULL, "skip", "skipped", rule=policy.rule,
+                page.change_link(link, pos_fingerprint=pos_fp)   # report each change once
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, rule=policy.rule,
                        text=say("create_only", rule=policy.rule), **ids)
             return
         if app_changed:
-            self._conflict(ctx, entity, app, pos, link, "COM-04", say("conflict"))
+            self._conflict(ctx, entity, app, pos, link, RuleId.COM_04, say("conflict"))
             return
         keep = policy.untouched_fields | policy.first_time_fields
         if create_only:
@@ -206,7 +224,7 @@ class PullSteps(RunSteps):
             if merged != app:
                 self._write_app(ctx, entity, app, merged)
             self._link(page, merged, pos.key, policy, pos_fp)
-        self._item(ctx, entity, PULL, "update", "ok", text=say("updated_app"), **ids)
+        self._item(ctx, entity, PULL, Action.UPDATE, Outcome.OK, text=say("updated_app"), **ids)
 
     def _link(self, page: PageWrites, app: Record, pos_id: str, policy: EntityPolicy,
               pos_fp: str, app_fp: str | None = None) -> None:
@@ -222,16 +240,15 @@ class PullSteps(RunSteps):
         if link is None or link.pos_deleted_at is not None:
             return
         if not ctx.dry_run:
-            link.pos_deleted_at = self.clock()
-            page.touch(link)
+            page.change_link(link, pos_deleted_at=self.clock())
         if policy.pull is Mode.CREATE_ONLY:
-            self._item(ctx, entity, PULL, "skip", "skipped", app_id=link.app_id,
+            self._item(ctx, entity, PULL, Action.SKIP, Outcome.SKIPPED, app_id=link.app_id,
                        pos_id=pos_id, rule=policy.rule,
                        text=say("create_only_delete", rule=policy.rule))
         else:
-            self._item(ctx, entity, PULL, "deleted_on_pos", "skipped", app_id=link.app_id,
-                       pos_id=pos_id, name=display_name(page.app(link.app_id)),
-                       rule="COM-01", text=say("deleted_on_pos"))
+            self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.SKIPPED,
+                       app_id=link.app_id, pos_id=pos_id, name=display_name(page.app(link.app_id)),
+                       rule=RuleId.COM_01, text=say("deleted_on_pos"))
 
 
 def _how(entity: Entity) -> str:

@@ -7,11 +7,13 @@ import logging
 from typing import Iterable, Iterator
 
 from contract.records import Branch, Entity, Order, OrderStatus, Record
+from contract.rules import RuleId
 from app.store import models as m
 from app.sync.ledger import atomic
 from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
+from app.sync.events import Action, Outcome
 from app.sync.steps import (CHOSEN_CREATES, PUSH, STOPPING_ERRORS, RunState, RunSteps,
                             display_name)
 from app.sync.translate import to_pos
@@ -29,7 +31,7 @@ class PushSteps(RunSteps):
         synced = ctx.synced.get(entity, set())
         conflicted = self.ledger.open_conflict_ids(entity)
         status_rule = self.platform.capability(entity).rule or policy.rule
-        told = (self.ledger.reported(entity, PUSH, "skip", status_rule)
+        told = (self.ledger.reported(entity, PUSH, Action.SKIP, status_rule)
                 if policy.push_statuses else set())
         # Raw rows in chunks, links read per chunk: only records that may need pushing are
         # parsed, and memory does not grow with the catalog.
@@ -58,7 +60,7 @@ class PushSteps(RunSteps):
                 if isinstance(app, Order) and not policy.may_push_order(app.status):
                     if app.key not in told:
                         allowed = ", ".join(sorted(s.value for s in policy.push_statuses))
-                        self._item(ctx, entity, PUSH, "skip", "skipped", app_id=app.key,
+                        self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, app_id=app.key,
                                    name=display_name(app), rule=status_rule,
                                    text=say("status_not_pushed", allowed=allowed,
                                             rule=status_rule))
@@ -82,11 +84,11 @@ class PushSteps(RunSteps):
             return
         rule = cap.app_delete_rule or policy.rule
         message = say("app_deleted_manual", rule=rule)
-        told = self.ledger.reported(entity, PUSH, "manual", rule, message_en=message[1])
+        told = self.ledger.reported(entity, PUSH, Action.MANUAL, rule, message_en=message[1])
         for app_id, pos_id in self.ledger.links_without_app_record(entity):
             self._check_cancel()
             if app_id not in told:
-                self._item(ctx, entity, PUSH, "manual", "skipped", app_id=app_id,
+                self._item(ctx, entity, PUSH, Action.MANUAL, Outcome.SKIPPED, app_id=app_id,
                            pos_id=pos_id, rule=rule, text=message)
 
     async def _resolve_intents(self, ctx: RunState, policy: EntityPolicy) -> list[str]:
@@ -109,8 +111,9 @@ class PushSteps(RunSteps):
                     unresolved.append(app_id)
                     continue
                 self._link_pushed(entity, policy, app, found.key, found)
-                self._item(ctx, entity, PUSH, "create", "ok", app_id=app_id, pos_id=found.key,
-                           name=display_name(app), rule="COM-09", text=say("found_after_crash"))
+                self._item(ctx, entity, PUSH, Action.CREATE, Outcome.OK, app_id=app_id,
+                           pos_id=found.key, name=display_name(app), rule=RuleId.COM_09,
+                           text=say("found_after_crash"))
         return unresolved
 
     def _link_pushed(self, entity: Entity, policy: EntityPolicy, app: Record, pos_id: str,
@@ -134,8 +137,19 @@ class PushSteps(RunSteps):
 
     async def _create_batch(self, ctx: RunState, policy: EntityPolicy,
                             records: list[Record]) -> None:
+        """New App records to the POS: screen what the POS would refuse, link what it already
+        has (COM-02), create the rest behind write intents (COM-09)."""
+        candidates = self._screen_creates(ctx, policy, records)
+        ready = await self._match_existing(ctx, policy, candidates)
+        if ready:
+            await self._create_new(ctx, policy, ready)
+
+    def _screen_creates(self, ctx: RunState, policy: EntityPolicy,
+                        records: list[Record]) -> list[tuple[Record, Record]]:
+        """(App record, what would be sent) for those the POS can take; the others get a
+        blocked result (an order whose products are not on the POS, a shape the platform
+        refuses, SAPO-08)."""
         entity = policy.entity
-        ready: list[tuple[Record, Record]] = []
         cap = self.platform.capability(entity)
         candidates: list[tuple[Record, Record]] = []
         for app in records:
@@ -144,16 +158,25 @@ class PushSteps(RunSteps):
             translation = to_pos(entity, app, self.ledger, app.key)
             missing = [key for ref, key in translation.missing if ref is Entity.PRODUCT]
             if isinstance(app, Order) and missing:
-                self._item(ctx, entity, PUSH, "blocked", "skipped",
+                self._item(ctx, entity, PUSH, Action.BLOCKED, Outcome.SKIPPED,
                            text=say("product_not_on_pos", refs=", ".join(missing)), **ids)
                 continue
             sent = translation.record
             problem = cap.validate_push(sent) if cap.validate_push is not None else None
             if problem is not None:
-                self._item(ctx, entity, PUSH, "blocked", "skipped", rule=problem.rule,
+                self._item(ctx, entity, PUSH, Action.BLOCKED, Outcome.SKIPPED, rule=problem.rule,
                            text=(problem.message_vi, problem.message_en), **ids)
                 continue
             candidates.append((app, sent))
+        return candidates
+
+    async def _match_existing(self, ctx: RunState, policy: EntityPolicy,
+                              candidates: list[tuple[Record, Record]]
+                              ) -> list[tuple[Record, Record]]:
+        """COM-02: a record the POS already has is linked, never created a second time.
+        Returns those still to create."""
+        entity = policy.entity
+        ready: list[tuple[Record, Record]] = []
         if candidates:
             # The whole batch is announced first: a POS that searches one value per call may
             # answer the batch's COM-02 look-ups from one read of its list instead.
@@ -168,22 +191,28 @@ class PushSteps(RunSteps):
                 # Two App records share a key and the POS record is already the other one's:
                 # re-pointing the link would unlink that one, and the next run would point it
                 # back. The owner decides which App record is the real one.
-                self._item(ctx, entity, PUSH, "skip", "skipped", pos_id=existing.key,
-                           rule="COM-02", text=say("twin_in_app", other=twin.app_id), **ids)
+                self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, pos_id=existing.key,
+                           rule=RuleId.COM_02, text=say("twin_in_app", other=twin.app_id),
+                           **ids)
                 continue
             if existing is not None:   # COM-02: link, never a second copy
                 with self._committing(ctx):
                     if not ctx.dry_run:
                         self._link_pushed(entity, policy, app, existing.key, existing)
-                    self._item(ctx, entity, PUSH, "skip", "ok", pos_id=existing.key,
-                               rule="COM-02", text=say("linked_pos"), **ids)
+                    self._item(ctx, entity, PUSH, Action.SKIP, Outcome.OK, pos_id=existing.key,
+                               rule=RuleId.COM_02, text=say("linked_pos"), **ids)
                 continue
             ready.append((app, sent))
-        if not ready:
-            return
+        return ready
+
+    async def _create_new(self, ctx: RunState, policy: EntityPolicy,
+                          ready: list[tuple[Record, Record]]) -> None:
+        """Create on the POS what it does not have: an intent row commits first, the link
+        after the POS answered (COM-09); a preview only says what would be created."""
+        entity = policy.entity
         if ctx.dry_run:
             for app, _ in ready:
-                self._item(ctx, entity, PUSH, "create", "planned", app_id=app.key,
+                self._item(ctx, entity, PUSH, Action.CREATE, Outcome.PLANNED, app_id=app.key,
                            name=display_name(app), text=say("would_create_pos"))
             return
         with atomic():
@@ -201,7 +230,7 @@ class PushSteps(RunSteps):
                     self.ledger.drop_intent(entity, app.key)
             if len(ready) == 1:
                 app = ready[0][0]
-                self._item(ctx, entity, PUSH, "create", "failed", app_id=app.key,
+                self._item(ctx, entity, PUSH, Action.CREATE, Outcome.FAILED, app_id=app.key,
                            name=display_name(app), rule=error.rule,
                            text=(error.message_vi, error.message_en))
                 return
@@ -216,7 +245,7 @@ class PushSteps(RunSteps):
                 if outcome is None or outcome.error is not None or not outcome.pos_key:
                     self.ledger.drop_intent(entity, app.key)
                     error = outcome.error if outcome is not None else None
-                    self._item(ctx, entity, PUSH, "create", "failed",
+                    self._item(ctx, entity, PUSH, Action.CREATE, Outcome.FAILED,
                                rule=error.rule if error else "",
                                text=(error.message_vi, error.message_en) if error else (
                                    "POS không trả lời cho mục này.",
@@ -224,7 +253,7 @@ class PushSteps(RunSteps):
                     continue
                 self._link_pushed(entity, policy, app, outcome.pos_key, outcome.record)
                 self.ledger.drop_intent(entity, app.key)
-                self._item(ctx, entity, PUSH, "create", "ok", pos_id=outcome.pos_key,
+                self._item(ctx, entity, PUSH, Action.CREATE, Outcome.OK, pos_id=outcome.pos_key,
                            text=say("created_pos"), **ids)
 
     async def _push_change(self, ctx: RunState, policy: EntityPolicy, app: Record,
@@ -249,15 +278,14 @@ class PushSteps(RunSteps):
             if change is StatusChange.CONFLICT:
                 pos = await self._pos_side(entity, app, link)
                 with self._committing(ctx):
-                    self._conflict(ctx, entity, app, pos, link, rule or "COM-04",
-                                   say("locked_edit", rule=rule or "COM-04"), PUSH)
+                    self._conflict(ctx, entity, app, pos, link, rule or RuleId.COM_04,
+                                   say("locked_edit", rule=rule or RuleId.COM_04), PUSH)
                 return
             if policy.push is Mode.CREATE_ONLY:
                 with self._committing(ctx):
                     if not ctx.dry_run:
-                        link.app_fingerprint = policy.comparable(app)
-                        link.save()
-                    self._item(ctx, entity, PUSH, "skip", "skipped", rule=policy.rule,
+                        self.ledger.update_link(link, app_fingerprint=policy.comparable(app))
+                    self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, rule=policy.rule,
                                text=say("create_only", rule=policy.rule), **ids)
                 return
             if change is StatusChange.PUSH:
@@ -266,10 +294,9 @@ class PushSteps(RunSteps):
             else:
                 with self._committing(ctx):
                     if not ctx.dry_run:
-                        link.app_fingerprint = policy.comparable(baseline)
-                        link.save()
+                        self.ledger.update_link(link, app_fingerprint=policy.comparable(baseline))
                     if change is StatusChange.MANUAL:
-                        self._item(ctx, entity, PUSH, "manual", "skipped", rule=rule,
+                        self._item(ctx, entity, PUSH, Action.MANUAL, Outcome.SKIPPED, rule=rule,
                                    text=say("edit_manual", rule=rule), **ids)
         if isinstance(app, Order) and known and app.status.value != known:
             await self._push_status(ctx, policy, app, link)
@@ -316,26 +343,28 @@ class PushSteps(RunSteps):
         current = await self._pos_version(entity, app, link)
         if current is not None and policy.comparable(current) != link.pos_fingerprint:
             with self._committing(ctx):
-                self._conflict(ctx, entity, app, current, link, "COM-04", say("conflict"), PUSH)
+                self._conflict(ctx, entity, app, current, link, RuleId.COM_04, say("conflict"),
+                               PUSH)
             return False
         if ctx.dry_run:
-            self._item(ctx, entity, PUSH, "update", "planned", **ids)
+            self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.PLANNED, **ids)
             return True
         payload = merge(current, sent) if current is not None else sent
         try:
             answer = await self.connector.update(entity, link.pos_id, payload)
         except InvalidData as error:
-            self._item(ctx, entity, PUSH, "update", "failed", rule=error.rule,
+            self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.FAILED, rule=error.rule,
                        text=(error.message_vi, error.message_en), **ids)
             return False
         with self._committing(ctx):
-            link.app_fingerprint = policy.comparable(
-                dataclasses.replace(app, status=OrderStatus(link.pushed_status))
-                if isinstance(app, Order) and link.pushed_status else app)
-            link.pos_fingerprint = policy.comparable(answer if answer is not None else payload)
-            link.synced_at = self.clock()
-            link.save()
-            self._item(ctx, entity, PUSH, "update", "ok", text=say("updated_pos"), **ids)
+            self.ledger.update_link(
+                link,
+                app_fingerprint=policy.comparable(
+                    dataclasses.replace(app, status=OrderStatus(link.pushed_status))
+                    if isinstance(app, Order) and link.pushed_status else app),
+                pos_fingerprint=policy.comparable(answer if answer is not None else payload),
+                synced_at=self.clock())
+            self._item(ctx, entity, PUSH, Action.UPDATE, Outcome.OK, text=say("updated_pos"), **ids)
         return True
 
     async def _push_status(self, ctx: RunState, policy: EntityPolicy, app: Order,
@@ -356,24 +385,24 @@ class PushSteps(RunSteps):
             try:
                 answer = await self.connector.set_order_status(link.pos_id, app.status)
             except InvalidData as error:
-                self._item(ctx, entity, PUSH, "status", "failed", rule=error.rule,
+                self._item(ctx, entity, PUSH, Action.STATUS, Outcome.FAILED, rule=error.rule,
                            text=(error.message_vi, error.message_en), **ids)
                 return
         with self._committing(ctx):
             if not ctx.dry_run:
-                link.pushed_status = app.status.value
-                link.app_fingerprint = policy.comparable(app)
+                changes = dict(pushed_status=app.status.value,
+                               app_fingerprint=policy.comparable(app))
                 if answer is not None:
-                    link.pos_fingerprint = policy.comparable(answer)
-                link.save()
+                    changes["pos_fingerprint"] = policy.comparable(answer)
+                self.ledger.update_link(link, **changes)
             if change is StatusChange.PUSH:
-                self._item(ctx, entity, PUSH, "status", "ok", rule=rule,
+                self._item(ctx, entity, PUSH, Action.STATUS, Outcome.OK, rule=rule,
                            text=say("status_pushed", status=app.status), **ids)
             elif change is StatusChange.MANUAL:
-                self._item(ctx, entity, PUSH, "manual", "skipped", rule=rule,
+                self._item(ctx, entity, PUSH, Action.MANUAL, Outcome.SKIPPED, rule=rule,
                            text=say("status_manual", status=app.status, rule=rule), **ids)
             else:
-                self._item(ctx, entity, PUSH, "skip", "skipped", rule=rule,
+                self._item(ctx, entity, PUSH, Action.SKIP, Outcome.SKIPPED, rule=rule,
                            text=say("status_ignored", status=app.status, rule=rule), **ids)
 
 

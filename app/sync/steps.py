@@ -1,7 +1,7 @@
 """What every step of a run shares: the run's state, result rows, commits and progress.
 
-The engine is split by direction (pulling.py, pushing.py) over this base; all of them work on
-the attributes `SyncEngine.__init__` sets.
+The engine (engine.py) composes one pull (pulling.py) and one push (pushing.py) object over one
+`RunContext`; both build on `RunSteps`, the shared result sink and commit helpers.
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from typing import Any, Callable, Iterator
 from contract.records import Entity, Record, text
 from app.store import models as m
 from app.sync import events as ev
+from app.sync.events import Action, Direction, Outcome
 from app.sync.ledger import Ledger, atomic
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
 from contract.connector import (AuthError, Connector, NotSupported, PermissionDenied, Platform,
                              SettingOff)
 
-PULL, PUSH = "pos_to_app", "app_to_pos"
+PULL, PUSH = Direction.PULL, Direction.PUSH
 # The next incremental pull starts this long before the last one started, so a record saved on
 # the POS while we were reading is not missed (duplicates are harmless: same fingerprint).
 OVERLAP = timedelta(minutes=5)
@@ -78,7 +79,12 @@ class RunState:
 
 
 
-class RunSteps:
+@dataclass
+class RunContext:
+    """What the steps of one engine share, in one owned place: the pull and the push are
+    separate objects over the same context (no attribute is declared in one class and set
+    in another)."""
+
     catalog: Any
     ledger: Ledger
     connector: Connector | None
@@ -92,6 +98,35 @@ class RunSteps:
     page_records: int
     overlap: timedelta
     deletion_scan_every: timedelta
+
+
+def from_context(name: str) -> property:
+    """An attribute read and written through the run context, so every step sees one value
+    (a test that swaps the engine's `emit` swaps it for the pull and the push too)."""
+    return property(lambda self: getattr(self.context, name),
+                    lambda self, value: setattr(self.context, name, value))
+
+
+class RunSteps:
+    """What every step does with the run's results: result rows and events (the result
+    sink), commits, progress, cancel checks. The pull and the push build on it."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+
+    catalog = from_context("catalog")
+    ledger = from_context("ledger")
+    connector = from_context("connector")
+    platform = from_context("platform")
+    policies = from_context("policies")
+    emit = from_context("emit")
+    clock = from_context("clock")
+    monotonic = from_context("monotonic")
+    cancel = from_context("cancel")
+    batch_size = from_context("batch_size")
+    page_records = from_context("page_records")
+    overlap = from_context("overlap")
+    deletion_scan_every = from_context("deletion_scan_every")
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
@@ -126,8 +161,8 @@ class RunSteps:
               text: tuple[str, str] = ("", "")) -> ev.ItemResult:
         """Store a result row (COM-06); emitted when the surrounding commit succeeds (or at
         once outside `_committing`)."""
-        if ctx.dry_run and outcome == "ok":
-            outcome = "planned"
+        if ctx.dry_run and outcome == Outcome.OK:
+            outcome = Outcome.PLANNED
         if ctx.page is not None:
             ctx.page.result((ctx.row.id, entity.value, direction, app_id, pos_id, name[:255],
                              action, outcome, rule, text[0], text[1], self.clock()))
@@ -157,14 +192,15 @@ class RunSteps:
         else:
             cap = self.platform.capability(policy.entity)
             message = say("entity_none", rule=cap.unavailable_reason or cap.rule or "—")
-        self._item(ctx, policy.entity, PULL, "skip", "skipped",
+        self._item(ctx, policy.entity, PULL, Action.SKIP, Outcome.SKIPPED,
                    rule=self.platform.capability(policy.entity).unavailable_reason or policy.rule,
                    text=message)
 
     def _not_offered(self, ctx: RunState, policy: EntityPolicy, app_id: str) -> None:
         cap = self.platform.capability(policy.entity)
         rule = cap.unavailable_reason or cap.rule
-        self._item(ctx, policy.entity, PUSH, "blocked", "skipped", app_id=app_id, rule=rule,
+        self._item(ctx, policy.entity, PUSH, Action.BLOCKED, Outcome.SKIPPED, app_id=app_id,
+                   rule=rule,
                    text=say("push_not_offered", entity=policy.entity.value, rule=rule or "—"))
 
     def _write_app(self, ctx: RunState, entity: Entity, before: Record | None,
@@ -186,10 +222,10 @@ class RunSteps:
             conflict = self.ledger.add_conflict(ctx.row, entity, link.app_id, link.pos_id, app,
                                                 pos, rule)
             conflict_id = conflict.id
-        self._item(ctx, entity, direction, "conflict", "skipped",
+        self._item(ctx, entity, direction, Action.CONFLICT, Outcome.SKIPPED,
                    app_id=link.app_id, pos_id=link.pos_id, name=display_name(app), rule=rule,
                    text=message)
         if conflict_id:
             ctx.pending.append(ev.ConflictRaised(conflict_id, entity.value, link.app_id,
-                                                 link.pos_id, rule))
+                                                 link.pos_id, rule, run_id=ctx.row.id))
 

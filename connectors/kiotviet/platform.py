@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from contract.records import Entity, OrderStatus
 from contract.connector import (CredentialField, EntityCapability, InvalidInput, Mode, OptionSpec,
                              Platform, SetupStep, StatusChange)
+from connectors.kiotviet.sample_shop import SANDBOX_CREDENTIALS
 from connectors.kiotviet.token import FNB_TOKEN_URL, FNB_TOKEN_URL_CANDIDATES, RETAIL_TOKEN_URL
 
 # The caveat text (resources/caveats.json) next to the "uses delivery" option; not a rule of
@@ -18,15 +19,6 @@ DELIVERY_CAVEAT = "KVF-DELIVERY"
 
 FNB_API = "https://publicfnb.kiotapi.com"
 RETAIL_API = "https://public.kiotapi.com"
-
-# Sample-shop credentials the sandbox accepts (B-01); not secrets of any real store.
-SANDBOX_CREDENTIALS = {
-    "fnb": {"retailer": "caphemoc", "client_id": "sandbox-fnb-client-id",
-            "client_secret": "sandbox-fnb-ma-bao-mat", "branch": "1"},
-    "retail": {"retailer": "shopmaimai", "client_id": "sandbox-retail-client-id",
-               "client_secret": "sandbox-retail-ma-bao-mat", "branch": "1"},
-}
-
 
 def clean_retailer(value: str) -> str:
     """The connection name ("Tên kết nối" = the store's KiotViet name); a pasted address such
@@ -244,7 +236,8 @@ def _platform(kind: str) -> Platform:
         setup_steps=_steps(kind), connect=_connect(kind), sandbox=_sandbox(kind),
         sandbox_settings=MappingProxyType({k: v for k, v in credentials.items()
                                            if k != "client_secret"}),
-        sandbox_secrets=MappingProxyType({"client_secret": credentials["client_secret"]}))
+        sandbox_secrets=MappingProxyType({"client_secret": credentials["client_secret"]}),
+        branch_field="branch", branch_rule="KVF-14")
 
 
 KIOTVIET_FNB = _platform("fnb")

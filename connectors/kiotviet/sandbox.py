@@ -25,7 +25,7 @@ import httpx
 
 from contract.records import VIETNAM
 from connectors.kiotviet.dates import parse_datetime
-from connectors.kiotviet.platform import SANDBOX_CREDENTIALS
+from connectors.kiotviet.sample_shop import SANDBOX_CREDENTIALS
 from connectors.sandbox_base import Fault, SandboxBase, json_response
 
 Row = dict[str, Any]

@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from contract.records import Entity, OrderStatus
-from contract.connector import (ConnectionSettings, CredentialField, EntityCapability, Mode,
-                             OptionSpec, Platform, SetupStep, StatusChange)
+from contract.connector import (BrowserLogin, ConnectionSettings, CredentialField,
+                                EntityCapability, InvalidInput, LoginAddresses, LoginOutcome, Mode,
+                                OptionSpec, Platform, SetupStep, StatusChange)
+from connectors.nhanh import login
 from connectors.nhanh.client import API_BASE
 from connectors.nhanh.login import DEFAULT_REDIRECT_URL, OAUTH_BASE, validate_verify_token
 
@@ -171,6 +173,36 @@ def _sandbox_values(version: str) -> tuple[dict[str, str], dict[str, str]]:
             {"secret_key": SANDBOX_SECRET_KEY, "access_token": sandbox_token(version)})
 
 
+def _login(version: str) -> BrowserLogin:
+    """Nhanh's authorize → paste → exchange (NH-13), with the API version bound."""
+    def addresses(fields: Mapping[str, str], hosts: Mapping[str, str]) -> LoginAddresses:
+        urls = login.callback_urls(hosts)
+        try:
+            authorize = login.authorize_url(fields.get("app_id", ""), urls.redirect_url, version,
+                                            hosts.get("oauth_base") or OAUTH_BASE)
+        except InvalidInput:          # no App ID yet: the wizard shows the rest meanwhile
+            authorize = ""
+        return LoginAddresses(authorize, urls.redirect_url, urls.webhook_url, urls.note_vi,
+                              urls.note_en)
+
+    def read_code(pasted: str) -> str:
+        return login.extract_access_code(pasted)
+
+    async def exchange(code: str, fields: Mapping[str, str], secrets: Mapping[str, str],
+                       hosts: Mapping[str, str], transport: Any = None,
+                       **kwargs: Any) -> LoginOutcome:
+        result = await login.exchange(code, fields.get("app_id", ""),
+                                      secrets.get("secret_key", ""), version=version,
+                                      api_base=hosts.get("api_base") or API_BASE,
+                                      transport=transport, **kwargs)
+        learned = {"business_id": result.business_id}
+        if result.expires_at is not None:
+            learned["token_expires_at"] = result.expires_at.isoformat()
+        return LoginOutcome(learned, {"access_token": result.access_token}, result.expires_at)
+
+    return BrowserLogin(addresses, read_code, exchange, code_minutes=login.ACCESS_CODE_MINUTES)
+
+
 def _platform(version: str) -> Platform:
     settings, secrets = _sandbox_values(version)
     v2 = version == "2"
@@ -181,7 +213,8 @@ def _platform(version: str) -> Platform:
         credential_fields=CREDENTIAL_FIELDS, options=OPTIONS, hosts=HOSTS, entities=ENTITIES,
         caveats=("NH-12", "NH-13", "NH-10", "NH-11"),
         setup_steps=SETUP_STEPS, connect=_connect(version), sandbox=_sandbox(version),
-        sandbox_settings=settings, sandbox_secrets=secrets, deprecated=v2)
+        sandbox_settings=settings, sandbox_secrets=secrets, deprecated=v2,
+        login=_login(version))
 
 
 NHANH_V3 = _platform("3")

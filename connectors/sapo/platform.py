@@ -8,6 +8,7 @@ from contract.records import Entity, OrderStatus
 from contract.connector import (ConnectionSettings, CredentialField, EntityCapability, Mode,
                              OptionSpec, Platform, SetupStep, StatusChange)
 from connectors.sapo.mapping import push_problem
+from connectors.sapo.sample_shop import SANDBOX_KEY, SANDBOX_SECRET, SANDBOX_SHOP
 from connectors.sapo.shop_name import api_base, shop_name
 
 API_BASE = "https://{shop}.mysapo.net"
@@ -66,8 +67,6 @@ OPTIONS = (
                default=True, caveats=("SAPO-05",)),
 )
 
-SANDBOX_SHOP = "cuahangmau"
-SANDBOX_KEY, SANDBOX_SECRET = "sandbox-api-key", "sandbox-api-secret"
 
 
 def _connect(settings: ConnectionSettings, secrets: Mapping[str, str], transport: Any = None,

@@ -11,6 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+# What a sample-shop profile connects with and the sandbox accepts (B-01); not real secrets.
+SANDBOX_SHOP = "cuahangmau"
+SANDBOX_KEY, SANDBOX_SECRET = "sandbox-api-key", "sandbox-api-secret"
+
 PRODUCT_BASE = 100_000          # generated product i has id PRODUCT_BASE + i
 VARIANT_BASE = 1_000_000        # … its variants VARIANT_BASE + 4i + j
 ITEM_BASE = 3_000_000           # … their inventory items ITEM_BASE + 4i + j

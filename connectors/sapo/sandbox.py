@@ -30,7 +30,7 @@ from connectors.sandbox_base import Fault, SandboxBase, json_response
 from connectors.sapo import sample_shop as shop
 from connectors.sapo.errors import resource_of
 from connectors.sapo.mapping import phone_digits
-from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET, SANDBOX_SHOP
+from connectors.sapo.sample_shop import SANDBOX_KEY, SANDBOX_SECRET, SANDBOX_SHOP
 
 CAPACITY, LEAK = 40, 2.0
 # Customer genders as Sapo's docs list them. UNVERIFIED: that another spelling is refused

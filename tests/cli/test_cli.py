@@ -62,8 +62,14 @@ def test_sync_json_lines_and_exit_0(shopsync, fake_profile, fake_pos):
     lines = [json.loads(line) for line in out.splitlines()]
     items = [line for line in lines if line["event"] == "item_result"]
     assert len(items) == 3
-    assert set(items[0]) == {"event", "entity", "direction", "app_id", "pos_id", "action",
-                             "outcome", "rule", "message_vi", "message_en"}
+    assert set(items[0]) == {"event", "run_id", "entity", "direction", "app_id", "pos_id",
+                             "name", "action", "outcome", "rule", "message_vi", "message_en"}
+    # Every line is an event's own serialisation: one name per event, the run named on each.
+    started = lines[0]
+    assert started["event"] == "run_started" and started["profile"] == fake_profile
+    assert {line["run_id"] for line in lines} == {started["run_id"]}
+    assert {line["event"] for line in lines} <= {"run_started", "item_result", "conflict",
+                                                 "run_finished"}
     final = lines[-1]
     assert final["event"] == "run_finished" and final["counts"]["ok"] == 3
     assert final["request_count"] >= 2 and "seconds" in final
@@ -210,6 +216,21 @@ def test_com07_no_secret_in_database_logs_exports_or_output(shopsync, fake_profi
         assert SECRET not in text
 
 
+def test_com09_sync_refused_with_exit_4_while_another_process_holds_the_connection(
+        shopsync, fake_profile, fake_pos, home):
+    """COM-09 across two processes (the window or a second scheduler holds the lock)."""
+    from tests.run_lock_holder import held_elsewhere
+    seed_pos(fake_pos, 2)
+    with held_elsewhere(home.home, fake_profile):
+        for command in (("sync", fake_profile), ("undo", fake_profile),
+                        ("push", fake_profile, "--all-new")):
+            code, out, err = shopsync("--lang", "en", *command)
+            assert code == 4 and "already syncing elsewhere" in err, (command, err)
+        assert fake_pos.count() == 0                       # the POS was not even asked
+    code, _, _ = shopsync("sync", fake_profile)
+    assert code == 0
+
+
 def test_a_second_sync_of_the_same_shop_is_refused_while_one_runs(shopsync, fake_profile,
                                                                    home):
     """COM-09: two processes resuming one checkpoint could send a create twice."""
@@ -219,3 +240,14 @@ def test_a_second_sync_of_the_same_shop_is_refused_while_one_runs(shopsync, fake
     assert code == 4 and "already syncing" in err
     code, _, _ = shopsync("sync", fake_profile)
     assert code == 0
+
+
+def test_shopsync_alone_opens_the_window_through_the_launcher(monkeypatch, home):
+    """README: `shopsync` with no command starts the desktop app; app/ itself never imports
+    the window (the launcher hands it over)."""
+    import shopsync as launcher
+    opened = []
+    monkeypatch.setattr(launcher, "open_window", lambda home=None: opened.append(home) or 0)
+    assert launcher.main(["--home", str(home.home)]) == 0
+    assert opened == [str(home.home)]
+    assert launcher.main(["--home", str(home.home), "--version"]) == 0 and len(opened) == 1

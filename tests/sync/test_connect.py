@@ -8,7 +8,7 @@ import pytest
 
 from contract.records import Entity
 from app.store.profiles import create_profile
-from app.sync.connect import MissingSecret, open_connector, redactor_for
+from app.sync.connect import MissingSecret, SampleShops, open_connector, redactor_for
 from app.sync.engine import SyncEngine
 from contract.connector import ConnectionSettings
 from connectors.registry import EXTRA_ENV, UnknownPlatform, get_platform, platform_keys
@@ -54,19 +54,20 @@ def test_b01_sample_shop_profile_syncs_against_the_in_process_sandbox(store, cat
     """B-01."""
     profile = create_profile("Cửa hàng mẫu", "fake-http", options={"sandbox": True},
                              lookup=lookup)
-    sandboxes: dict = {}
+    sandboxes = SampleShops()
     original = FAKE_HTTP.sandbox
 
     def seeded(seed=1, **kwargs):
         return original(seed=seed, products=3)
     import dataclasses
     platform = dataclasses.replace(FAKE_HTTP, sandbox=seeded)
-    connector = open_connector(profile, None, lookup=lambda key: platform, sandboxes=sandboxes)
+    connector = open_connector(profile, None, lookup=lambda key: platform,
+                               sample_shops=sandboxes)
     finished = asyncio.run(SyncEngine(catalog, profile, connector).run([Entity.PRODUCT]))
     assert finished.status == "done" and catalog.count(Entity.PRODUCT) == 3
     # The same process keeps the sample shop's state between runs.
-    again = open_connector(profile, None, lookup=lambda key: platform, sandboxes=sandboxes)
-    assert list(sandboxes) == ["Cửa hàng mẫu"]
+    again = open_connector(profile, None, lookup=lambda key: platform, sample_shops=sandboxes)
+    assert len(sandboxes) == 1 and sandboxes.shop(platform) is sandboxes.shop(platform)
     asyncio.run(again.aclose())
 
 

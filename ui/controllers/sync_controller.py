@@ -18,7 +18,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.session import RunInProgress, RunKind, RunRequest
 from app.sync import events as ev
+
+__all__ = ["BusyElsewhere", "RunKind", "RunRequest", "SyncController", "SyncWorker"]
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +31,20 @@ GIL_SWITCH_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
-class RunRequest:
-    """What to run; built on the main thread (pure, testable), executed in the worker."""
+class BusyElsewhere:
+    """Another ShopSync process (a second window, a scheduled `shopsync sync`) is running this
+    connection: nothing was started here (COM-09). Plain data for the banner."""
 
-    profile: Any                          # ConnectionProfile
-    kind: str = "sync"                    # sync | push | retry | resolve | undo | restore | delete
-    entities: tuple[str, ...] | None = None
-    dry_run: bool = False
-    app_ids: tuple[str, ...] = ()
-    run_id: int | None = None
-    conflict_ids: tuple[int, ...] = ()
-    keep: str = ""
-    entity: str = ""
-    # The owner pressed a sync button: look for POS deletions now, not only when the
-    # scheduled id scan is due (COM-01).
-    scan_deletions: bool | None = None
+    profile: str
+    title_vi: str
+    title_en: str
+    message_vi: str
+    message_en: str
+
+    @classmethod
+    def from_refusal(cls, profile: str, busy: RunInProgress) -> "BusyElsewhere":
+        return cls(profile, "Đang đồng bộ ở nơi khác", "Already syncing elsewhere",
+                   busy.message_vi, busy.message_en)
 
 
 @dataclass
@@ -86,6 +88,7 @@ class SyncWorker(QThread):
     finished_run = Signal(object)       # ev.RunFinished
     waiting = Signal(object)            # ev.Waiting: a POS pause, for a countdown (COM-08)
     crashed = Signal(object)            # exception with message_vi/en, or any exception
+    busy_elsewhere = Signal(object)     # BusyElsewhere: the run lock is held by another process
 
     def __init__(self, services, request: RunRequest, parent=None) -> None:
         super().__init__(parent)
@@ -133,40 +136,12 @@ class SyncWorker(QThread):
                 pass
 
     async def _main(self) -> None:
-        request = self.request
-        connector = self.services.connector_for_profile(request.profile)
-        # The engine keeps objects alive before the run out of the collector's passes while
-        # it works (app/sync/collector.py): a full pass over a sample shop's data held the
-        # GIL for ~100 ms and stalled the window.
+        # The session builds the connector, takes the cross-process run lock (the same one as
+        # the command line) and runs the request; this thread only relays its events.
         try:
-            engine = self.services.make_engine(request.profile, connector, self._emit,
-                                               self.cancel_flag)
-            if request.kind == "sync":
-                entities = request.entities
-                if entities is None:
-                    entities = self.services.enabled_entities(request.profile)
-                await engine.run(entities, dry_run=request.dry_run,
-                                 scan_deletions=request.scan_deletions)
-            elif request.kind == "push":
-                await engine.push_products(list(request.app_ids), dry_run=request.dry_run)
-            elif request.kind == "retry":
-                await engine.retry_failed(request.run_id)
-            elif request.kind == "resolve":
-                for conflict_id in request.conflict_ids:
-                    if self.cancel_flag.is_set():
-                        break
-                    await engine.resolve_conflict(conflict_id, request.keep)
-            elif request.kind == "undo":
-                engine.undo_last_run()
-            elif request.kind == "restore":
-                engine.restore_last_undo()
-            elif request.kind == "delete":
-                for app_id in request.app_ids:
-                    engine.delete_in_app(request.entity, app_id)
-            else:
-                raise ValueError(f"unknown run kind {request.kind!r}")
-        finally:
-            await connector.aclose()
+            await self.services.session.run(self.request, self._emit, self.cancel_flag)
+        except RunInProgress as busy:
+            self.busy_elsewhere.emit(BusyElsewhere.from_refusal(self.request.profile.name, busy))
 
 
 class SyncController(QObject):
@@ -179,6 +154,8 @@ class SyncController(QObject):
     run_finished = Signal(object)
     crashed = Signal(object)
     busy_changed = Signal(bool)
+    # Another ShopSync process holds this connection's run lock (BusyElsewhere, vi/en).
+    busy_elsewhere = Signal(object)
 
     def __init__(self, services, parent=None) -> None:
         super().__init__(parent)
@@ -199,6 +176,7 @@ class SyncController(QObject):
         worker.conflict.connect(self.conflict)
         worker.finished_run.connect(self.run_finished)
         worker.crashed.connect(self.crashed)
+        worker.busy_elsewhere.connect(self.busy_elsewhere)
         worker.finished.connect(self._worker_done)
         self.worker, self.current = worker, request
         self.busy_changed.emit(True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from contract.records import ORDER_STATUS_VI, OrderStatus
-from app.store import models as m
+from app.store import queries
 from ui.i18n import pick, tr
 
 _HEADERS = {"name": "appdata.col.name", "code": "appdata.col.code",
@@ -102,10 +102,7 @@ class CatalogModel(QAbstractTableModel):
             return
         links = {}
         if self.profile_id is not None:
-            query = (m.Link.select(m.Link.app_id, m.Link.pos_id)
-                     .where((m.Link.profile == self.profile_id) & (m.Link.entity == self.entity)
-                            & (m.Link.app_id.in_([r.app_id for r in rows]))))
-            links = {link.app_id: link.pos_id for link in query}
+            links = queries.pos_ids(self.profile_id, self.entity, [r.app_id for r in rows])
         lines = [CatalogLine(r.app_id, r.name, r.code, r.status, r.origin, r.updated_at,
                              links.get(r.app_id, "")) for r in rows]
         first = len(self._rows)

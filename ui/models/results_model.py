@@ -5,43 +5,20 @@ import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRunnable, QThreadPool, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from app.caveats import UnknownRule, caveat
 from app.store import models as m
+from app.store import queries
+from app.store.queries import ResultFilter
 from ui.i18n import (action_name, direction_arrow, entity_name, language, outcome_name, pick,
                      tr)
 from ui.models.lazy_query import Column, LazyQueryModel
 
 
 @dataclass(frozen=True)
-class ResultFilter:
-    profile_id: int | None = None
-    run_id: int | None = None
-    entity: str = ""
-    action: str = ""
-    outcome: str = ""
-    rule: str = ""
-    search: str = ""
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    id: int
-    run_id: int
-    entity: str
-    direction: str
-    app_id: str
-    pos_id: str
-    name: str
-    action: str
-    outcome: str
-    rule: str
-    message_vi: str
-    message_en: str
-    at: object
-
+class ResultRow(queries.ResultRow):
     @property
     def message(self) -> str:
         return pick(self.message_vi, self.message_en)
@@ -75,43 +52,62 @@ def _short_time(value) -> str:
     return value.strftime("%d/%m %H:%M:%S") if hasattr(value, "strftime") else str(value)
 
 
+class _CountResults(QRunnable):
+    """Counts the matching results in a pool thread: a search over 100,000 rows takes longer
+    than a frame (65 ms measured), so the window does not wait for it."""
+
+    def __init__(self, wanted: ResultFilter, generation: int, report) -> None:
+        super().__init__()
+        self.wanted, self.generation, self.report = wanted, generation, report
+
+    def run(self) -> None:
+        from ui.controllers.background import _close_thread_db
+        try:
+            count = queries.count_results(self.wanted)
+        except Exception:  # noqa: BLE001 - a count is a hint; the rows still show
+            count = -1
+        finally:
+            _close_thread_db()
+        try:
+            self.report(self.generation, count)
+        except RuntimeError:      # the page closed meanwhile: nobody waits for the count
+            pass
+
+
 class ResultsModel(LazyQueryModel):
+    # (rows matching the current filter) — from `count_later`, on the window's thread.
+    counted = Signal(int)
+    _count_ready = Signal(int, int)     # (generation, count) from the pool thread
+
     def __init__(self, parent=None) -> None:
         super().__init__(_columns(), parent)
         self.filter = ResultFilter()
+        self._count_generation = 0
+        self._count_ready.connect(self._deliver_count)
+
+    def count_later(self) -> None:
+        """Count the rows matching the filter off the window's thread; `counted` follows. An
+        older count still running when the filter changes is dropped."""
+        self._count_generation += 1
+        QThreadPool.globalInstance().start(
+            _CountResults(self.filter, self._count_generation, self._count_ready.emit))
+
+    def _deliver_count(self, generation: int, count: int) -> None:
+        if generation == self._count_generation and count >= 0:
+            self.counted.emit(count)
 
     def set_filter(self, **changes) -> None:
         self.filter = replace(self.filter, **changes)
         self.reload()
 
     def base_query(self):
-        R, f = m.ItemResult, self.filter
-        query = R.select()
-        if f.profile_id is not None:
-            query = query.join(m.Run).where(m.Run.profile == f.profile_id)
-        if f.run_id is not None:
-            query = query.where(R.run == f.run_id)
-        if f.entity:
-            query = query.where(R.entity == f.entity)
-        if f.action:
-            query = query.where(R.action == f.action)
-        if f.outcome:
-            query = query.where(R.outcome == f.outcome)
-        if f.rule:
-            query = query.where(R.rule == f.rule)
-        if f.search:
-            like = f"%{f.search}%"
-            query = query.where(R.name ** like | R.app_id ** like | R.pos_id ** like
-                                | R.message_vi ** like | R.message_en ** like)
-        return query
+        return queries.matching_results(self.filter)
 
     def default_order(self):
-        return [m.ItemResult.id.desc()]
+        return list(queries.RESULT_ORDER)
 
     def convert(self, row) -> ResultRow:
-        return ResultRow(row.id, row.run_id, row.entity, row.direction, row.app_id, row.pos_id,
-                         row.name, row.action, row.outcome, row.rule, row.message_vi,
-                         row.message_en, row.at)
+        return queries.result_row(row, ResultRow)
 
     def extra_data(self, row: ResultRow, column: Column, role: int):
         if role == Qt.ItemDataRole.ForegroundRole and column.key == "outcome":
@@ -143,6 +139,4 @@ class ResultsModel(LazyQueryModel):
         return count
 
     def distinct(self, field_name: str) -> list[str]:
-        field = getattr(m.ItemResult, field_name)
-        return [value for (value,) in m.ItemResult.select(field).distinct().order_by(field)
-                .tuples() if value]
+        return queries.result_values(field_name)

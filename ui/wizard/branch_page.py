@@ -7,9 +7,10 @@ from ui.i18n import tr
 
 
 class BranchPage(QWizardPage):
-    def __init__(self, state, parent=None) -> None:
+    def __init__(self, state, services=None, parent=None) -> None:
         super().__init__(parent)
         self.state = state
+        self.services = services
         self.setTitle(tr("wizard.branch.title"))
         self.setSubTitle(tr("wizard.branch.sub"))
         layout = QVBoxLayout(self)
@@ -27,9 +28,9 @@ class BranchPage(QWizardPage):
 
     def initializePage(self) -> None:
         # The central-branch advice (KVF-14) is KiotViet's: a Sapo or Nhanh owner was left
-        # wondering what KiotViet had to do with their shop.
-        kiotviet = (self.state.platform_key or "").startswith("kiotviet")
-        self.setSubTitle(tr("wizard.branch.sub_kiotviet" if kiotviet else "wizard.branch.sub"))
+        # wondering what KiotViet had to do with their shop. The platform says if it has one.
+        advice = bool(self.services and self.services.branch_rule(self.state.platform_key))
+        self.setSubTitle(tr("wizard.branch.sub_kiotviet" if advice else "wizard.branch.sub"))
         self.combo.clear()
         branches = self.state.info.branches if self.state.info else ()
         for branch in branches:

@@ -43,7 +43,7 @@ class SetupWizard(QWizard):
             PLATFORM: PlatformPage(self.state, services),
             CONNECTION: ConnectionPage(self.state, services, self.jobs),
             NHANH_LOGIN: NhanhLoginPage(self.state, services, self.jobs),
-            BRANCH: BranchPage(self.state),
+            BRANCH: BranchPage(self.state, services),
             OPTIONS: OptionsPage(self.state, services),
             SCHEDULE: SchedulePage(self.state),
             PREVIEW: PreviewPage(self.state, services, self.jobs),
