@@ -37,7 +37,7 @@ def test_com07_b01_window_starts_without_a_keyring_and_the_sample_shop_syncs(qtb
     services = ui_app.open_services(home, ask=None)
     assert services is not None and errors == []          # no dead end, no box
     assert isinstance(services.secrets, NoKeyringStore)
-    services.sandbox_options = {"rate_limits": False}
+    services.session.sample_shops.options = {"rate_limits": False}
     profile = services.save(_sample_state(services))
     from PySide6.QtWidgets import QApplication
     desktop = ui_app.DesktopApp(QApplication.instance(), home, services)
@@ -46,16 +46,10 @@ def test_com07_b01_window_starts_without_a_keyring_and_the_sample_shop_syncs(qtb
     assert window.isVisible()
 
     import asyncio
-    from app.sync.engine import SyncEngine
-    from app.store.catalog import Catalog
 
     async def sync_once(svc):
-        connector = svc.connector_for_profile(profile)
-        try:
-            engine = SyncEngine(Catalog(svc.db), profile, connector)
-            return await engine.run()
-        finally:
-            await connector.aclose()
+        from app.session import RunRequest
+        return await svc.session.run(RunRequest(profile))
     assert asyncio.run(sync_once(services)).status == "done"
     # After a restart nothing of the sample shop was kept outside the process, and it still
     # works: its values are public and never asked of the keyring.
