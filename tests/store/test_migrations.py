@@ -140,3 +140,26 @@ def test_v3_drops_the_indexes_no_query_needs_and_queries_still_use_an_index(home
         plan = " ".join(str(row[-1]) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}"))
         assert "USING" in plan and "TEMP B-TREE" not in plan, (what, plan)
     db.close()
+
+
+def test_v4_gives_existing_rows_a_revision_and_the_push_mark_table(home):
+    """COM-10: a database from before v4 (no revision column, no push marks) is upgraded in
+    place; its rows start at revision 0, so the first scan after the upgrade reads them all."""
+    before_v4 = MigrationRegistry({n: s for n, s in MIGRATIONS.steps.items() if n < 4})
+    db = open_store(home, registry=before_v4)
+    db.execute_sql('DROP INDEX IF EXISTS "catalog_item_entity_revision"')
+    db.execute_sql('ALTER TABLE "catalog_item" DROP COLUMN "revision"')
+    db.execute_sql('DROP TABLE IF EXISTS "push_mark"')
+    db.execute_sql("INSERT INTO catalog_item (entity, app_id, name, code, status, origin, data, "
+                   "created_at, updated_at) VALUES ('customer', 'K1', 'Lan', '', '', 'app', "
+                   "'{}', '2026-01-01', '2026-01-01')")
+    db.close()
+    db = open_store(home)
+    assert current_version(db) == MIGRATIONS.latest >= 4
+    assert db.execute_sql("SELECT revision FROM catalog_item").fetchall() == [(0,)]
+    assert db.table_exists("push_mark")
+    plan = " ".join(str(row[-1]) for row in db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT id FROM catalog_item WHERE entity = 'customer' "
+        "AND revision > 5 AND (revision, id) > (5, 0) ORDER BY revision, id LIMIT 500"))
+    assert "catalog_item_entity_revision" in plan and "TEMP B-TREE" not in plan, plan
+    db.close()
