@@ -19,12 +19,13 @@ from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_
 from app.store import models as m
 from app.sync import events as ev
 from app.sync.collector import collector_paused
-from app.sync.ledger import Ledger
+from app.sync.ledger import Ledger, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
+from app.sync.schedule import slow_entities_not_due
 from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
                             STOPPING_ERRORS, Cancelled,
                             RunState, display_name)
@@ -82,6 +83,10 @@ class SyncEngine(PullSteps, PushSteps):
             previous.status = "interrupted"   # the process running it was killed
             previous.save()
         ctx = self._start("sync", wanted, dry_run, previous)
+        if asked is None and scan_deletions is None and not full:   # a scheduled run
+            ctx.deferred = slow_entities_not_due(
+                {e: self._last_pulled(e) for e in wanted if self.policies[e].pulls},
+                self.clock())
 
         async def body() -> None:
             for entity in wanted:
@@ -90,11 +95,19 @@ class SyncEngine(PullSteps, PushSteps):
                     if asked is not None:
                         self._entity_off(ctx, policy)
                     continue
-                if policy.pulls:
+                if policy.pulls and entity not in ctx.deferred:
                     await self._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
                 if policy.pushes:
                     await self._push_entity(ctx, policy)
         return await self._drive(ctx, body)
+
+    def _last_pulled(self, entity: Entity) -> datetime | None:
+        """When the last complete pull of `entity` started (its watermark is that, less the
+        overlap); None when it never finished or is half-way (a resume is pending)."""
+        point = self.ledger.checkpoint(entity, PULL)
+        if point is None or point.watermark is None or point.resume:
+            return None
+        return stored_utc(point.watermark) + self.overlap
 
     async def push_products(self, app_ids: Sequence[str] | None = None, all_new: bool = False,
                             dry_run: bool = False) -> ev.RunFinished:

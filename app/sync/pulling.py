@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from contract.records import Entity, Order, Record
+from contract.records import Entity, Order, Record, SYNC_ORDER
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
@@ -17,7 +17,7 @@ from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
 from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
                              display_name)
-from app.sync.translate import to_app
+from app.sync.translate import references, to_app
 from contract.connector import Mode
 
 
@@ -73,6 +73,8 @@ class PullSteps(RunSteps):
             if only_keys is None:
                 deleted.extend(page.deleted_keys)
             held = (page.resume,)
+            if ctx.deferred:
+                await self._pull_deferred_references(ctx, page.records)
             if (page.resume is None or len(records) + len(deleted) >= self.page_records
                     or self.monotonic() - grouped_since >= PAGE_SECONDS):
                 write_group()
@@ -102,6 +104,20 @@ class PullSteps(RunSteps):
                                             resume=None, run=None)
                 if keys is not None:
                     self.ledger.save_checkpoint(entity, DELETION_SCAN, watermark=began_at)
+
+    async def _pull_deferred_references(self, ctx: RunState, records: list[Record]) -> None:
+        """A record naming a branch or category this scheduled run did not read, and that the
+        App has not linked yet, has that entity read now, before the record is written: an
+        unlinked reference would be dropped (translate.py) and the App would never get it."""
+        refs = [ref for record in records for ref in references(record)
+                if ref[0] in ctx.deferred]
+        if not refs:
+            return
+        known = self.ledger.app_ids(refs)
+        for entity in sorted({e for e, pos_id in refs if (e, pos_id) not in known},
+                             key=SYNC_ORDER.index):
+            ctx.deferred.discard(entity)
+            await self._pull(ctx, self.policies[entity])
 
     def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
                    deleted: list[str], checkpoint: tuple[str | None] | None = None,
