@@ -15,12 +15,15 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from connectors.http import Redactor
 
 EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_CONNECTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
+BUSY_WAIT_ENV = "SHOPSYNC_BUSY_SECONDS"
+DEFAULT_BUSY_WAIT = 30.0
 
 EPILOG = """\
 Exit codes / Mã thoát:
@@ -115,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     undo = sub.add_parser("undo", help="undo the App-side changes of the last run")
     undo.add_argument("name")
+    undo.add_argument("--dry-run", action="store_true",
+                      help="show per entity what would change, change nothing")
+    restore = sub.add_parser("restore", help="bring back the records the last undo removed")
+    restore.add_argument("name")
+
+    backup = sub.add_parser("backup", help="copies of the database to come back to").add_subparsers(
+        dest="action")
+    backup.add_parser("list", help="list the copies, newest first")
+    backup.add_parser("now", help="take a copy now")
+    back = backup.add_parser("restore", help="put a copy in place of the database (default: "
+                                             "the newest good one); the replaced file is kept")
+    back.add_argument("file", nargs="?", help="a copy's file name from `backup list`")
 
     retry = sub.add_parser("retry", help="run again only the failed items of a run")
     retry.add_argument("name")
@@ -164,10 +179,14 @@ class Cli:
         self._secrets = secrets
         self.out_stream = out or sys.stdout
         self.err_stream = err or sys.stderr
-        self.redact = Redactor()
+        from app.redaction import SECRETS
+        self.redact: Redactor = SECRETS
         self.stdin_is_tty = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
         self._db = None
         self._log = None
+        # How long a command waits for another ShopSync process (an import, another
+        # connection's sync) to release the database before exiting 4.
+        self.busy_wait = float(self.environ.get(BUSY_WAIT_ENV, "") or DEFAULT_BUSY_WAIT)
 
     # -- output (always redacted) -----------------------------------------------------------
     def say(self, vi: str, en: str = "") -> None:
@@ -188,7 +207,7 @@ class Cli:
             from app.logs import setup_logging
             from app.store.connection import open_store
             self._log = setup_logging(self.paths, self.redact)
-            self._db = open_store(self.paths)
+            self._db = open_store(self.paths, busy_timeout=self.busy_wait)
         return self._db
 
     @property
@@ -199,8 +218,10 @@ class Cli:
     @property
     def secrets(self):
         if self._secrets is None:
-            from app.secrets import SecretStore
-            self._secrets = SecretStore.for_home(self.paths)
+            from app.secrets import secrets_for_home
+            # Without a system keyring the sample shop still works; a real connection is
+            # told what is missing when it needs its secret (issue 20 point 1).
+            self._secrets = secrets_for_home(self.paths)
         return self._secrets
 
     def profile(self, name: str):
@@ -222,6 +243,11 @@ class Cli:
                 redactor_for(profile, self.secrets, redactor=self.redact)
             except Exception:   # an unknown platform or a locked keyring: mask what we can
                 continue
+
+    def log_writable(self) -> bool:
+        if self._log is not None:
+            return self._log.writable
+        return self.paths.logs.is_dir() and os.access(self.paths.logs, os.W_OK)
 
     def close(self) -> None:
         if self._db is not None:
@@ -280,6 +306,7 @@ def cmd_profile(cli: Cli) -> int:
 
 
 def _profile_add(cli: Cli) -> int:
+    from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
     from app.sync.connect import SANDBOX_OPTION, SANDBOX_SEED_OPTION
     from contract.connector import InvalidInput
@@ -314,7 +341,7 @@ def _profile_add(cli: Cli) -> int:
                     f"“{key}” is a secret: never on the command line. Use the environment "
                     f"variable {SECRET_ENV_PREFIX}{key.upper()} or the hidden prompt.")
             try:
-                fields[key] = spec.validate(value)
+                fields[key] = check_credential(spec, spec.validate(value))
             except InvalidInput as exc:
                 raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                  f"{spec.label_en}: {exc.message_en}") from None
@@ -337,10 +364,7 @@ def _profile_add(cli: Cli) -> int:
             else:
                 options[key] = value
         elif key in platform.hosts:
-            if not value.startswith(("http://", "https://")):
-                raise UsageError(f"“{key}” phải là địa chỉ http(s)://.",
-                                 f"“{key}” must be an http(s):// address.")
-            hosts[key] = value.rstrip("/")
+            hosts[key] = check_host(key, value)
         elif key == "schedule_minutes":
             if not value.isdigit():
                 raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
@@ -360,7 +384,7 @@ def _profile_add(cli: Cli) -> int:
                 value = getpass.getpass(f"{spec.label_vi if cli.lang == 'vi' else spec.label_en}: ")
             if value:
                 try:
-                    secrets[spec.name] = spec.validate(value)
+                    secrets[spec.name] = check_credential(spec, spec.validate(value))
                 except InvalidInput as exc:
                     raise UsageError(f"{spec.label_vi}: {exc.message_vi}",
                                      f"{spec.label_en}: {exc.message_en}") from None
@@ -374,6 +398,8 @@ def _profile_add(cli: Cli) -> int:
         elif spec.required and not sandbox and spec.name not in fields:
             raise UsageError(f"Thiếu “{spec.label_vi}”: thêm --set {spec.name}=…",
                              f"Missing “{spec.label_en}”: add --set {spec.name}=…")
+    if fields.get("branch") and not sandbox:
+        _check_branch(cli, platform, fields, options, hosts, secrets)
     cli.db
     for name, value in secrets.items():
         cli.secrets.set(cli.args.name, name, value)
@@ -382,6 +408,34 @@ def _profile_add(cli: Cli) -> int:
     cli.say(f"Đã lưu kết nối {profile.name} ({platform.name_vi}).",
             f"Saved connection {profile.name} ({platform.name_en}).")
     return EXIT_OK
+
+
+def _check_branch(cli: Cli, platform, fields, options, hosts, secrets) -> None:
+    """KVF-14: a branch given on the command line is checked against the shop's own list
+    (the connection test refuses one that is not the shop's) before the profile is saved.
+    When the POS cannot be reached now, the profile is saved with a note to test it later."""
+    from contract.connector import ConnectionSettings, InvalidInput, PosError
+    settings = ConnectionSettings(platform.key, dict(fields),
+                                  {**platform.option_defaults(), **options},
+                                  {**platform.hosts, **hosts})
+
+    async def go():
+        connector = platform.connect(settings, dict(secrets), None)
+        try:
+            await connector.test_connection()
+        finally:
+            await connector.aclose()
+    try:
+        asyncio.run(go())
+    except InvalidInput as exc:
+        raise UsageError(exc.message_vi, exc.message_en) from None
+    except PosError as exc:
+        if exc.kind.value in ("auth", "permission"):
+            raise
+        cli.say(f"Chưa kiểm tra được chi nhánh lúc này ({exc.message_vi}). Hãy chạy "
+                f"“shopsync test” sau khi lưu.",
+                f"The branch could not be checked now ({exc.message_en}). Run “shopsync test” "
+                f"after saving.")
 
 
 def _connector(cli: Cli, profile):
@@ -421,9 +475,25 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     "message_en": event.message_en}, ensure_ascii=False))
             elif isinstance(event, ev.RunFinished):
                 cli.print(ev.to_json(event))
-            elif isinstance(event, ev.ConflictRaised):
+            elif isinstance(event, (ev.ConflictRaised, ev.Waiting)):
                 cli.print(ev.to_json(event))
             return
+        if isinstance(event, ev.Waiting):
+            minutes = max(1, round(event.seconds / 60))
+            if event.reason == "pacing":
+                cli.say(f"Đang chờ để không vượt giới hạn số lượt gọi của POS; tự tiếp tục lúc "
+                        f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần "
+                        f"chạy sau tiếp tục từ chỗ này.",
+                        f"Waiting to stay within the POS's request limit; continuing by itself "
+                        f"at {event.until_clock} (about {minutes} min). Press Ctrl-C to stop; "
+                        f"the next run continues from here.")
+                return
+            cli.say(f"POS yêu cầu tạm ngừng gửi yêu cầu: ShopSync chờ rồi tự tiếp tục lúc "
+                    f"{event.until_clock} (khoảng {minutes} phút). Bấm Ctrl-C để dừng; lần chạy "
+                    f"sau tiếp tục từ chỗ này.",
+                    f"The POS asked for a pause: ShopSync waits and continues by itself at "
+                    f"{event.until_clock} (about {minutes} min). Press Ctrl-C to stop; the next "
+                    f"run continues from here.")
         if isinstance(event, ev.ItemResult):
             message = event.message_vi if cli.lang == "vi" else event.message_en
             rule = f" [{event.rule}]" if event.rule else ""
@@ -509,14 +579,77 @@ def cmd_retry(cli: Cli) -> int:
 
 
 def cmd_undo(cli: Cli) -> int:
-    from app.sync.engine import SyncEngine
-    from connectors.registry import get_platform
+    from app.sync.undo import plan_undo, undo_words
     profile = cli.profile(cli.args.name)
-    # Undo touches only the App: no connection to the POS is opened.
-    engine = SyncEngine(cli.catalog, profile, None, _printer(cli, False),
-                        platform=get_platform(profile.platform))
-    engine.undo_last_run()
-    return EXIT_OK
+    with _undo_engine(cli, profile) as engine:
+        plan = plan_undo(profile)
+        for vi, en in undo_words(plan, cli.args.dry_run):
+            cli.say(vi, en)
+        if cli.args.dry_run or not plan.allowed:
+            return EXIT_USAGE if plan.refused_for_safety else EXIT_OK
+        return _exit_code(engine.undo_last_run(plan))
+
+
+def cmd_restore(cli: Cli) -> int:
+    profile = cli.profile(cli.args.name)
+    with _undo_engine(cli, profile) as engine:
+        finished = engine.restore_last_undo()
+    return EXIT_OK if finished.status == "refused" else _exit_code(finished)
+
+
+@contextmanager
+def _undo_engine(cli: Cli, profile) -> Iterator[Any]:
+    """An engine for undo/restore: App side only (no POS connection), under the run lock."""
+    from app.sync.engine import SyncEngine
+    from app.sync.run_lock import run_lock
+    from connectors.registry import get_platform
+    with run_lock(cli.paths.home, profile.name):
+        yield SyncEngine(cli.catalog, profile, None, _printer(cli, False),
+                         platform=get_platform(profile.platform))
+
+
+def cmd_backup(cli: Cli) -> int:
+    """Database copies (issue 18 §7). `restore` works on a damaged file: it never opens it."""
+    from app.store.backups import is_good_copy, newest_good_backup
+    from app.store.migrations import backup_database, list_backups
+    paths, action = cli.paths, cli.args.action
+    if action == "list":
+        copies = list_backups(paths.backups, paths.database.stem)
+        if not copies:
+            cli.say(f"Chưa có bản sao nào trong {paths.backups}.",
+                    f"No copies yet in {paths.backups}.")
+        for copy in copies:
+            good = is_good_copy(copy)
+            cli.print(f"{copy.name}\t{copy.stat().st_size}\t"
+                      + (("đọc được" if good else "HỎNG") if cli.lang == "vi"
+                         else ("good" if good else "DAMAGED")))
+        return EXIT_OK
+    if action == "now":
+        cli.db
+        copy = backup_database(paths.database, paths.backups, "manual")
+        cli.say(f"Đã sao lưu: {copy}", f"Copy taken: {copy}")
+        return EXIT_OK
+    if action == "restore":
+        from app.store.connection import open_store, restore_backup
+        if cli.args.file:
+            chosen = paths.backups / cli.args.file
+            if not is_good_copy(chosen):
+                raise UsageError(f"“{cli.args.file}” không phải bản sao đọc được trong "
+                                 f"{paths.backups}. Xem: shopsync backup list.",
+                                 f"“{cli.args.file}” is not a readable copy in "
+                                 f"{paths.backups}. See: shopsync backup list.")
+        else:
+            chosen = newest_good_backup(paths.backups, paths.database.stem)
+            if chosen is None:
+                raise UsageError(f"Chưa có bản sao đọc được nào trong {paths.backups}.",
+                                 f"There is no readable copy in {paths.backups} yet.")
+        kept = restore_backup(paths, chosen)
+        open_store(paths, daily_copy=False).close()     # it opens: say so only then
+        cli.say(f"Đã khôi phục {chosen.name} vào {paths.database}. Tệp cũ được giữ ở {kept}.",
+                f"Restored {chosen.name} to {paths.database}. The old file is kept as {kept}.")
+        return EXIT_OK
+    raise UsageError("Thiếu lệnh con: list, now, restore.",
+                     "Missing subcommand: list, now, restore.")
 
 
 RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
@@ -663,7 +796,8 @@ def cmd_selfcheck(cli: Cli) -> int:
 COMMANDS: dict[str, Callable[[Cli], int]] = {
     "profile": cmd_profile, "test": cmd_test, "sync": cmd_sync, "push": cmd_push,
     "results": cmd_results, "conflicts": cmd_conflicts, "resolve": cmd_resolve,
-    "undo": cmd_undo, "retry": cmd_retry, "catalog": cmd_catalog, "order": cmd_order,
+    "undo": cmd_undo, "restore": cmd_restore, "backup": cmd_backup, "retry": cmd_retry,
+    "catalog": cmd_catalog, "order": cmd_order,
     "sandbox": cmd_sandbox, "diagnostics": cmd_diagnostics, "selfcheck": cmd_selfcheck,
 }
 
@@ -678,7 +812,10 @@ def main(argv: Sequence[str] | None = None, *, secrets: Any = None, out: Any = N
         return EXIT_USAGE if stop.code not in (0, None) else EXIT_OK
     if args.command is None:
         return gui_main(args.home)
-    cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    try:
+        cli = Cli(args, secrets, out, err, environ, stdin_is_tty)
+    except OSError as exc:            # the data home cannot even be created
+        return _home_unusable(args, exc, err)
     try:
         return COMMANDS[args.command](cli)
     except Exception as exc:  # one place turns every known error into a message and a code
@@ -705,9 +842,30 @@ def _report(cli: Cli, exc: Exception) -> int:
     from contract.connector import AuthError, InvalidInput, PermissionDenied, PosError
     vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
     from app.sync.run_lock import RunInProgress
+    from app.store.errors import DatabaseBusy, DatabaseUnavailable, is_busy
     if isinstance(exc, RunInProgress):
         cli.error(vi, en)
         return EXIT_INTERRUPTED
+    if isinstance(exc, DatabaseBusy) or (
+            is_busy(exc) and (isinstance(exc, DatabaseUnavailable)
+                              or not isinstance(exc, StoreError))):
+        busy = exc if isinstance(exc, DatabaseBusy) else DatabaseBusy(cli.paths.database,
+                                                                      cli.busy_wait)
+        import logging
+        logging.getLogger("shopsync.cli").warning("database busy: %s", type(exc).__name__)
+        cli.error(busy.message_vi, busy.message_en)
+        return EXIT_INTERRUPTED
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    if not isinstance(exc, (UsageError, InvalidInput, PosError)):
+        problem = storage_problem(exc, cli.paths.home)
+        if isinstance(problem, (DiskFull, FolderNotWritable)):
+            import logging
+            logging.getLogger("shopsync.cli").warning("data folder problem: %s",
+                                                      type(problem).__name__)
+            cli.error(problem.message_vi, problem.message_en)
+            # A full disk interrupts (run again once there is space); a folder that cannot
+            # be written is configuration.
+            return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
     if isinstance(exc, (UsageError, InvalidInput)):
         cli.error(vi, en)
         return EXIT_USAGE
@@ -724,9 +882,30 @@ def _report(cli: Cli, exc: Exception) -> int:
         return EXIT_INTERRUPTED
     import logging
     logging.getLogger("shopsync.cli").exception("unexpected error")
-    cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
-              f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    if cli.log_writable():
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Xem nhật ký trong {cli.paths.logs}.",
+                  f"Unexpected error: {type(exc).__name__}. See the log in {cli.paths.logs}.")
+    else:   # never point at a log that could not be written
+        cli.error(f"Lỗi không mong đợi: {type(exc).__name__}. Không ghi được nhật ký vào "
+                  f"{cli.paths.logs}; hãy chạy `shopsync diagnostics` rồi gửi cho bộ phận hỗ trợ.",
+                  f"Unexpected error: {type(exc).__name__}. The log could not be written to "
+                  f"{cli.paths.logs}; run `shopsync diagnostics` and send it to support.")
     return EXIT_USAGE
+
+
+def _home_unusable(args: argparse.Namespace, exc: OSError, err: Any) -> int:
+    """The data home cannot be created or entered: say which folder and why, nothing else."""
+    from app.config import resolve_home
+    from app.store.errors import DiskFull, FolderNotWritable, storage_problem
+    try:
+        folder = resolve_home(args.home)
+    except Exception:
+        folder = None
+    problem = storage_problem(exc, folder) or FolderNotWritable(folder)
+    stream = err or sys.stderr
+    stream.write((problem.message_vi if args.lang == "vi" else problem.message_en) + "\n")
+    stream.flush()
+    return EXIT_INTERRUPTED if isinstance(problem, DiskFull) else EXIT_USAGE
 
 
 def gui_main(home: str | None = None) -> int:

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 import app
 from app.config import Paths
 from app.store.models import Profile, Run
+from app.redaction import redact
 from connectors.http import Redactor
 
 log = logging.getLogger("shopsync.diagnostics")
@@ -243,6 +244,7 @@ def export_diagnostics(paths: Paths, out_zip: Path | str, secrets: Iterable[str]
 
     def mask(text: str) -> str:
         masked = known_redactor(redactor(text) if redactor is not None else text)
+        masked = redact(masked)          # every secret this process has met (app.redaction)
         bundle.masked += masked.count("***") - text.count("***")
         return masked
 

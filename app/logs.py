@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import Paths
+from app.redaction import SECRETS
 from connectors.http import Redactor
 
 LOG_FILE_NAME = "shopsync.log"
@@ -27,6 +28,14 @@ _LEVELS_MARK = "_shopsync_levels_before"
 SQL_LOGGER = "peewee"
 
 
+def _with_process_secrets(redactor: Redactor):
+    """Mask with `redactor` and with the process's one redactor (app.redaction), so a log
+    handler set up before a secret was known still masks it."""
+    if redactor is SECRETS:
+        return redactor
+    return lambda text: SECRETS(redactor(text))
+
+
 class SecretMaskFilter(logging.Filter):
     """Replaces the record's final message, exception text and stack with masked text.
 
@@ -35,7 +44,7 @@ class SecretMaskFilter(logging.Filter):
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
-        self.redactor = redactor
+        self.redactor = _with_process_secrets(redactor)
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -62,10 +71,33 @@ class MaskingFormatter(logging.Formatter):
 
     def __init__(self, redactor: Redactor, fmt: str = LOG_FORMAT) -> None:
         super().__init__(fmt)
-        self.redactor = redactor
+        self.redactor = _with_process_secrets(redactor)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redactor(super().format(record))
+
+
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file; when it cannot be written (disk full, read-only folder) logging stops
+    quietly instead of printing "--- Logging error ---" and a traceback over the user's
+    screen. `problem` keeps why, so messages never point at a log that was not written."""
+
+    problem: BaseException | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.problem is not None:
+            return
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys
+        self.problem = sys.exc_info()[1] or OSError("log file not writable")
+        try:
+            if self.stream is not None:
+                self.stream.close()
+        except OSError:
+            pass
+        self.stream = None
 
 
 @dataclass
@@ -79,6 +111,14 @@ class LogHandle:
     @property
     def file(self) -> Path:
         return Path(self.handler.baseFilename)
+
+    @property
+    def writable(self) -> bool:
+        """True unless writing the log already failed or its folder cannot be written."""
+        import os
+        folder = self.file.parent
+        return (getattr(self.handler, "problem", None) is None and folder.is_dir()
+                and os.access(folder, os.W_OK))
 
     def add(self, secret: str | None) -> None:
         self.redactor.add(secret)
@@ -94,9 +134,12 @@ class LogHandle:
 def setup_logging(paths: Paths, redactor: Redactor | None = None, level: int | str = logging.INFO,
                   *, max_bytes: int = MAX_BYTES, backup_count: int = BACKUP_COUNT) -> LogHandle:
     """Send every log record to `logs/shopsync.log` in the data home, masked and rotated."""
-    redactor = redactor if redactor is not None else Redactor()
-    paths.logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    redactor = redactor if redactor is not None else SECRETS
+    try:
+        paths.logs.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass      # a read-only home: the handler then records the problem at its first line
+    handler = LogFileHandler(
         paths.logs / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count,
         encoding="utf-8", delay=True)
     handler.addFilter(SecretMaskFilter(redactor))

@@ -8,9 +8,11 @@ reaches callers as one `SecretsUnavailable` with a title and message in both lan
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+from datetime import datetime
 from typing import Mapping
 
 import keyring
@@ -19,6 +21,7 @@ from keyring.backends import chainer, fail, null
 from jaraco.classes import properties
 
 from app.config import Paths
+from app.redaction import learn
 from app.settings import load_settings, save_setting
 
 log = logging.getLogger("shopsync.secrets")
@@ -194,14 +197,17 @@ class SecretStore:
 
     def get(self, profile: str, field: str) -> str | None:
         try:
-            return self._backend.get_password(self.service, self.key(profile, field))
+            value = self._backend.get_password(self.service, self.key(profile, field))
         except Exception as exc:
             raise SecretsUnavailable(detail=type(exc).__name__) from None
+        learn(value)      # whatever reads a secret, every output masks it from now on
+        return value
 
     def set(self, profile: str, field: str, value: str) -> None:
         if not value:
             self.delete(profile, field)
             return
+        learn(value)
         try:
             self._backend.set_password(self.service, self.key(profile, field), value)
         except Exception as exc:
@@ -219,6 +225,162 @@ class SecretStore:
             raise SecretsUnavailable(detail=type(exc).__name__) from None
 
 
+class KeyringMissing(InsecureKeyring):
+    """There is no system keyring to keep a real shop's secret: what is missing and how to get
+    it, and that the sample shop works without one (issue 20 point 1)."""
+
+    def __init__(self, backend_name: str) -> None:
+        super().__init__(backend_name, can_accept=False)
+        self.message_vi = (
+            "Máy này chưa có kho khoá của hệ điều hành, nơi ShopSync cất khoá API (mật khẩu "
+            "kết nối) của cửa hàng thật một cách an toàn. Cửa hàng mẫu vẫn dùng được mà không "
+            "cần kho khoá. Để kết nối cửa hàng thật: trên Windows, bật dịch vụ “Credential "
+            "Manager” (Trình quản lý thông tin xác thực); trên Linux, cài GNOME Keyring "
+            "(sudo apt install gnome-keyring) hoặc KWallet, đăng xuất rồi đăng nhập lại; sau đó "
+            f"mở lại ShopSync. (Cho bộ phận hỗ trợ: {backend_name})")
+        self.message_en = (
+            "This computer has no system keyring, where ShopSync keeps a real shop's API key "
+            "(its connection password) safe. The sample shop works without one. To connect a "
+            "real shop: on Windows, turn on the “Credential Manager” service; on Linux, "
+            "install GNOME Keyring (sudo apt install gnome-keyring) or KWallet, then sign out "
+            f"and in again; then reopen ShopSync. (For support: {backend_name})")
+        self.args = (self.message_en,)
+
+
+def _public_sample_secrets() -> frozenset[str]:
+    """The sample shops' "secrets": published in the platform descriptors, so holding them
+    outside a keyring reveals nothing (B-01)."""
+    from connectors.registry import get_platform, platform_keys
+    values: set[str] = set()
+    for key in platform_keys():
+        try:
+            values.update(v for v in get_platform(key).sandbox_secrets.values() if v)
+        except Exception:  # a connector not built in this version
+            continue
+    return frozenset(values)
+
+
+class NoKeyringStore:
+    """What stands in for the SecretStore on a computer without a usable keyring.
+
+    The app starts and the sample shop works (its public values are kept in this process);
+    anything that needs a real secret meets `KeyringMissing`, in plain words. Nothing is ever
+    written anywhere else: there is no silent fallback to a file (COM-07)."""
+
+    service = SERVICE
+
+    def __init__(self, problem: InsecureKeyring) -> None:
+        self.problem = KeyringMissing(getattr(problem, "backend_name", "") or problem.detail)
+        self._samples: dict[tuple[str, str], str] = {}
+        self._public = _public_sample_secrets()
+
+    @staticmethod
+    def key(profile: str, field: str) -> str:
+        return SecretStore.key(profile, field)
+
+    def backend_name(self) -> str:
+        return self.problem.backend_name
+
+    def get(self, profile: str, field: str) -> str | None:
+        value = self._samples.get((profile, field))
+        if value is None:
+            raise self.problem
+        return value
+
+    def set(self, profile: str, field: str, value: str) -> None:
+        if not value:
+            self.delete(profile, field)
+        elif value in self._public:
+            self._samples[(profile, field)] = value
+        else:
+            raise self.problem
+
+    def delete(self, profile: str, field: str) -> None:
+        self._samples.pop((profile, field), None)      # nothing else was ever stored
+
+    def __getattr__(self, name: str):
+        """Any other keyring operation (e.g. a cached token) meets the same plain refusal,
+        which callers already handle as SecretsUnavailable."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def refuse(*args, **kwargs):
+            raise self.problem
+        return refuse
+
+
+def secrets_for_home(paths: Paths) -> "SecretStore | NoKeyringStore":
+    """The home's SecretStore, or a NoKeyringStore when this computer has no keyring that can
+    hold anything (or only an unsafe one the user has not accepted): the app and the sample
+    shop work; a real connection says what is missing."""
+    try:
+        return SecretStore.for_home(paths)
+    except InsecureKeyring as exc:
+        log.warning("no usable keyring (%s): sample shops only", exc.backend_name)
+        return NoKeyringStore(exc)
+
+
 def accept_insecure_keyring(paths: Paths, accepted: bool = True) -> None:
     """Remember the user's explicit choice to use an unencrypted keyring (or withdraw it)."""
     save_setting(paths, INSECURE_SETTING, bool(accepted))
+
+
+# -- a POS access token kept between runs ------------------------------------------------------
+# A token the POS issued lives as long as the POS says (KiotViet: 24 h). Asking for a new one in
+# every CLI run wastes the POS's token endpoint and the user's time (issue 19 point 13), so it is
+# kept here, in the keyring like every other secret (COM-07), with its expiry and the identity it
+# was issued to ("owner": a fingerprint of client id + token address, never the secret).
+ACCESS_TOKEN_FIELD = "kept_access_token"
+
+
+def save_access_token(store: "SecretStore", profile: str, token: str, expires_at: "datetime",
+                      lifetime: float, owner: str = "") -> None:
+    store.set(profile, ACCESS_TOKEN_FIELD, json.dumps(
+        {"token": token, "expires_at": expires_at.isoformat(), "lifetime": lifetime,
+         "owner": owner}))
+
+
+def load_access_token(store: "SecretStore", profile: str, owner: str = ""
+                      ) -> "tuple[str, datetime, float] | None":
+    """(token, aware expiry, lifetime in seconds) kept for `owner`, or None."""
+    raw = store.get(profile, ACCESS_TOKEN_FIELD)
+    try:
+        kept = json.loads(raw) if raw else None
+        if not kept or kept.get("owner", "") != owner or not kept.get("token"):
+            return None
+        expires_at = datetime.fromisoformat(kept["expires_at"])
+        if expires_at.tzinfo is None:
+            return None
+        return str(kept["token"]), expires_at, float(kept.get("lifetime") or 0)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def forget_access_token(store: "SecretStore", profile: str) -> None:
+    store.delete(profile, ACCESS_TOKEN_FIELD)
+
+
+class TokenShelf:
+    """The keyring slot of one profile's access token, as a connector uses it. A keyring that
+    fails here only costs a fresh token: it never stops a run."""
+
+    def __init__(self, store: "SecretStore", profile: str) -> None:
+        self.store, self.profile = store, profile
+
+    def load(self, owner: str = "") -> "tuple[str, datetime, float] | None":
+        try:
+            return load_access_token(self.store, self.profile, owner)
+        except SecretsUnavailable:
+            return None
+
+    def save(self, token: str, expires_at: "datetime", lifetime: float, owner: str = "") -> None:
+        try:
+            save_access_token(self.store, self.profile, token, expires_at, lifetime, owner)
+        except SecretsUnavailable:
+            log.warning("access token not kept: keyring unavailable")
+
+    def forget(self) -> None:
+        try:
+            forget_access_token(self.store, self.profile)
+        except SecretsUnavailable:
+            return

@@ -133,15 +133,19 @@ def check_database(paths: Paths) -> Check:
         copy = Path(tmp) / "shopsync.db"
         existed = paths.database.is_file()
         try:
+            if existed and paths.database.stat().st_size == 0:
+                # An empty file copies to no file at all: check the real one as open_store would.
+                open_store(paths.database, paths.backups, daily_copy=False)
             if existed:
                 copy_database(paths.database, copy)
-            db = open_store(copy, Path(tmp) / "backups")
+            db = open_store(copy, Path(tmp) / "backups", daily_copy=False)
             try:
                 version = current_version(db)
             finally:
                 db.close()
         except StoreError as exc:
-            return _failed("database", exc.message_vi, exc.message_en)
+            real = _about_the_real_file(exc, copy, paths)
+            return _failed("database", real.message_vi, real.message_en)
         except (sqlite3.Error, OSError) as exc:
             return _failed("database",
                            f"Không mở được cơ sở dữ liệu {paths.database} ({exc}). Hãy khôi phục "
@@ -153,8 +157,21 @@ def check_database(paths: Paths) -> Check:
                 database_proxy.initialize(previous)
     what_vi = "mở và nâng cấp được" if existed else "tạo mới được (chưa có dữ liệu)"
     what_en = "opens and migrates" if existed else "can be created (no data yet)"
-    return _passed("database", f"Cơ sở dữ liệu {what_vi}, lược đồ {version}.",
-                   f"Database {what_en}, schema {version}.")
+    return _passed("database", f"Cơ sở dữ liệu {paths.database} {what_vi}, lược đồ {version}.",
+                   f"Database {paths.database} {what_en}, schema {version}.")
+
+
+def _about_the_real_file(error, copy: Path, paths: Paths):
+    """The check opened a temporary copy; what the user must hear about is their own file
+    (and, when it is damaged, the newest good copy of it in their backups folder)."""
+    from app.store.backups import newest_good_backup
+    from app.store.errors import DamagedDatabase, StoreError
+    if isinstance(error, DamagedDatabase):
+        return DamagedDatabase(paths.database,
+                               newest_good_backup(paths.backups, paths.database.stem),
+                               error.detail)
+    return StoreError(error.message_vi.replace(str(copy), str(paths.database)),
+                      error.message_en.replace(str(copy), str(paths.database)))
 
 
 # --------------------------------------------------------------------------------------------

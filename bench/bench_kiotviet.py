@@ -45,7 +45,8 @@ def connector_for(sandbox, clock):
     settings = ConnectionSettings(KIOTVIET_FNB.key, dict(KIOTVIET_FNB.sandbox_settings),
                                   KIOTVIET_FNB.option_defaults(), {})
     return KIOTVIET_FNB.connect(settings, KIOTVIET_FNB.sandbox_secrets, sandbox.transport(),
-                                clock=clock, sleep=clock.sleep)
+                                clock=clock, sleep=clock.sleep,
+                                now=lambda: datetime.fromtimestamp(clock(), timezone.utc))
 
 
 async def pull_everything(connector) -> dict[Entity, int]:
@@ -117,6 +118,88 @@ def main(products: int = 10_000, engine: bool = False) -> dict:
     return result
 
 
+def writes() -> dict:
+    """Issue 19 (points 13, 16, 17) and 21/3: request counts of the cases that used to cost
+    more, at a small size, on the sandbox (fake clock, no pacing).
+
+        PYTHONPATH=. python bench/bench_kiotviet.py --writes
+    """
+    from decimal import Decimal
+
+    from contract.records import Customer, Order, OrderLine, OrderStatus
+    from connectors.sandbox_base import Fault
+
+    def order(key, lines, phone="0977000111"):
+        return Order(key=key, status=OrderStatus.PLACED, customer_phone=phone,
+                     customer_name="Võ Thị Hồng", lines=lines)
+
+    results = {}
+    # 20 orders, each with both sizes of one of 5 linked families (40 lines).
+    clock = VirtualClock()
+    box = kiotviet_sandbox(kind="fnb", products=50, clock=clock)
+    roots = [r for r in box.tables["products"].values() if r.get("hasVariants")
+             and not r.get("masterProductId")][:5]
+    sizes = {root["id"]: [r for r in box.tables["products"].values()
+                          if r["id"] == root["id"] or r.get("masterProductId") == root["id"]]
+             for root in roots}
+    orders = [order(f"A-{i}", tuple(OrderLine(sku=row["code"], name="x", quantity=Decimal(1),
+                                              price=Decimal(row["basePrice"]),
+                                              product_key=str(root["id"]))
+                                    for row in sizes[root["id"]]))
+              for i, root in enumerate(roots * 4)]
+    connector = connector_for(box, clock)
+    new = Customer(key="c", name="Võ Thị Hồng", phone="0977000111")
+    asyncio.run(connector.find(Entity.CUSTOMER, new))
+    asyncio.run(connector.create(Entity.CUSTOMER, [new]))
+    asyncio.run(connector.create(Entity.ORDER, orders))
+    results["push_20_orders_40_linked_lines"] = {
+        "code_lookups": box.count("GET", "/products/code/"),
+        "family_reads": sum(1 for r in box.requests if r.url.params.get("masterProductId")),
+        "phone_lookups": box.count("GET", "/customers"),
+        "order_posts": box.count("POST", "/orders"), "token": len(box.token_requests),
+        "fewest": {"family_reads": 5, "phone_lookups": 1, "order_posts": 20, "token": 1}}
+    # One order whose answer is lost after KiotViet committed it.
+    for kept in ("description", "line note", "neither"):
+        box = kiotviet_sandbox(kind="fnb", clock=clock,
+                               keeps_order_description=kept == "description",
+                               keeps_line_notes=kept != "neither")
+        connector = connector_for(box, clock)
+        one = order("L-1", (OrderLine(sku="CPSD-M", name="x", quantity=Decimal(1),
+                                      price=Decimal(29000)),), phone="")
+        asyncio.run(connector.find(Entity.ORDER, one))
+        before = len(box.requests)
+        box.lose_answer("POST", "/orders", Fault.SERVER_ERROR)
+        asyncio.run(connector.create(Entity.ORDER, [one]))
+        results[f"lost_answer_marker_in_{kept.replace(' ', '_')}"] = {
+            "orders_in_kiotviet": len(box.tables["orders"]),
+            "requests_for_the_create": len(box.requests) - before}
+    # A first pull of 2,000 rows cut after 10 of its 20 pages, then resumed.
+    box = kiotviet_sandbox(kind="fnb", products=2000, clock=clock)
+
+    async def cut():
+        pages = 0
+        async for page in connector_for(box, clock).pull(Entity.PRODUCT, None):
+            pages += 1
+            if pages == 10:
+                return page.resume
+    resume = asyncio.run(cut())
+    before = box.count("GET", "/products")
+
+    async def rest():
+        async for _ in connector_for(box, clock).pull(Entity.PRODUCT, None, resume):
+            pass
+    asyncio.run(rest())
+    results["resumed_first_pull_2000_rows_cut_at_page_10"] = {
+        "requests_after_resume": box.count("GET", "/products") - before,
+        "family_reads": sum(1 for r in box.requests if r.url.params.get("masterProductId")),
+        "fewest": 20}
+    print(json.dumps({"bench": "kiotviet_writes", **results}, ensure_ascii=False, indent=1))
+    return results
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 10_000, engine="--engine" in sys.argv)
+    if "--writes" in sys.argv:
+        writes()
+    else:
+        main(int(args[0]) if args else 10_000, engine="--engine" in sys.argv)

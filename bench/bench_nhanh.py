@@ -8,7 +8,13 @@ bench runs on the wall clock against the sandbox's real-time window. `--fake-clo
 fake clock between the connector and the sandbox (which still enforces the window and would
 answer ERR_429), so the same run finishes in a second.
 
-    PYTHONPATH=. python bench/bench_nhanh.py [orders] [--v2] [--fake-clock]
+`--linked` gives every line the linked Nhanh product id, as the engine does for products the
+App has from Nhanh (issue 19.10): then the minimum counts one children read per distinct
+product instead of one SKU search per distinct SKU. `--lose N` loses the answer of N order/add
+calls after Nhanh saved the order (COM-02): each costs one look-up, never a second order.
+
+    PYTHONPATH=. python bench/bench_nhanh.py [orders] [--v2] [--fake-clock] [--linked]
+                                             [--lose N]
 """
 from __future__ import annotations
 
@@ -35,15 +41,16 @@ class FakeClock:
         self.now += max(0.0, seconds)
 
 
-def app_orders(count: int, skus: list[tuple[str, int]]) -> list[Order]:
+def app_orders(count: int, skus: list[tuple[str, int, str]]) -> list[Order]:
     orders = []
     for index in range(count):
-        sku, price = skus[index % len(skus)]
+        sku, price, product_key = skus[index % len(skus)]
         orders.append(Order(
             key=f"APP-{index + 1:05d}", status=OrderStatus.PLACED,
             customer_name="Nguyễn Thị Lan", customer_phone=f"09{index % 100000000:08d}",
             shipping_address="12 Lê Lợi, Quận 1, TP. Hồ Chí Minh", branch_key="101",
-            lines=(OrderLine(sku=sku, name=sku, quantity=Decimal(1), price=Decimal(price)),)))
+            lines=(OrderLine(sku=sku, name=sku, quantity=Decimal(1), price=Decimal(price),
+                             product_key=product_key),)))
     return orders
 
 
@@ -56,7 +63,8 @@ def busiest_window(times: list[float]) -> int:
     return best
 
 
-async def bench(count: int, version: str, real_time: bool) -> dict:
+async def bench(count: int, version: str, real_time: bool, linked: bool = False,
+                lose: int = 0) -> dict:
     platform = NHANH_V3 if version == "3" else NHANH_V2
     clock = time.time if real_time else FakeClock(time.time())
     sandbox = nhanh_sandbox(version=version, clock=clock)
@@ -66,8 +74,10 @@ async def bench(count: int, version: str, real_time: bool) -> dict:
                                   platform.hosts)
     connector = platform.connect(settings, platform.sandbox_secrets, sandbox.transport(),
                                  **kwargs)
-    skus = [(row["code"], row["prices"]["retail"]) for row in sandbox.product_rows.values()
-            if row["parentId"] > 0][:20]
+    skus = [(row["code"], row["prices"]["retail"], str(row["parentId"]) if linked else "")
+            for row in sandbox.product_rows.values() if row["parentId"] > 0][:20]
+    for _ in range(lose):
+        sandbox.lose_next_answer("order/add")
     orders = app_orders(count, skus)
     started_wall, started_clock = time.perf_counter(), clock()
     for order in orders:                    # what the engine does before each create (COM-02)
@@ -77,12 +87,15 @@ async def bench(count: int, version: str, real_time: bool) -> dict:
     failed = [o for o in outcomes if o.error is not None or not o.pos_key]
     add_path = "order/add"
     adds = [t for t, path in sandbox.timeline if path.endswith(add_path)]
-    minimum = count + len({sku for sku, _ in skus}) + 1
+    made = sum(1 for o in sandbox.orders.values() if o.get("appOrderId"))
+    looked_up = len({key for _, _, key in skus}) if linked else len({sku for sku, _, _ in skus})
+    minimum = count + looked_up + 1 + lose
     return {
         "bench": "nhanh_push_orders", "version": f"v{version}", "orders": count,
         "failed": len(failed), "requests": connector.request_count, "minimum": minimum,
         "ratio": round(connector.request_count / minimum, 3),
-        "order_add_requests": len(adds),
+        "order_add_requests": len(adds), "linked_lines": linked, "answers_lost": lose,
+        "nhanh_orders_made": made,
         "err_429": len(sandbox.lock_events) + len(sandbox.rejected_during_lock),
         "busiest_30s_window": busiest_window(adds), "limit": RATE_LIMIT,
         "paced_seconds": round(clock() - started_clock, 1),
@@ -92,14 +105,22 @@ async def bench(count: int, version: str, real_time: bool) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    lose = 0
+    if "--lose" in argv:
+        at = argv.index("--lose")
+        lose = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
     numbers = [a for a in argv if a.isdigit()]
     count = int(numbers[0]) if numbers else 1000
     version = "2" if "--v2" in argv else "3"
-    result = asyncio.run(bench(count, version, "--fake-clock" not in argv))
+    result = asyncio.run(bench(count, version, "--fake-clock" not in argv,
+                               linked="--linked" in argv, lose=lose))
     rows = [("orders pushed", result["orders"]), ("failed", result["failed"]),
             ("requests / minimum", f"{result['requests']} / {result['minimum']} "
                                    f"(×{result['ratio']})"),
             ("order/add requests", result["order_add_requests"]),
+            ("answers lost", result["answers_lost"]),
+            ("Nhanh orders made", result["nhanh_orders_made"]),
             ("ERR_429 met", result["err_429"]),
             ("busiest 30 s window", f"{result['busiest_30s_window']} / {result['limit']}"),
             ("pacing time (s)", result["paced_seconds"]),

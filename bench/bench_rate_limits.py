@@ -100,7 +100,13 @@ def sapo_orders(n: int, later: bool = False) -> dict:
     shop = Shop(fresh_catalog(), "sapo", seed=1, products=20, clock=RealClock())
     if later:
         shop.sync([Entity.ORDER])
-    for order in _orders(n, [("CUSTOM-1", Decimal(45000))]):
+    # Lines name real Sapo variants (by SKU, not linked): Sapo refuses nothing and moves
+    # their stock (SAPO-04); a SKU Sapo does not have would stop the order before any POST.
+    location = shop.sandbox.locations[0]["id"]
+    sold = [(v["sku"], Decimal(str(v["price"]))) for pid in shop.sandbox.product_ids
+            for v in shop.sandbox.product(pid)["variants"][:1]
+            if shop.sandbox.available(v["inventory_item_id"], location) >= 1]
+    for order in _orders(n, sold):
         shop.catalog.put(Entity.ORDER, order)
     drain(shop.sandbox)
     first = len(shop.sandbox.requests)
@@ -111,7 +117,8 @@ def sapo_orders(n: int, later: bool = False) -> dict:
     paths = by_path(shop.sandbox, first)
     floor_time = max(0.0, (made - 40) / 2)
     # The fewest: one POST per order, the sync's own read of Sapo's orders (one list per
-    # status: Sapo has no "any") and one search for the lines' SKU (it is on no Sapo product).
+    # status: Sapo has no "any") and one read of the product list for the lines' SKUs (20
+    # products: one page; Sapo's `query` matches names, not SKUs).
     minimum = n + len(ORDER_STATUSES) + 1
     return {"case": "sapo_order_push" + ("_later" if later else ""), "platform": "sapo",
             "work": f"{'later' if later else 'first'} sync with {n} new App orders",

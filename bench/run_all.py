@@ -173,6 +173,9 @@ def write_doc(results: dict[str, dict]) -> None:
         for row in makers[name](result):
             lines.append("| " + " | ".join(str(cell).replace("|", "/") for cell in row) + " |")
         lines.append("")
+    # Hand-written per-platform notes (docs/performance/<platform>.md), kept across re-runs.
+    for note in sorted((DOC.parent / "performance").glob("*.md")):
+        lines += [note.read_text(encoding="utf-8").rstrip(), ""]
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {DOC}")

@@ -37,6 +37,11 @@ class Fault:
     MALFORMED = "malformed"
     HTML = "html"
     THROTTLE = "throttle"
+    # Some gateways and proxies answer an error that repeats the request back, credentials
+    # included (Authorization header, query string, form body): what a leak test needs.
+    ECHO_CREDENTIALS = "echo_credentials"
+    # A 200 answer carrying a maintenance web page (a POS under maintenance, a proxy).
+    MAINTENANCE_PAGE = "maintenance_page"
 
 
 @dataclass
@@ -86,6 +91,17 @@ class SandboxBase:
         if fault == Fault.HTML:
             return httpx.Response(502, content=b"<html><body>502 Bad Gateway</body></html>",
                                   headers={"content-type": "text/html"})
+        if fault == Fault.ECHO_CREDENTIALS:
+            echo = (f"Bad request {request.method} {request.url}\n"
+                    f"Authorization: {request.headers.get('authorization', '')}\n"
+                    f"Body: {(request.content or b'').decode('utf-8', 'replace')}")
+            return httpx.Response(400, content=echo.encode("utf-8"),
+                                  headers={"content-type": "text/plain; charset=utf-8"})
+        if fault == Fault.MAINTENANCE_PAGE:
+            return httpx.Response(200, content="<!DOCTYPE html><html><head><title>Bảo trì"
+                                  "</title></head><body>Hệ thống đang bảo trì, vui lòng thử lại "
+                                  "sau.</body></html>".encode("utf-8"),
+                                  headers={"content-type": "text/html; charset=utf-8"})
         if fault == Fault.THROTTLE:
             return json_response(429, {"errors": "Too many requests"},
                                   headers={"retry-after": "1"})

@@ -209,6 +209,8 @@ class OrderLine:
     product_key: str = ""
     variant_key: str = ""
     note: str = ""
+    # Amount taken off the whole line (not per unit): the line costs price × quantity − discount.
+    discount: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,11 @@ class Order:
     total: Decimal = Decimal("0")
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # What makes `total` differ from the sum of the lines: an amount off the whole order, and
+    # fees the customer pays on top (surcharges, shipping charged to the customer). With them
+    # Σ(line price × quantity − line discount) − discount + fees == total, to the đồng.
+    discount: Decimal = Decimal("0")
+    fees: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -269,7 +276,10 @@ RECORD_TYPES: dict[Entity, type] = {
 # they never make two records "different" for conflict detection.
 UNSYNCED_FIELDS = frozenset({"key", "updated_at", "created_at", "product_key", "variant_key",
                              "customer_key", "branch_key", "parent_key", "category_keys",
-                             "category_key", "number"})
+                             "category_key", "number",
+                             # Parts of an order's total, added after links stored their
+                             # fingerprints: a change of them changes `total`, which is compared.
+                             "discount", "fees"})
 
 
 class _PerType:

@@ -10,6 +10,15 @@ from app.store.catalog import Catalog
 from app.store.connection import open_store
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_redactor():
+    """COM-07's redactor is process-wide (app.redaction): each test starts as a new process
+    would, knowing no secret, so one test's "secret" never masks another test's text."""
+    from app.redaction import forget_all
+    forget_all()
+    yield
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Paths:
     """A fresh data home; SHOPSYNC_HOME points at it and the keyring is in-memory, so nothing

@@ -366,7 +366,9 @@ class HttpFakeConnector:
         """Creates here do not depend on branches."""
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
-        data = await self.http.json("POST", f"/find/{entity.value}", json=to_plain(record))
+        # A read sent as POST: safe to repeat after a lost answer (COM-02).
+        data = await self.http.json("POST", f"/find/{entity.value}", json=to_plain(record),
+                                    idempotent=True)
         return from_plain(entity, data) if data else None
 
     async def create(self, entity: Entity, records: Sequence[Record]) -> list[PushOutcome]:

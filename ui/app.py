@@ -61,9 +61,10 @@ def _error_box(title: str, text: str) -> None:
 def open_services(paths: Paths, ask=None, log_handle=None):
     """Database, keyring and services; returns None (after telling the user) if one of them
     cannot be used. `ask(text) -> bool` answers the insecure-keyring question."""
-    from app.secrets import InsecureKeyring, SecretsUnavailable, SecretStore, accept_insecure_keyring
+    from app.secrets import (InsecureKeyring, NoKeyringStore, SecretsUnavailable, SecretStore,
+                             accept_insecure_keyring)
     from app.store.connection import open_store, restore_backup
-    from app.store.errors import DamagedDatabase
+    from app.store.errors import DamagedDatabase, StoreError, storage_problem
     from ui.controllers.shop import ShopServices
 
     try:
@@ -76,16 +77,26 @@ def open_services(paths: Paths, ask=None, log_handle=None):
             return None
         restore_backup(paths, exc.backup)
         db = open_store(paths)
+    except (StoreError, OSError) as exc:
+        # A read-only or full data folder, another process holding the data: the folder and
+        # the problem in words, not a traceback (issue 18.6).
+        problem = storage_problem(exc, paths.home) or exc
+        _error_box(tr("common.error_title"),
+                   pick(getattr(problem, "message_vi", str(problem)),
+                        getattr(problem, "message_en", str(problem))))
+        return None
     try:
         secrets = SecretStore.for_home(paths)
     except InsecureKeyring as exc:
         explanation = pick(exc.message_vi, exc.message_en)
-        if not exc.can_accept or ask is None or not ask(
+        if exc.can_accept and ask is not None and ask(
                 f"{explanation}\n\n{tr('keyring.accept_question')}"):
-            _error_box(tr("common.error_title"), explanation)
-            return None
-        accept_insecure_keyring(paths)
-        secrets = SecretStore.for_home(paths)
+            accept_insecure_keyring(paths)
+            secrets = SecretStore.for_home(paths)
+        else:
+            # No keyring (or an unsafe one refused): the window still opens and the sample
+            # shop works; saving a real connection says what is missing (issue 20 point 1).
+            secrets = NoKeyringStore(exc)
     except SecretsUnavailable as exc:
         _error_box(tr("common.error_title"), pick(getattr(exc, "message_vi", str(exc)),
                                                    getattr(exc, "message_en", str(exc))))

@@ -89,6 +89,8 @@ ACTION_NAMES = {
     "manual": ("Cần làm tay", "Do by hand"),
     "status": ("Trạng thái", "Status"),
     "link": ("Liên kết", "Link"),
+    "removed": ("Đã gỡ (khôi phục được)", "Removed (restorable)"),
+    "restored": ("Đã khôi phục", "Restored"),
 }
 
 OUTCOME_NAMES = {
@@ -303,8 +305,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sync.cancel": ("&Dừng", "S&top"),
     "sync.retry_failed": ("Chạy lại các mục &lỗi", "Retry &failed items"),
     "sync.undo": ("&Hoàn tác lần chạy cuối", "&Undo the last run"),
-    "sync.undo_confirm": ("Hoàn tác các thay đổi trong App của lần đồng bộ gần nhất?",
-                          "Undo the App-side changes of the last run?"),
+    "sync.undo_confirm": ("Hoàn tác các thay đổi trong App của lần đồng bộ gần nhất? Những "
+                          "bản ghi bị gỡ được giữ lại và lấy lại được bằng “Khôi phục”.",
+                          "Undo the App-side changes of the last run? Removed records are "
+                          "kept and can be brought back with “Restore”."),
+    "sync.restore": ("&Khôi phục bản ghi đã gỡ", "&Restore removed records"),
     "sync.undo_done": ("Đã hoàn tác {n} thay đổi.", "Undid {n} changes."),
     "sync.button": ("Đồng bộ {entity}", "Sync {entity}"),
     "sync.not_offered": ("{entity}: không đồng bộ", "{entity}: not synced"),

@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.last_notice: Notice | None = None
         # Replaceable in tests: asks a yes/no question.
         self.ask = self._ask_with_box
+        self.tell = self._tell_with_box
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         sp.cancel_requested.connect(self.controller.cancel)
         sp.retry_requested.connect(self.retry_last_failed)
         sp.undo_requested.connect(self.undo_last_run)
+        sp.restore_requested.connect(self.restore_undone)
         self.results_page.retry_requested.connect(self._retry_rows)
         self.results_page.delete_in_app_requested.connect(self._delete_rows)
         self.results_page.message.connect(self.show_message)
@@ -289,8 +291,29 @@ class MainWindow(QMainWindow):
             self.start_run(RunRequest(self.profile, "resolve", conflict_ids=tuple(ids), keep=keep))
 
     def undo_last_run(self) -> None:
-        if self.profile is not None and self.ask(tr("sync.undo_confirm")):
+        """B-02: the confirm shows per entity what will change; a refused undo (nothing
+        changed, already undone, a first pull) is explained and nothing starts."""
+        if self.profile is None:
+            return
+        from ui.widgets.undo_confirm import undo_question
+        text, allowed, _ = undo_question(self.profile)
+        if not allowed:
+            self.show_message(text)
+            self.tell(text)
+        elif self.ask(text):
             self.start_run(RunRequest(self.profile, "undo"))
+
+    def restore_undone(self) -> None:
+        """Bring back what the last undo removed (B-02)."""
+        if self.profile is None:
+            return
+        from ui.widgets.undo_confirm import restore_question
+        text, allowed = restore_question(self.profile)
+        if not allowed:
+            self.show_message(text)
+            self.tell(text)
+        elif self.ask(text):
+            self.start_run(RunRequest(self.profile, "restore"))
 
     def _on_busy(self, busy: bool) -> None:
         self.sync_page.set_busy(busy)
@@ -387,6 +410,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     # -- closing --------------------------------------------------------------------------------
+    def _tell_with_box(self, text: str) -> None:
+        QMessageBox.information(self, tr("app.title"), text)
+
     def _ask_with_box(self, text: str) -> bool:
         answer = QMessageBox.question(self, tr("app.title"), text)
         return answer == QMessageBox.StandardButton.Yes

@@ -16,7 +16,8 @@ import peewee as pw
 
 from app.config import Paths
 from app.store.errors import DamagedDatabase, DatabaseUnavailable
-from app.store.migrations import MIGRATIONS, MigrationRegistry, list_backups, run_migrations
+from app.store.backups import newest_good_backup, take_daily_copy
+from app.store.migrations import MIGRATIONS, MigrationRegistry, run_migrations
 from app.store.models import database_proxy
 
 PRAGMAS = {
@@ -74,19 +75,26 @@ def _is_damage(exc: BaseException) -> bool:
 
 def open_store(path: Path | str | Paths, backups: Path | None = None, *,
                registry: MigrationRegistry = MIGRATIONS,
-               check: bool = True, busy_timeout: float = 5.0) -> pw.SqliteDatabase:
+               check: bool = True, busy_timeout: float = 5.0,
+               daily_copy: bool = True) -> pw.SqliteDatabase:
     """Open (creating if needed) and migrate the database; binds `database_proxy` to it.
 
-    Raises DamagedDatabase when the file is broken, naming the newest backup, and
-    DatabaseUnavailable when it is only locked or not accessible.
-    `backups` defaults to a `backups` folder beside the file. `busy_timeout` (seconds) is how
-    long a writer waits for another one before giving up.
+    Raises DamagedDatabase when the file is broken (an empty, 0-byte file included: a real
+    database never is), naming the newest good backup, and DatabaseUnavailable when it is
+    only locked or not accessible. `backups` defaults to a `backups` folder beside the file.
+    `busy_timeout` (seconds) is how long a writer waits for another one before giving up.
+    With `daily_copy`, the first open of a day copies a database that holds connections to
+    `backups` (app/store/backups.py).
     """
     if isinstance(path, Paths):
         backups = backups or path.backups
         path = path.database
     path = Path(path)
     backups = backups or path.parent / "backups"
+    if path.is_file() and path.stat().st_size == 0:
+        # Creating the tables again here would present an empty shop as if nothing happened.
+        raise DamagedDatabase(path, newest_good_backup(backups, path.stem),
+                              "empty file (0 bytes)")
     _create_private(path)
     _make_private(path)
     # IMMEDIATE: a transaction takes the write lock when it begins, so two writers (UI and
@@ -108,11 +116,13 @@ def open_store(path: Path | str | Paths, backups: Path | None = None, *,
             # Locked or not permitted is not damage: offering a restore here could throw
             # away good data.
             raise DatabaseUnavailable(path, str(exc)) from exc
-        newest = next(iter(list_backups(backups, path.stem)), None)
-        raise DamagedDatabase(path, newest, str(exc)) from exc
+        raise DamagedDatabase(path, newest_good_backup(backups, path.stem), str(exc)) from exc
     _make_private(path)
     database_proxy.initialize(db)
     run_migrations(db, path, backups, registry)
+    if daily_copy and db.table_exists("profile") and db.execute_sql(
+            "SELECT 1 FROM profile LIMIT 1").fetchone():
+        take_daily_copy(path, backups)
     return db
 
 

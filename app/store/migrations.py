@@ -20,7 +20,7 @@ from typing import Callable
 import peewee as pw
 
 from app.store.errors import MigrationFailed, NewerDatabase
-from app.store.models import ALL_MODELS, SchemaVersion
+from app.store.models import ALL_MODELS, RecycledItem, SchemaVersion
 
 log = logging.getLogger("shopsync.store")
 
@@ -63,21 +63,30 @@ def current_version(db: pw.SqliteDatabase) -> int:
         return SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
-def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS_KEPT) -> Path:
+def backup_database(source: Path, backups: Path, label: str, keep: int = BACKUPS_KEPT,
+                    now: datetime | None = None) -> Path:
     """Consistent copy of `source` (SQLite online backup, safe with WAL) into `backups`.
 
     Only the newest `keep` copies are kept: enough to step back over a bad upgrade without
     filling the disk of a shop PC.
     """
     backups.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups / f"{source.stem}-{stamp}-{label}.db"
-    copy_database(source, target)
+    try:
+        copy_database(source, target)
+    except BaseException:
+        target.unlink(missing_ok=True)   # a half-written copy (disk full) is no copy at all
+        raise
     try:
         target.chmod(0o600)
     except OSError:
         pass
-    for old in list_backups(backups, source.stem)[keep:]:
+    # Each kind of copy rolls on its own: daily copies never push out the copies taken
+    # before a migration, nor the other way round.
+    same_kind = [p for p in list_backups(backups, source.stem)
+                 if p.name.endswith("-daily.db") == (label == "daily")]
+    for old in same_kind[keep:]:
         old.unlink(missing_ok=True)
     return target
 
@@ -181,6 +190,17 @@ def fewer_indexes(db: pw.SqliteDatabase) -> None:
 
 
 @migration(4)
+def undo_recycle(db: pw.SqliteDatabase) -> None:
+    """A safe undo (B-02, issue 18): an undo run names the run it put back (`run.undoes_id`,
+    so undoing twice is refused, not a reach into an older run), and what it removes from
+    the catalog is kept in `recycled_item` until `restore` brings it back."""
+    add_column_if_missing(db, "run", "undoes_id",
+                          'INTEGER NULL REFERENCES "run" ("id") ON DELETE SET NULL')
+    with db.bind_ctx([RecycledItem]):
+        db.create_tables([RecycledItem], safe=True)
+
+
+@migration(5)
 def push_marks(db: pw.SqliteDatabase) -> None:
     """A revision on every catalog row and a mark per connection and entity, so a run with
     few or no App changes reads only those rows (issue: no-change runs in constant time).

@@ -105,6 +105,8 @@ class Run(BaseModel):
     request_count = pw.IntegerField(default=0)
     error = pw.TextField(default="")              # vi/en message of a run-stopping error
     resumed_from = pw.ForeignKeyField("self", null=True, backref="resumes", on_delete="SET NULL")
+    # An undo run: the run whose App-side changes it put back (B-02; migration 4).
+    undoes = pw.ForeignKeyField("self", null=True, backref="undone_by", on_delete="SET NULL")
 
 
 class ItemResult(BaseModel):
@@ -182,6 +184,29 @@ class AppChange(BaseModel):
     at = pw.DateTimeField()
 
 
+class RecycledItem(BaseModel):
+    """A record an undo took out of the App catalog (B-02), kept whole so `restore` brings it
+    back with its App id and its link: hidden from the catalog, never lost. `restored_at` is
+    set when it went back."""
+
+    profile = pw.ForeignKeyField(Profile, on_delete="CASCADE")
+    undo_run = pw.ForeignKeyField(Run, null=True, on_delete="SET NULL")
+    entity = pw.CharField()
+    app_id = pw.CharField()
+    name = pw.CharField(default="")
+    origin = pw.CharField(default="app")
+    data = pw.TextField()                          # the catalog JSON as it was
+    link_pos_id = pw.CharField(default="")          # "" = it had no link
+    link_app_fingerprint = pw.CharField(default="")
+    link_pos_fingerprint = pw.CharField(default="")
+    link_pushed_status = pw.CharField(default="")
+    recycled_at = pw.DateTimeField()
+    restored_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("profile", "restored_at"), False),)
+
+
 class PushMark(BaseModel):
     """How far one connection's push step has looked at one entity: every App record whose
     revision is at most `revision` was settled then, except the App ids in `pending` (failed,
@@ -208,4 +233,4 @@ class IdSequence(BaseModel):
 
 
 ALL_MODELS = (SchemaVersion, Profile, CatalogItem, CatalogKey, Link, Run, ItemResult, Conflict,
-              Checkpoint, WriteIntent, AppChange, IdSequence, PushMark)
+              Checkpoint, WriteIntent, AppChange, RecycledItem, IdSequence, PushMark)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 from contract.records import now_utc, text
 from contract.connector import ConnectionSettings, InvalidInput, Platform
 from connectors.registry import UnknownPlatform, get_platform
+from app.connection_values import check_connection_values
 from app.store.models import Profile
 
 PlatformLookup = Callable[[str], Platform]
@@ -114,6 +115,7 @@ def create_profile(name: str, platform: str, fields: Mapping[str, str] | None = 
     name = validate_profile_name(name)
     spec = _platform(platform, lookup)
     clean = _guard_secrets(spec, fields or {})
+    clean, hosts = check_connection_values(spec, clean, hosts or {})
     if Profile.select().where(Profile.name == name).exists():
         raise ProfileExists(name)
     row = Profile.create(
@@ -157,12 +159,14 @@ def update_profile(name: str, *, new_name: str | None = None,
             raise ProfileExists(new_name)
         row.name = new_name
     if fields is not None:
-        row.fields = json.dumps(_guard_secrets(_platform(row.platform, lookup), fields),
-                                ensure_ascii=False)
+        clean = _guard_secrets(_platform(row.platform, lookup), fields)
+        clean, _ = check_connection_values(_platform(row.platform, lookup), clean, {})
+        row.fields = json.dumps(clean, ensure_ascii=False)
     if options is not None:
         row.options = json.dumps(dict(options), ensure_ascii=False)
     if hosts is not None:
-        row.hosts = json.dumps(dict(hosts), ensure_ascii=False)
+        _, checked = check_connection_values(_platform(row.platform, lookup), {}, hosts)
+        row.hosts = json.dumps(checked, ensure_ascii=False)
     if secret_names is not None:
         row.secret_names = json.dumps(sorted(set(secret_names)))
     if schedule_minutes is not None:
@@ -176,8 +180,9 @@ def update_profile(name: str, *, new_name: str | None = None,
 def remove_profile(name: str, secrets: Any) -> None:
     """Delete the profile, its keyring entries first (so a locked keyring stops the removal
     before anything is gone), then its row and, by cascade, its links, runs and results."""
+    from app.secrets import ACCESS_TOKEN_FIELD       # a POS token kept between runs
     row = _row(name)
-    for field_name in json.loads(row.secret_names):
+    for field_name in (*json.loads(row.secret_names), ACCESS_TOKEN_FIELD):
         secrets.delete(row.name, field_name)
     row.delete_instance()
 
@@ -191,6 +196,9 @@ def connection_settings(profile: ConnectionProfile,
     locked = {o.name for o in spec.options if o.locked}
     options.update({k: v for k, v in profile.options.items() if k not in locked})
     hosts = dict(spec.hosts)
-    hosts.update({k: v for k, v in profile.hosts.items() if text(v)})
-    return ConnectionSettings(platform=profile.platform, fields=dict(profile.fields),
+    # A profile saved before these checks existed is refused here, in words, not later
+    # as "InvalidURL" from the HTTP library.
+    fields, saved_hosts = check_connection_values(spec, profile.fields, profile.hosts)
+    hosts.update(saved_hosts)
+    return ConnectionSettings(platform=profile.platform, fields=dict(fields),
                               options=options, hosts=hosts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from app.redaction import learn_profile
 from app.store.profiles import connection_settings
 from app.sync.policy import is_on
 from contract.connector import AuthError, ConnectionSettings, Connector, Platform
@@ -45,14 +46,23 @@ def redactor_for(profile: Any, secrets: Any, lookup: Callable[[str], Platform] =
     """A Redactor knowing every secret of the profile (COM-07), for all output."""
     redactor = redactor or Redactor()
     platform = lookup(profile.platform)
+    known: dict[str, str] = {}
     for spec in platform.credential_fields:
         if spec.secret and secrets is not None:
             try:
-                redactor.add(secrets.get(profile.name, spec.name))
+                value = secrets.get(profile.name, spec.name)
             except Exception:   # a locked keyring must not stop us printing a result
                 continue
-    for value in platform.sandbox_secrets.values():
+            if value:
+                known[spec.name] = value
+    known.update({f"sandbox:{k}": v for k, v in platform.sandbox_secrets.items()})
+    fields = {**dict(platform.sandbox_settings), **dict(getattr(profile, "fields", {}) or {})}
+    for value in known.values():
         redactor.add(value)
+        for plain in fields.values():
+            if isinstance(plain, str) and plain:
+                redactor.add_pair(plain, value)
+    learn_profile(known, fields)
     return redactor
 
 
@@ -76,7 +86,14 @@ def open_connector(profile: Any, secrets: Any, transport: Any = None, *,
         settings = _with_sandbox_settings(settings, platform)
         return platform.connect(settings, dict(platform.sandbox_secrets),
                                 transport or box.transport())
-    return platform.connect(settings, profile_secrets(profile, secrets, platform), transport)
+    values = profile_secrets(profile, secrets, platform)
+    learn_profile(values, settings.fields)          # COM-07: Basic pairs too
+    connector = platform.connect(settings, values, transport)
+    keep_token_on = getattr(connector, "keep_token_on", None)
+    if keep_token_on is not None and hasattr(secrets, "set") and hasattr(secrets, "delete"):
+        from app.secrets import TokenShelf        # the POS token outlives the run (KiotViet)
+        keep_token_on(TokenShelf(secrets, profile.name))
+    return connector
 
 
 def _with_sandbox_settings(settings: ConnectionSettings, platform: Platform) -> ConnectionSettings:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from contract.records import Entity, Order, Record, SYNC_ORDER, from_plain, now_utc
 from app.store import models as m
+from app.store.errors import storage_problem
 from app.sync import events as ev
 from app.sync.collector import collector_paused
 from app.sync.ledger import Ledger, stored_utc
@@ -31,6 +32,7 @@ from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECOR
                             RunState, display_name)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
+from connectors.http import throttle_listener
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
@@ -175,42 +177,17 @@ class SyncEngine(PullSteps, PushSteps):
                     await self._create_all(ctx, policy, creates)
         return await self._drive(ctx, body)
 
-    def undo_last_run(self) -> ev.RunFinished:
-        """Put the App side back as it was before the last run (B-02). POS-side writes of that
-        run are not undone: the POS keeps them and the next sync sees them as POS changes."""
-        last = (m.Run.select().join(m.AppChange, on=(m.AppChange.run == m.Run.id))
-                .where((m.Run.profile == self.ledger.profile) & (m.Run.kind != "undo"))
-                .order_by(m.Run.id.desc()).first())
-        ctx = self._start("undo", [], False, None)
-        if last is None:
-            return self._finish(ctx, "done", say("nothing_to_undo"))
-        changes = list(m.AppChange.select().where(m.AppChange.run == last)
-                       .order_by(m.AppChange.id.desc()))
-        for change in changes:
-            entity = Entity(change.entity)
-            before = None if change.before is None else from_plain(entity,
-                                                                   json.loads(change.before))
-            with self._committing(ctx):
-                link = self.ledger.link_by_app(entity, change.app_id)
-                if before is None:
-                    self.catalog.delete(entity, change.app_id)
-                    if link is not None:
-                        link.delete_instance()
-                    message = say("undone_created")
-                else:
-                    self.catalog.put(entity, before)
-                    if link is not None:
-                        # Re-decide on the next run: the POS side is taken again if it still
-                        # differs, as if the undone run had not happened.
-                        link.app_fingerprint = self.policies[entity].comparable(before)
-                        link.pos_fingerprint = ""
-                        link.save()
-                    message = say("undone_updated" if change.after else "undone_deleted")
-                self._item(ctx, entity, PULL, "update", "ok", app_id=change.app_id,
-                           pos_id=link.pos_id if link else "", name=display_name(before),
-                           rule="B-02", text=message)
-            m.AppChange.delete().where(m.AppChange.id == change.id).execute()
-        return self._finish(ctx, "done", say("run_done"))
+    def undo_last_run(self, plan: Any = None) -> ev.RunFinished:
+        """Put the App side back as it was before the latest run (B-02), safely: see
+        app/sync/undo.py (`plan`: an UndoPlan already shown to the user). POS-side writes of
+        that run are not undone."""
+        from app.sync.undo import undo_last_run
+        return undo_last_run(self, plan)
+
+    def restore_last_undo(self) -> ev.RunFinished:
+        """Bring back what the latest undo removed (B-02)."""
+        from app.sync.undo import restore_last_undo
+        return restore_last_undo(self)
 
     async def resolve_conflict(self, conflict_id: int, keep: str) -> ev.ItemResult:
         """Close a conflict (COM-04): keep "app" (push the App values when the entity pushes,
@@ -302,6 +279,10 @@ class SyncEngine(PullSteps, PushSteps):
         return ctx
 
     async def _drive(self, ctx: RunState, body: Callable[[], Any]) -> ev.RunFinished:
+        # A long pause the POS asks for reaches the user as an event (CLI line, countdown).
+        listening = throttle_listener.set(lambda wait: self.emit(ev.Waiting(
+            round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
+            wait.clock_text(), wait.reason)))
         try:
             with collector_paused():
                 await body()
@@ -318,9 +299,22 @@ class SyncEngine(PullSteps, PushSteps):
             # The task was cancelled (window closed, second Ctrl-C): like Stop, resumable.
             self._finish(ctx, "cancelled", say("run_cancelled"))
             raise
-        except BaseException:
+        except BaseException as error:
+            problem = storage_problem(error, _data_folder()) if isinstance(error, Exception) else None
+            if problem is not None:
+                # Another process holds the database, the disk is full, the folder turned
+                # read-only: the run is resumable, not broken (COM-09), and the user is told
+                # what to do. Marking it may fail for the same reason: then the error goes up
+                # in these words and the next start marks the run.
+                try:
+                    return self._finish(ctx, "interrupted", (problem.message_vi,
+                                                             problem.message_en))
+                except Exception:
+                    raise problem from error
             self._finish(ctx, "failed", say("run_bug"))
             raise
+        finally:
+            throttle_listener.reset(listening)
         if ctx.counts.get("failed"):
             return self._finish(ctx, "done", say("run_done_failed", failed=ctx.counts["failed"]))
         return self._finish(ctx, "done", say("run_done"))
@@ -336,3 +330,11 @@ class SyncEngine(PullSteps, PushSteps):
         self.emit(finished)
         return finished
 
+
+def _data_folder():
+    """The folder of the database the models are bound to (named in disk-full messages)."""
+    from pathlib import Path
+    try:
+        return Path(m.database_proxy.obj.database).parent
+    except Exception:
+        return None

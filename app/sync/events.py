@@ -55,6 +55,17 @@ class ConflictRaised:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """The POS asked for a pause long enough to tell the user: the run continues by itself
+    at `until` (ISO time with offset; the window can count down to it, COM-08)."""
+
+    seconds: float
+    until: str
+    until_clock: str = ""        # "14:05" (with the date when not today), for a status line
+    reason: str = "throttled"    # throttled: the POS asked; pacing: staying under its budget
+
+
+@dataclass(frozen=True)
 class RunFinished:
     run_id: int
     status: str               # done | failed | interrupted | cancelled
@@ -65,11 +76,11 @@ class RunFinished:
     message_en: str = ""
 
 
-Event = Union[RunStarted, Progress, ItemResult, ConflictRaised, RunFinished]
+Event = Union[RunStarted, Progress, ItemResult, ConflictRaised, Waiting, RunFinished]
 Emit = Callable[[Event], None]
 
 _NAMES = {RunStarted: "run_started", Progress: "progress", ItemResult: "item",
-          ConflictRaised: "conflict", RunFinished: "run_finished"}
+          ConflictRaised: "conflict", Waiting: "waiting", RunFinished: "run_finished"}
 
 
 def event_name(event: Event) -> str:

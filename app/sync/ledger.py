@@ -2,12 +2,26 @@
 conflicts and App-side changes. The engine talks to the tables only through here."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from contract.records import Entity, Record, now_utc, to_plain
+from app.redaction import redact
 from app.store import models as m
+from app.store.catalog import serialise
+
+DIGEST_PREFIX = "b2:"   # 128-bit BLAKE2b: short, as the row is written per created record
+
+
+def created_digest(stored_json: str | None) -> str | None:
+    """What an undo row keeps of a record its run created: a digest of the catalog JSON as
+    written (None when the writer did not give it, as rows from before migration 4)."""
+    if not stored_json:
+        return None
+    return DIGEST_PREFIX + hashlib.blake2b(stored_json.encode("utf-8"),
+                                                 digest_size=16).hexdigest()
 
 
 def stored_utc(value: datetime | str) -> datetime:
@@ -33,6 +47,8 @@ class Ledger:
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, kind: str, entities: Iterable[Entity], dry_run: bool,
                   resumed_from: m.Run | None = None) -> m.Run:
+        if not dry_run:
+            self.mark_killed_runs()
         return m.Run.create(profile=self.profile, kind=kind, dry_run=dry_run,
                             entities=json.dumps([e.value for e in entities]),
                             status="running", started_at=self.clock(),
@@ -41,8 +57,24 @@ class Ledger:
     def finish_run(self, run: m.Run, status: str, counts: dict, request_count: int,
                    error: str = "") -> None:
         run.status, run.counts = status, json.dumps(counts)
-        run.request_count, run.error, run.finished_at = request_count, error, self.clock()
+        run.request_count, run.finished_at = request_count, self.clock()
+        run.error = redact(error)        # a POS may quote our credentials back (COM-07)
         run.save()
+
+    KILLED = ("Bị dừng giữa chừng (chương trình bị tắt hoặc máy tắt). Những gì đã lưu vẫn "
+              "còn; hãy chạy lại nếu cần.",
+              "Stopped before finishing (the program was closed or the computer shut down). "
+              "What was saved is kept; run it again if needed.")
+
+    def mark_killed_runs(self) -> int:
+        """Real runs of this profile still "running" when a new real run starts were killed:
+        real runs of one connection never overlap (app.sync.run_lock), so they are marked
+        interrupted, whatever their kind (sync, push, undo, restore …). Dry runs take no lock
+        and are left alone. Returns how many were marked."""
+        return (m.Run.update(status="interrupted", error="\n".join(self.KILLED))
+                .where((m.Run.profile == self.profile) & (m.Run.status == "running")
+                       & (m.Run.dry_run == False))  # noqa: E712
+                .execute())
 
     def unfinished_run(self, kind: str = "sync") -> m.Run | None:
         """The last run of this profile that stopped before finishing (killed or interrupted)."""
@@ -60,6 +92,9 @@ class Ledger:
 
     # -- results -----------------------------------------------------------------------------
     def add_result(self, run: m.Run, **values: Any) -> m.ItemResult:
+        for column in ("message_vi", "message_en"):
+            if column in values:
+                values[column] = redact(values[column])      # COM-07
         return m.ItemResult.create(run=run, at=self.clock(), **values)
 
     def has_result(self, run_ids: Iterable[int], entity: Entity, direction: str,
@@ -208,17 +243,21 @@ class Ledger:
             m.database_proxy.cursor().executemany(
                 "INSERT INTO item_result (run_id, entity, direction, app_id, pos_id, name, "
                 "action, outcome, rule, message_vi, message_en, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:9], redact(row[9]), redact(row[10]), *row[11:]) for row in rows])
 
     def add_changes(self, rows: list[tuple]) -> None:
         """Undo rows (run_id, entity, app_id, before JSON, after JSON, at), B-02. A created
-        record's row (no before) keeps no copy of it: undo deletes what the catalog holds
-        (models.AppChange), and the copy was a third of a first pull's bytes written."""
+        record's row (no before) keeps no copy of it: undo takes what the catalog holds
+        (models.AppChange), and the copy was a third of a first pull's bytes written. It keeps
+        a digest of the JSON as written instead (`created_digest`), so undo can tell a record
+        edited in the App since the run from one left as the run wrote it."""
         if rows:
             m.database_proxy.cursor().executemany(
                 "INSERT INTO app_change (run_id, entity, app_id, before, after, at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(run, entity, app_id, before, None if before is None else after, at)
+                [(run, entity, app_id, before,
+                  created_digest(after) if before is None else after, at)
                  for run, entity, app_id, before, after, at in rows])
 
     # KeyMap for app.sync.translate
@@ -301,5 +340,7 @@ class Ledger:
                    after: Record | None) -> None:
         def dump(record):
             return None if record is None else json.dumps(to_plain(record), ensure_ascii=False)
-        self.add_changes([(run.id, entity.value, app_id, dump(before), dump(after),
+        # A create's digest is of the text the catalog stores (serialise), as the page path.
+        written = serialise(after) if before is None and after is not None else dump(after)
+        self.add_changes([(run.id, entity.value, app_id, dump(before), written,
                            self.clock())])

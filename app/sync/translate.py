@@ -42,7 +42,7 @@ def references(record: Record) -> list[tuple[Entity, str]]:
 
 def to_app(entity: Entity, record: Record, keys: KeyMap, app_key: str) -> Translation:
     """The POS record with App ids inside, keyed `app_key`."""
-    return _translate(entity, record, keys.app_id, app_key)
+    return _translate(entity, record, keys.app_id, app_key, pulled=True)
 
 
 def to_pos(entity: Entity, record: Record, keys: KeyMap, pos_key: str = "") -> Translation:
@@ -50,7 +50,8 @@ def to_pos(entity: Entity, record: Record, keys: KeyMap, pos_key: str = "") -> T
     return _translate(entity, record, keys.pos_id, pos_key)
 
 
-def _translate(entity: Entity, record: Record, lookup, new_key: str) -> Translation:
+def _translate(entity: Entity, record: Record, lookup, new_key: str,
+               pulled: bool = False) -> Translation:
     missing: list[tuple[Entity, str]] = []
 
     def one(ref_entity: Entity, value: str) -> str:
@@ -72,7 +73,7 @@ def _translate(entity: Entity, record: Record, lookup, new_key: str) -> Translat
     elif isinstance(record, Order):
         changes["customer_key"] = one(Entity.CUSTOMER, record.customer_key)
         changes["branch_key"] = one(Entity.BRANCH, record.branch_key)
-        changes["lines"] = tuple(_line(line, one) for line in record.lines)
+        changes["lines"] = tuple(_line(line, one, pulled) for line in record.lines)
     return Translation(evolve(record, **changes), missing)
 
 
@@ -82,8 +83,10 @@ def _variant(variant: Variant, one) -> Variant:
     return evolve(variant, stock=stock)
 
 
-def _line(line: OrderLine, one) -> OrderLine:
+def _line(line: OrderLine, one, pulled: bool = False) -> OrderLine:
     product = one(Entity.PRODUCT, line.product_key)
-    # Variant ids are not linked one by one: the SKU on the line identifies the variant on
-    # the other side, so a variant id that belongs to one side only is dropped.
-    return evolve(line, product_key=product, variant_key="")
+    # Variant ids are not linked one by one. A pulled line keeps the POS's variant id when its
+    # product is linked: a product pulled from the POS keeps the POS's variant ids as its own,
+    # and the line names which variant was sold (issue 19). A pushed line drops it: the POS
+    # side finds its variant from the linked product and the SKU.
+    return evolve(line, product_key=product, variant_key=line.variant_key if pulled and product else "")

@@ -18,11 +18,12 @@ from contract.records import (Branch, Category, Customer, Entity, Order, OrderSt
                         now_utc, text)
 from contract.connector import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
                              NotSupported, Page, Platform, PosError, PushOutcome,
-                             TransientError)
+                             TransientError, is_on)
 from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.kiotviet import mapping, payload
 from connectors.kiotviet.dates import vietnam_wall_clock
-from connectors.kiotviet.errors import TokenRejected, classify, classify_token
+from connectors.kiotviet.errors import (BranchNotInShop, RetailerNotFound, TokenRejected,
+                                       classify, classify_token)
 from connectors.kiotviet.limits import GetBudget, limiter_key
 from connectors.kiotviet.token import TokenKeeper, token_fingerprint
 
@@ -32,6 +33,7 @@ ORDER_LOOKBACK = timedelta(days=2)    # how far back `find` looks for a crashed 
 FNB_ORDER_PATHS = ("/orders", "/orders/create")   # UNVERIFIED which one a store accepts
 FAMILIES_PER_PAGE = 1000            # held families given out per page after the last one
 CREATE_ATTEMPTS = 4                   # a create whose answer got lost: look up, then retry
+CLOCK_SKEW = timedelta(minutes=5)     # this computer's clock against KiotViet's
 
 
 def _compact(row: Mapping[str, Any]) -> bytes:
@@ -80,6 +82,12 @@ class KiotVietConnector:
     # Orders already in KiotViet by App order id, read back from their description.
     _orders_by_app_key: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _orders_since: datetime | None = None
+    _recent_orders: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Customers this connector created or found, by phone digits: an order pushed after its
+    # customer was created in the same run needs no second phone look-up (issue 19/17).
+    _customers_by_phone: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Family roots whose rows were read this run (their SKUs are in `_product_ids`).
+    _families_read: set[str] = field(default_factory=set)
     _rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -88,6 +96,11 @@ class KiotVietConnector:
             self.creates.before_send = self._authorize
 
     # -- plumbing ------------------------------------------------------------------------
+    def keep_token_on(self, shelf: Any) -> None:
+        """Reuse the access token across runs while it is valid (issue 19 point 13): the
+        app hands over the profile's keyring slot; without one a token lives one process."""
+        self.tokens.shelf = shelf
+
     @property
     def request_count(self) -> int:
         return self.api.request_count + self.tokens.http.request_count + (
@@ -111,7 +124,16 @@ class KiotVietConnector:
             return await client.json(method, path, **kwargs)
         except TokenRejected as rejected:
             self.tokens.invalidate(getattr(rejected, "token_fingerprint", ""))
+        issued_before = self.tokens.refreshes
+        try:
             return await client.json(method, path, **kwargs)
+        except TokenRejected as again:
+            if self.tokens.refreshes > issued_before:
+                # A token KiotViet issued a moment ago is refused too: nothing expired, the
+                # store named in `Retailer` is not the one the Client ID belongs to (KVF-14).
+                raise RetailerNotFound(self.retailer, detail=again.detail,
+                                       status=again.status) from None
+            raise
 
     async def _create_once(self, path: str, body: Any,
                            already_there: Callable[[], Awaitable[Any]]) -> Any:
@@ -160,6 +182,10 @@ class KiotVietConnector:
         if not branches:
             warnings_vi.append("Cửa hàng chưa có chi nhánh nào đang hoạt động trên KiotViet.")
             warnings_en.append("The KiotViet store has no active branch.")
+        elif self.branch_id and self.branch_id not in {branch.key for branch in branches}:
+            # KVF-14: a branch of another store (or a typo) would only fail at the first
+            # order push, far from where it was typed; refuse it here with the real list.
+            raise BranchNotInShop(self.branch_id, [(b.key, b.name) for b in branches])
         if self.kind == "fnb":
             warnings_vi.append("API đơn hàng KiotViet FnB chỉ chạy với giao diện FnB cũ; cần "
                                "liên hệ KiotViet để chuyển về (KVF-09).")
@@ -241,6 +267,12 @@ class KiotVietConnector:
         keep = self.keep_app_product_status
         families_seen: set[str] = set()
         emitted = rows_seen = 0
+        if since is None and refetch and len(refetch) > -(-start // PAGE_SIZE):
+            # A resumed first pull (issue 21/3): the held families' rows sit on the pages
+            # before `start`; reading those pages again costs start/100 requests, reading the
+            # families one by one costs one each (≈20,000 at 100k products).
+            await self._hold_again(params, start, refetch, held)
+            refetch -= held.keys()
         async for rows, body, offset, total, last in self._pages("/products", params, start):
             records: list[Record] = []
             self._remember(rows)
@@ -278,6 +310,18 @@ class KiotVietConnector:
                                                       emitted, not rest),
                            deleted_keys=deleted)
                 records, deleted = [], ()
+
+    async def _hold_again(self, params: Mapping[str, Any], end: int, roots: set[str],
+                          held: dict[str, list[bytes]]) -> None:
+        """The rows of the families `roots` from the pages before offset `end`."""
+        async for rows, _body, offset, _total, last in self._pages("/products", params, 0):
+            rows = rows[:max(0, end - (offset - len(rows)))]     # the main loop reads on
+            self._remember(rows)
+            for root, family in mapping.group_families(rows).items():
+                if root in roots:
+                    held.setdefault(root, []).extend(_compact(row) for row in family)
+            if last or offset >= end:
+                return
 
     @staticmethod
     def _products_total(rows_total: int | None, rows_seen: int, families_seen: int,
@@ -353,15 +397,19 @@ class KiotVietConnector:
         wanted = mapping.phone_query(phone)
         if len(wanted) < 9:
             return None
+        if wanted in self._customers_by_phone:
+            return self._customers_by_phone[wanted]
         body = await self.call("GET", "/customers", params={"contactNumber": wanted,
                                                             "pageSize": PAGE_SIZE,
                                                             "currentItem": 0})
         rows = payload.items(body)
         for row in rows:
             if mapping.same_phone(payload.get(row, "contactNumber"), wanted):
+                self._customers_by_phone[wanted] = row
                 return row
         unnumbered = [row for row in rows if not text(payload.get(row, "contactNumber"))]
         if len(rows) == 1 and unnumbered and len(wanted) >= 10:
+            self._customers_by_phone[wanted] = rows[0]
             return rows[0]
         return None
 
@@ -386,9 +434,10 @@ class KiotVietConnector:
             async for rows, *_ in self._pages("/orders", {"lastModifiedFrom":
                                                           vietnam_wall_clock(since)}):
                 for row in rows:
-                    app_key = mapping.marker_key(payload.get(row, "description"))
+                    app_key = mapping.row_marker_key(row)
                     if app_key:
                         self._orders_by_app_key[app_key] = row
+                    self._recent_orders[text(payload.get(row, "id"))] = row
             self._orders_since = since if self._orders_since is None else \
                 min(since, self._orders_since)
         return self._orders_by_app_key.get(order.key)
@@ -414,7 +463,10 @@ class KiotVietConnector:
             body = await self._create_once("/customers",
                                            mapping.customer_body(record, self.branch_id),
                                            same_phone)
-            created = mapping.customer_from(payload.unwrap(body))
+            row = payload.unwrap(body)
+            if record.phone and isinstance(row, Mapping):
+                self._customers_by_phone[mapping.phone_query(record.phone)] = row
+            created = mapping.customer_from(row)
             return PushOutcome(app_key=record.key, pos_key=created.key, record=created)
         if entity is Entity.ORDER and isinstance(record, Order):
             created_order = await self._create_order(record)
@@ -437,8 +489,14 @@ class KiotVietConnector:
                             rule="KVF-01")
 
     async def _line_product_id(self, sku: str, fallback: str, name: str) -> str:
-        """KiotViet needs its own product id per line: looked up by SKU (cached for the run),
-        else the line's key when it already is a KiotViet id."""
+        """KiotViet needs its own row id per line (a variant or unit is a row of its own).
+        Rows seen this run are known by SKU; a line of a linked product (its key is the
+        family's KiotViet id) reads its family once for all its variants; only an unlinked
+        line is looked up by its code (issue 19/17)."""
+        if sku and sku not in self._product_ids and fallback.isdigit() \
+                and fallback not in self._families_read:
+            self._families_read.add(fallback)
+            await self._family_rows(fallback)
         if sku:
             if sku not in self._product_ids:
                 row = await self._product_by_code(sku)
@@ -463,6 +521,7 @@ class KiotVietConnector:
         product_ids = [await self._line_product_id(line.sku, line.variant_key or
                                                    line.product_key, line.name)
                        for line in order.lines]
+        with_delivery = mapping.has_delivery(order) and is_on(self.options.get("uses_delivery"))
         # The engine hands over POS ids (translated through links); an unlinked customer is
         # looked up by phone so the KiotViet order still names the right person (COM-02).
         customer_id = order.customer_key if order.customer_key.isdigit() else ""
@@ -470,15 +529,31 @@ class KiotVietConnector:
             customer = await self._customer_by_phone(order.customer_phone)
             customer_id = text(payload.get(customer, "id")) if customer is not None else ""
         build = mapping.fnb_order_body if self.kind == "fnb" else mapping.retail_order_body
+        pushed_at = self.now()
         body = build(order, branch_id=order.branch_key or self.branch_id,
-                     product_ids=product_ids, customer_id=customer_id, pushed_at=self.now())
+                     product_ids=product_ids, customer_id=customer_id, pushed_at=pushed_at,
+                     with_delivery=with_delivery)
         path = self.fnb_order_path if self.kind == "fnb" else "/orders"
-        answer = await self._create_once(
-            path, body, lambda: self._order_row_by_marker(order, fresh=True))
+        sent = mapping.content_of(mapping.sent_as_row(body))
+
+        async def already_there() -> Mapping[str, Any] | None:
+            """By marker; else (the marker fields may not be kept) the one unclaimed order
+            with exactly this content made since this create started (COM-02)."""
+            found = await self._order_row_by_marker(order, fresh=True)
+            if found is not None:
+                return found
+            claimed = {text(payload.get(row, "id")) for row in self._orders_by_app_key.values()}
+            new = [row for key, row in self._recent_orders.items()
+                   if key not in claimed and not mapping.row_marker_key(row)
+                   and mapping.content_of(row) == sent
+                   and (mapping.made_at(row) or pushed_at) >= pushed_at - CLOCK_SKEW]
+            return new[0] if len(new) == 1 else None
+        answer = await self._create_once(path, body, already_there)
         if isinstance(answer, str):          # /orders/create answers the new order's uuid
             answer = await self.call("GET", f"/orders/uuid/{answer}")
         row = payload.unwrap(answer)
         self._orders_by_app_key[order.key] = row
+        self._recent_orders[text(payload.get(row, "id"))] = row
         return mapping.order_from(row)
 
     async def _create_product(self, product: Product) -> Product:

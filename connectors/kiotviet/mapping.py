@@ -46,6 +46,16 @@ def _when(row: Row, *names: str) -> datetime | None:
     return max(found) if found else None
 
 
+def _first_time(row: Row, *names: str) -> datetime | None:
+    """The first of `names` that is present: e.g. the sale time (`purchaseDate`) before the
+    moment it was typed in (`createdDate`), which can be hours later (issue 23/3)."""
+    for name in names:
+        moment = parse_datetime(payload.get(row, name))
+        if moment is not None:
+            return moment
+    return None
+
+
 def number(value: Decimal) -> int | float:
     """Decimal → JSON number KiotViet accepts (integral amounts stay integers)."""
     return int(value) if value == value.to_integral_value() else float(value)
@@ -78,9 +88,15 @@ def same_phone(a: object, b: object) -> bool:
 # Branches and categories
 # -------------------------------------------------------------------------------------------
 
+def _full_address(row: Row) -> str:
+    """Street, ward, then KiotViet's `locationName` ("Hồ Chí Minh - Quận 1"), as one line."""
+    parts = [text(payload.get(row, name)) for name in ("address", "wardName", "locationName")]
+    return ", ".join(part for part in parts if part)
+
+
 def branch_from(row: Row) -> Branch:
     return Branch(key=_key(payload.get(row, "id")), name=text(payload.get(row, "branchName")),
-                  address=text(payload.get(row, "address")),
+                  address=_full_address(row),
                   phone=text(payload.get(row, "contactNumber")))
 
 
@@ -89,6 +105,7 @@ def category_from(row: Row) -> Category:
     return Category(key=_key(payload.get(row, "categoryId")),
                     name=text(payload.get(row, "categoryName")),
                     parent_key=_key(parent) if parent not in (None, "", 0) else None,
+                    position=payload.as_int(payload.get(row, "rank")) or 0,
                     updated_at=_when(row, "modifiedDate", "createdDate"))
 
 
@@ -229,9 +246,7 @@ def product_rows_for_push(product: Product, category_id: str = "",
 def customer_from(row: Row) -> Customer:
     gender = payload.get(row, "gender")
     birth = parse_datetime(payload.get(row, "birthDate"))
-    address = ", ".join(part for part in (text(payload.get(row, "address")),
-                                          text(payload.get(row, "wardName")),
-                                          text(payload.get(row, "locationName"))) if part)
+    address = _full_address(row)
     return Customer(key=_key(payload.get(row, "id")), name=text(payload.get(row, "name")),
                     phone=text(payload.get(row, "contactNumber")),
                     email=text(payload.get(row, "email")), address=address,
@@ -278,6 +293,15 @@ def line_notes(order: Order) -> list[str]:
     return notes
 
 
+# Where the FnB order body carries the marker besides the first line's note. UNVERIFIED: no
+# public FnB document shows `Description` on order create (one public client lists
+# `historyNote`); the line `Note` is documented (FNBPDF) and always carries it too, and a lost
+# answer is also resolved by the order's exact content (`already_there` in
+# KiotVietConnector._create_order), so duplicate safety never rests on this one field.
+# Retail documents `description` (KVDOC 2.5.3).
+FNB_ORDER_MARKER_FIELD = "Description"
+
+
 def order_marker(app_key: str) -> str:
     return f"{ORDER_MARKER}{app_key}"
 
@@ -288,35 +312,97 @@ def marker_key(description: object) -> str:
     return match.group(1) if match else ""
 
 
+def row_marker_key(row: Row) -> str:
+    """The App order id a KiotViet order carries: in its description, else in a line note."""
+    found = marker_key(payload.get(row, "description"))
+    for line in payload.get(row, "orderDetails") or ():
+        if found:
+            break
+        found = marker_key(payload.get(line, "note"))
+    return found
+
+
+def content_of(row: Row) -> tuple:
+    """What KiotViet certainly keeps of an order we sent: branch, customer and each line's
+    product, quantity and unit price (compared as a multiset)."""
+    lines = sorted((_key(payload.get(d, "productId")), str(quantity(payload.get(d, "quantity"))),
+                    str(money(payload.get(d, "price"))))
+                   for d in payload.get(row, "orderDetails") or ())
+    return (_key(payload.get(row, "branchId")), _key(payload.get(row, "customerId")),
+            tuple(lines))
+
+
+def sent_as_row(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An order create body (FnB PascalCase or Retail camelCase) in the shape KiotViet lists
+    orders in, for `content_of`."""
+    customer = payload.get(body, "customerId") or payload.get(payload.get(body, "customer"), "id")
+    return {"branchId": payload.get(body, "branchId"), "customerId": customer,
+            "orderDetails": [{"productId": payload.get(d, "productId"),
+                              "quantity": payload.get(d, "quantity"),
+                              "price": payload.get(d, "price")}
+                             for d in payload.get(body, "orderDetails") or ()]}
+
+
+def made_at(row: Row) -> datetime | None:
+    """When KiotViet made the order (the later of its creation and sale times)."""
+    return _when(row, "createdDate", "purchaseDate")
+
+
+def has_delivery(order: Order) -> bool:
+    """An App order is delivered when it names an address to deliver to."""
+    return bool(order.shipping_address)
+
+
+def _unit_discount(line: OrderLine) -> Decimal:
+    """The App's line discount (on the whole line) as KiotViet's per-unit amount."""
+    if not line.discount or not line.quantity:
+        return Decimal(0)
+    return money(line.discount / line.quantity) if LINE_DISCOUNT_PER_UNIT else line.discount
+
+
 def _without_marker(description: object) -> str:
     return text(re.sub(re.escape(ORDER_MARKER) + r"\S+", "", text(description)))
 
 
 def fnb_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str],
-                   customer_id: str = "", pushed_at: datetime) -> dict[str, Any]:
-    """FnB `POST /orders`, PascalCase (FNBPDF p17–18)."""
+                   customer_id: str = "", pushed_at: datetime,
+                   with_delivery: bool = False) -> dict[str, Any]:
+    """FnB `POST /orders`, PascalCase (FNBPDF p17–18). `DeliveryDetail` only for a delivered
+    order of a shop that uses KiotViet's delivery feature (issue 19/15); FnB documents no
+    line discount, so a discounted line is sent at its net unit price."""
     notes = line_notes(order)
-    details = [{"ProductId": _id(product_ids[i]), "Price": number(line.price),
+    if notes:      # the marker rides on a documented field too (see FNB_ORDER_MARKER_FIELD)
+        notes[0] = " · ".join(part for part in (notes[0], order_marker(order.key)) if part)
+    details = [{"ProductId": _id(product_ids[i]),
+                "Price": number(line.price - _unit_discount(line)),
                 "Quantity": number(line.quantity), "Note": notes[i], "Rank": i + 1}
                for i, line in enumerate(order.lines)]
-    body: dict[str, Any] = {"BranchId": _id(branch_id), "Description": order_marker(order.key),
+    body: dict[str, Any] = {"BranchId": _id(branch_id),
+                            FNB_ORDER_MARKER_FIELD: order_marker(order.key),
                             "OrderDetails": details}
+    if order.discount:
+        body["Discount"] = number(order.discount)      # UNVERIFIED on FnB (Retail: discount)
     if customer_id:
         body["CustomerId"] = _id(customer_id)
-    body["DeliveryDetail"] = {
-        "Receiver": order.customer_name, "ContactNumber": order.customer_phone,
-        "Address": order.shipping_address,
-        "ExpectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at)),
-        "Status": 3}
+    if with_delivery:
+        body["DeliveryDetail"] = {
+            "Receiver": order.customer_name, "ContactNumber": order.customer_phone,
+            "Address": order.shipping_address,
+            "ExpectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at)),
+            "Status": 3}
     return body
 
 
 def retail_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str],
-                      customer_id: str = "", pushed_at: datetime) -> dict[str, Any]:
-    """Retail `POST /orders`, camelCase (KVDOC)."""
+                      customer_id: str = "", pushed_at: datetime,
+                      with_delivery: bool = False) -> dict[str, Any]:
+    """Retail `POST /orders`, camelCase (KVDOC 2.5.3): the customer as `customer{id, …}`,
+    line and order discounts as documented, `orderDelivery` only for a delivered order of a
+    shop that uses KiotViet's delivery feature."""
     notes = line_notes(order)
     details = [{"productId": _id(product_ids[i]), "productCode": line.sku or None,
                 "price": number(line.price), "quantity": number(line.quantity),
+                "discount": number(_unit_discount(line)) if line.discount else None,
                 "note": notes[i] or None}
                for i, line in enumerate(order.lines)]
     body: dict[str, Any] = {"branchId": _id(branch_id), "description": order_marker(order.key),
@@ -328,18 +414,34 @@ def retail_order_body(order: Order, *, branch_id: str, product_ids: Sequence[str
     customer = {k: v for k, v in customer.items() if v}
     if customer:
         body["customer"] = customer
-    if customer_id:
-        body["customerId"] = _id(customer_id)
-    body["orderDelivery"] = {
-        "receiver": order.customer_name, "contactNumber": order.customer_phone,
-        "address": order.shipping_address,
-        "expectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at))}
+    if order.discount:
+        body["discount"] = number(order.discount)
+    if with_delivery:
+        body["orderDelivery"] = {
+            "receiver": order.customer_name, "contactNumber": order.customer_phone,
+            "address": order.shipping_address,
+            "expectedDelivery": vietnam_wall_clock(delivery_time(order.delivery_at, pushed_at))}
     return body
 
 
 # -------------------------------------------------------------------------------------------
 # Orders: KiotViet → App
 # -------------------------------------------------------------------------------------------
+
+# KiotViet's line `discount` ("giảm giá trên sản phẩm theo tiền", KVDOC 2.5/2.12) is read as
+# an amount off EACH UNIT, as the KiotViet sales screen applies it: the line costs
+# (price − discount) × quantity. UNVERIFIED for quantities above 1 (every published example
+# has quantity 1); False would read it as an amount off the whole line.
+LINE_DISCOUNT_PER_UNIT = True
+
+
+def line_discount(row: Row) -> Decimal:
+    """The amount off one KiotViet order/invoice line as a whole, in đồng."""
+    off = money(payload.get(row, "discount"))
+    if LINE_DISCOUNT_PER_UNIT:
+        off *= quantity(payload.get(row, "quantity") or 0)
+    return money(off)
+
 
 def _lines(rows: Any) -> tuple[OrderLine, ...]:
     return tuple(OrderLine(sku=text(payload.get(r, "productCode")),
@@ -348,8 +450,17 @@ def _lines(rows: Any) -> tuple[OrderLine, ...]:
                            price=money(payload.get(r, "price")),
                            product_key=_key(payload.get(r, "productId")),
                            variant_key=_key(payload.get(r, "productId")),
-                           note=text(payload.get(r, "note")))
+                           note=_without_marker(payload.get(r, "note")).rstrip(" ·"),
+                           discount=line_discount(r))
                  for r in rows or ())
+
+
+def fees(row: Row) -> Decimal:
+    """Surcharges (thu khác) the customer pays on top of the lines; KiotViet adds them to
+    `total`. The delivery partner's fee (`orderDelivery.price`) is not: the shop pays it."""
+    charges = payload.get(row, "invoiceOrderSurcharges") or ()
+    return money(sum((money(payload.get(c, "price")) for c in charges
+                      if isinstance(c, Mapping)), Decimal(0)))
 
 
 def order_key(row: Row) -> str:
@@ -373,7 +484,8 @@ def order_from(row: Row) -> Order:
                  branch_key=_key(payload.get(row, "branchId")),
                  delivery_at=parse_datetime(payload.get(delivery, "expectedDelivery")),
                  total=money(payload.get(row, "total")),
-                 created_at=_when(row, "createdDate", "purchaseDate"),
+                 discount=money(payload.get(row, "discount")), fees=fees(row),
+                 created_at=_first_time(row, "purchaseDate", "createdDate"),
                  updated_at=_when(row, "modifiedDate", "createdDate"))
 
 
@@ -395,5 +507,8 @@ def order_from_invoice(row: Row) -> Order:
                  branch_key=_key(payload.get(row, "branchId")),
                  note=_without_marker(payload.get(row, "description")),
                  total=money(payload.get(row, "total")),
-                 created_at=_when(row, "purchaseDate", "createdDate"),
+                 discount=money(payload.get(row, "discount")), fees=fees(row),
+                 # The sale time, not when it was typed in (issue 23/3); the typing time is
+                 # still seen through `updated_at` (modifiedDate ≥ createdDate).
+                 created_at=_first_time(row, "purchaseDate", "createdDate"),
                  updated_at=_when(row, "modifiedDate", "createdDate", "purchaseDate"))

@@ -12,6 +12,10 @@ from contract.connector import (CredentialField, EntityCapability, InvalidInput,
                              Platform, SetupStep, StatusChange)
 from connectors.kiotviet.token import FNB_TOKEN_URL, FNB_TOKEN_URL_CANDIDATES, RETAIL_TOKEN_URL
 
+# The caveat text (resources/caveats.json) next to the "uses delivery" option; not a rule of
+# RULES.md, so it is named apart from the KVF numbers.
+DELIVERY_CAVEAT = "KVF-DELIVERY"
+
 FNB_API = "https://publicfnb.kiotapi.com"
 RETAIL_API = "https://public.kiotapi.com"
 
@@ -128,6 +132,13 @@ def _steps(kind: str) -> tuple[SetupStep, ...]:
     else:
         steps.insert(0, SetupStep("Loại tài khoản: chọn \"Bán lẻ\" (KiotViet Retail).",
                                   "Account type: choose \"Bán lẻ\" (KiotViet Retail)."))
+    steps.append(SetupStep(
+        "Nếu cửa hàng giao hàng qua KiotViet: bật \"Sử dụng tính năng giao hàng\" trong "
+        "KiotViet, rồi bật tuỳ chọn \"Cửa hàng dùng tính năng giao hàng của KiotViet\" ở bước "
+        "Tuỳ chọn.",
+        "If the store delivers through KiotViet: switch on \"Sử dụng tính năng giao hàng\" "
+        "(use the delivery feature) in KiotViet, then the option \"The shop uses KiotViet's "
+        "delivery feature\" in the Options step."))
     return tuple(steps)
 
 
@@ -148,6 +159,12 @@ def _options(kind: str) -> tuple[OptionSpec, ...]:
                    caveats=("KVF-05", "KVF-06", "KVF-08", "KVF-10", "KVF-11")
                    + (("KVF-09",) if kind == "fnb" else ())),
     ]
+    # Issue 19/15: KiotViet refuses delivery data when the store's "Sử dụng tính năng giao
+    # hàng" is off (KVDOC 2.5, FNBPDF), so delivery data is sent only when the shop says so.
+    options.append(OptionSpec(
+        "uses_delivery", "Cửa hàng dùng tính năng giao hàng của KiotViet",
+        "The shop uses KiotViet's delivery feature", default=False,
+        caveats=(DELIVERY_CAVEAT,)))
     if kind == "fnb":
         options.append(OptionSpec(
             "fnb_order_path", "Địa chỉ tạo đơn KiotViet FnB (nâng cao)",
@@ -170,7 +187,7 @@ def _entities(kind: str) -> Mapping[Entity, EntityCapability]:
         products = EntityCapability(Entity.PRODUCT, pull=Mode.FULL, push=Mode.FULL,
                                     caveats=product_caveats, rule="B-06",
                                     enabled_by="sync_products")
-    order_caveats = ("KVF-05", "KVF-06", "KVF-08", "KVF-10", "KVF-11") + \
+    order_caveats = ("KVF-05", "KVF-06", "KVF-08", "KVF-10", "KVF-11", DELIVERY_CAVEAT) + \
         (("KVF-09",) if kind == "fnb" else ())
     status_changes = {status: StatusChange.IGNORE for status in OrderStatus}
     status_changes[OrderStatus.CANCELLED] = StatusChange.MANUAL

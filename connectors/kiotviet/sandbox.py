@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import collections.abc
+import itertools
 import math
 import time
 import uuid as uuidlib
@@ -68,6 +69,15 @@ class KiotVietSandbox(SandboxBase):
     product_count: int | None = None       # None = the small hand-written menu
     token_lifetime: float = 86400.0
     hide_customer_phones: bool = False     # KiotViet sometimes leaves contactNumber out
+    # How a wrong connection name is refused: "named" (an error naming the store) or "token"
+    # (the plain TokenException of an expired token). UNVERIFIED which one KiotViet sends.
+    retailer_refusal: str = "named"
+    # FnB order create: whether `Description` is kept. No public FnB document shows it on the
+    # create body (issue 19/16), so the sandbox can drop it like a store that ignores it.
+    keeps_order_description: bool = True
+    # And whether line notes are kept (they are documented; off = the worst case, where only
+    # the order's content can tell that a create whose answer was lost went through).
+    keeps_line_notes: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -87,6 +97,9 @@ class KiotVietSandbox(SandboxBase):
             "surchages")}
         self.removed: dict[str, list[tuple[int, float]]] = collections.defaultdict(list)
         self.orders_by_uuid: dict[str, int] = {}
+        # (method, path) → fault: the next such request is carried out, then its answer is
+        # lost (5xx/timeout/reset) — the write happened, the client cannot know (COM-02).
+        self.lost_answers: collections.deque[tuple[str, str, str]] = collections.deque()
         self._seed()
 
     # ---------------------------------------------------------------- seeding ---------
@@ -103,10 +116,14 @@ class KiotVietSandbox(SandboxBase):
 
     def _seed(self) -> None:
         start = self.clock() - 30 * 86400
-        for bid, name, address in ((1, "Chi nhánh trung tâm", "12 Lý Tự Trọng, Quận 1, TP.HCM"),
-                                   (2, "Chi nhánh Thảo Điền", "45 Xuân Thuỷ, Thủ Đức, TP.HCM")):
+        for bid, name, address, location, ward in (
+                (1, "Chi nhánh trung tâm", "12 Lý Tự Trọng", "Hồ Chí Minh - Quận 1",
+                 "Phường Bến Thành"),
+                (2, "Chi nhánh Thảo Điền", "45 Xuân Thuỷ", "Hồ Chí Minh - Thành phố Thủ Đức",
+                 "Phường Thảo Điền")):
             self.tables["branches"][bid] = self._stamp(
                 {"id": bid, "branchName": name, "branchCode": f"CN{bid}", "address": address,
+                 "locationName": location, "wardName": ward,
                  "contactNumber": f"02838{bid:06d}", "retailerId": self.retailer_id,
                  "email": ""}, start)
         cats = ((1, "Cà phê", None), (2, "Trà", None), (3, "Trà trái cây", 2),
@@ -114,7 +131,7 @@ class KiotVietSandbox(SandboxBase):
             ((1, "Thời trang nữ", None), (2, "Áo", 1), (3, "Quần", 1), (4, "Phụ kiện", None))
         for cid, name, parent in cats:
             self.tables["categories"][cid] = self._stamp(
-                {"categoryId": cid, "parentId": parent, "categoryName": name,
+                {"categoryId": cid, "parentId": parent, "categoryName": name, "rank": cid,
                  "retailerId": self.retailer_id, "hasChild": any(p == cid for _, _, p in cats)},
                 start)
         if self.product_count is None:
@@ -140,6 +157,12 @@ class KiotVietSandbox(SandboxBase):
         first = next(iter(self.tables["products"].values()))
         for status in (1, 2, 3, 5):
             self.add_invoice(status=status, lines=[(first["id"], 2)], when=start + status * 60)
+        # A sale with a line discount, an order discount and a surcharge, typed in two hours
+        # after it happened (purchaseDate ≠ createdDate): what a real shop's invoices look like.
+        rows = list(itertools.islice(self.tables["products"].values(), 3))
+        self.add_invoice(status=1, lines=[(rows[0]["id"], 2), (rows[-1]["id"], 1)],
+                         line_discounts=[3000, 0], discount=5000, surcharge=10000,
+                         when=start + 600, typed_after=7200)
 
     def _product(self, *, name: str, code: str, price: int, category: int,
                  attributes: Iterable[tuple[str, str]] = (), master: int | None = None,
@@ -291,25 +314,56 @@ class KiotVietSandbox(SandboxBase):
 
     def add_invoice(self, *, status: int, lines: list[tuple[int, float]],
                     order_code: str = "", customer_id: int | None = None,
-                    when: float | None = None) -> Row:
+                    when: float | None = None, line_discounts: list[float] | None = None,
+                    discount: float = 0, surcharge: float = 0, typed_after: float = 0,
+                    prices: list[float] | None = None) -> Row:
+        """An invoice as KiotViet keeps it: a line `discount` is an amount off each unit
+        (UNVERIFIED, see mapping.LINE_DISCOUNT_PER_UNIT), `discount` is off the whole
+        invoice, a surcharge (thu khác) is added; `total` is what the customer pays."""
         iid = self._id()
         details = []
-        for product_id, qty in lines:
+        for i, (product_id, qty) in enumerate(lines):
             product = self.tables["products"][product_id]
+            price = prices[i] if prices else product["basePrice"]
+            off = line_discounts[i] if line_discounts else 0
             details.append({"productId": product_id, "productCode": product["code"],
                             "productName": product["fullName"], "quantity": qty,
-                            "price": product["basePrice"], "discount": 0, "note": ""})
+                            "price": price, "discount": off,
+                            "discountRatio": round(off * 100 / price, 2) if price else 0,
+                            "note": ""})
         customer = self.tables["customers"].get(customer_id or -1)
+        sold_at = when if when is not None else self.clock()
+        surcharges = [{"id": 1, "invoiceId": iid, "surchargeId": 1,
+                       "surchargeName": "Phí giao hàng", "surValue": surcharge,
+                       "price": surcharge, "createdDate": kv_time(sold_at)}] if surcharge else []
         row = {"id": iid, "code": f"HD{iid:06d}", "orderCode": order_code,
-               "purchaseDate": kv_time(when if when is not None else self.clock()),
-               "branchId": 1, "soldById": 1, "customerId": customer_id,
+               "purchaseDate": kv_time(sold_at),
+               "branchId": 1, "branchName": self.tables["branches"][1]["branchName"],
+               "soldById": 1, "customerId": customer_id,
                "customerCode": customer["code"] if customer else "",
                "customerName": customer["name"] if customer else "Khách lẻ",
-               "total": sum(d["price"] * d["quantity"] for d in details), "totalPayment": 0,
-               "status": status, "statusValue": INVOICE_STATUS[status], "description": "",
-               "usingCod": False, "payments": [], "invoiceDetails": details}
-        self.tables["invoices"][iid] = self._stamp(row, when)
+               "total": _payable(details, discount, surcharges), "totalPayment": 0,
+               "discount": discount, "status": status, "statusValue": INVOICE_STATUS[status],
+               "description": "", "usingCod": False, "payments": [],
+               "invoiceOrderSurcharges": surcharges, "invoiceDetails": details}
+        self._stamp(row, sold_at + typed_after)
+        row["createdDate"] = kv_time(sold_at + typed_after)
+        self.tables["invoices"][iid] = row
         return row
+
+    def lose_answer(self, method: str, path: str, fault: str = Fault.SERVER_ERROR) -> None:
+        """The next `method path` request is carried out, then its answer is lost."""
+        self.lost_answers.append((method.upper(), path, fault))
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            for i, (method, path, fault) in enumerate(self.lost_answers):
+                if request.method == method and request.url.path.rstrip("/").endswith(path):
+                    del self.lost_answers[i]
+                    self.requests.append(request)
+                    self.route(request)                     # committed …
+                    return self.fault_response(fault, request)   # … and the answer lost
+            return super().handle(request)
 
     def complete_order(self, code: str) -> Row:
         """The cashier issues the invoice of an order (KVF-10's way back to the App)."""
@@ -318,7 +372,11 @@ class KiotVietSandbox(SandboxBase):
         self._stamp(order)
         return self.add_invoice(status=1, order_code=code, customer_id=order.get("customerId"),
                                 lines=[(d["productId"], d["quantity"])
-                                       for d in order["orderDetails"]])
+                                       for d in order["orderDetails"]],
+                                prices=[d["price"] for d in order["orderDetails"]],
+                                line_discounts=[d.get("discount") or 0
+                                                for d in order["orderDetails"]],
+                                discount=order.get("discount") or 0)
 
     # -------------------------------------------------------------------- routing ------
     def fault_response(self, fault: str, request: httpx.Request) -> httpx.Response:
@@ -370,6 +428,8 @@ class KiotVietSandbox(SandboxBase):
         if not auth.startswith("Bearer ") or expiry is None or expiry <= self.clock():
             return _error(401, "Token không hợp lệ hoặc đã hết hạn", "TokenException")
         if request.headers.get("retailer", "") != self.retailer:
+            if self.retailer_refusal == "token":
+                return _error(401, "Token không hợp lệ hoặc đã hết hạn", "TokenException")
             return _error(401, "Không tìm thấy gian hàng (Retailer)", "RetailerNotFound")
         return None
 
@@ -619,21 +679,28 @@ class KiotVietSandbox(SandboxBase):
             self._read_retail_order(body)
         if isinstance(parsed, httpx.Response):
             return parsed
-        branch, customer_id, lines, delivery, description = parsed
+        branch, customer_id, lines, delivery, description, discount = parsed
         if delivery and not self.settings[DELIVERY]:
-            return _error(400, f'Thiết lập "{DELIVERY}" đang không được bật')
+            # Worded as KVDOC 2.5 prints it, stray full stop included.
+            return _error(400, f"Thiết lập “{DELIVERY}.” đang không được bật")
+        if self.kind == "fnb" and not self.keeps_order_description:
+            description = ""
         details = []
-        for product_id, qty, price, note in lines:
+        if not self.keeps_line_notes:
+            lines = [(pid, qty, price, "", off) for pid, qty, price, _, off in lines]
+        for product_id, qty, price, note, line_discount in lines:
             product = self.tables["products"].get(product_id)
             if product is None:
                 return _error(400, f"Hàng hóa {product_id} không tồn tại")
             stock = next((i["onHand"] for i in product["inventories"] if i["branchId"] == branch),
                          0)
             if self.kind == "fnb" and stock < qty and not self.settings[OUT_OF_STOCK_ORDERING]:
-                return _error(400, f'Thiết lập "{OUT_OF_STOCK_ORDERING}" đang không được bật')
+                # UNVERIFIED wording: FNBPDF names the setting, not the answer; shaped like
+                # the documented Retail one ("Cho phép bán hàng khi hết tồn kho").
+                return _error(400, f"Thiết lập “{OUT_OF_STOCK_ORDERING}” đang không được bật")
             details.append({"productId": product_id, "productCode": product["code"],
                             "productName": product["fullName"], "quantity": qty,
-                            "price": price, "discount": 0, "note": note,
+                            "price": price, "discount": line_discount, "note": note,
                             "uuid": str(uuidlib.UUID(int=self.rng.getrandbits(128)))})
         oid = self._id()
         customer = self.tables["customers"].get(customer_id or -1)
@@ -641,7 +708,7 @@ class KiotVietSandbox(SandboxBase):
                "branchId": branch, "customerId": customer_id,
                "customerName": customer["name"] if customer else
                (delivery or {}).get("receiver", ""),
-               "total": sum(d["price"] * d["quantity"] for d in details), "discount": 0,
+               "total": _payable(details, discount, []), "discount": discount,
                "status": 1, "statusValue": ORDER_STATUS[1], "description": description,
                "orderDetails": details, "orderDelivery": delivery or None}
         self.tables["orders"][oid] = self._stamp(row)
@@ -668,7 +735,7 @@ class KiotVietSandbox(SandboxBase):
             if "ProductId" not in detail or "Quantity" not in detail:
                 return _error(400, "OrderDetails cần ProductId và Quantity")
             lines.append((detail["ProductId"], detail["Quantity"], detail.get("Price", 0),
-                          detail.get("Note") or ""))
+                          detail.get("Note") or "", detail.get("Discount") or 0))
         if not lines:
             return _error(400, "Đơn hàng phải có ít nhất một món")
         raw = body.get("DeliveryDetail") or {}
@@ -681,7 +748,8 @@ class KiotVietSandbox(SandboxBase):
                 parse_datetime(raw["ExpectedDelivery"])
             except ValueError:
                 return _error(400, "ExpectedDelivery không đúng định dạng")
-        return branch, body.get("CustomerId"), lines, delivery, body.get("Description") or ""
+        return (branch, body.get("CustomerId"), lines, delivery, body.get("Description") or "",
+                body.get("Discount") or 0)
 
     def _read_retail_order(self, body: Row):
         """Retail order bodies are camelCase (KVDOC); a PascalCase body is refused."""
@@ -695,12 +763,15 @@ class KiotVietSandbox(SandboxBase):
             if "productId" not in detail or "quantity" not in detail:
                 return _error(400, "orderDetails cần productId và quantity")
             lines.append((detail["productId"], detail["quantity"], detail.get("price", 0),
-                          detail.get("note") or ""))
+                          detail.get("note") or "", detail.get("discount") or 0))
         if not lines:
             return _error(400, "Đơn hàng phải có ít nhất một hàng hóa")
-        customer_id = body.get("customerId") or (body.get("customer") or {}).get("id")
+        # KVDOC 2.5.3 documents the customer as `customer.id`; a top-level `customerId` is
+        # not in the create body and is ignored, as an unknown field would be.
+        customer_id = (body.get("customer") or {}).get("id")
         delivery = dict(body.get("orderDelivery") or {})
-        return branch, customer_id, lines, delivery, body.get("description") or ""
+        return (branch, customer_id, lines, delivery, body.get("description") or "",
+                body.get("discount") or 0)
 
     # ------------------------------------------------------------- invoices ------------
     def _get_invoices(self, request, rest, params):
@@ -714,6 +785,13 @@ class KiotVietSandbox(SandboxBase):
         if statuses:
             rows = [r for r in rows if r["status"] in statuses]
         return self._list("invoices", rows, params)
+
+
+def _payable(details: list[Row], discount: float, surcharges: list[Row]) -> float:
+    """KiotViet's `total` ("khách cần trả"): each line at (price − unit discount) × quantity,
+    less the order discount, plus surcharges."""
+    lines = sum((d["price"] - (d.get("discount") or 0)) * d["quantity"] for d in details)
+    return lines - discount + sum(s.get("price") or 0 for s in surcharges)
 
 
 def kiotviet_sandbox(kind: str = "fnb", seed: int = 1, products: int | None = None,

@@ -12,7 +12,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from contract.connector import AuthError
 from connectors.http import PosHttp
@@ -54,6 +54,17 @@ def refresh_margin(expires_in: float) -> float:
     return min(3600.0, expires_in / 10)
 
 
+class TokenShelf(Protocol):
+    """Where a token outlives the process (app.secrets.TokenShelf: the OS keyring)."""
+
+    def load(self, owner: str = "") -> "tuple[str, datetime, float] | None": ...
+
+    def save(self, token: str, expires_at: datetime, lifetime: float,
+             owner: str = "") -> None: ...
+
+    def forget(self) -> None: ...
+
+
 @dataclass
 class TokenKeeper:
     http: PosHttp                      # shares the API client's redactor
@@ -67,12 +78,40 @@ class TokenKeeper:
     _valid_until: float = 0.0
     expires_at: datetime | None = None
     refreshes: int = 0
+    shelf: Any = None                  # a TokenShelf: the token is reused by later runs
+    _shelf_read: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def owner(self) -> str:
+        """Whom a kept token was issued to: another Client ID or token address never reuses
+        it. A fingerprint, so the keyring entry names no identifier in clear."""
+        return token_fingerprint(f"{self.kind}|{self.token_url}|{self.client_id}")
+
+    def _from_shelf(self) -> None:
+        """A token an earlier run kept, while it is valid for a while yet (issue 19/13)."""
+        self._shelf_read = True
+        kept = self.shelf.load(self.owner) if self.shelf is not None else None
+        if kept is None:
+            return
+        token, expires_at, lifetime = kept
+        left = (expires_at - self.wall_clock()).total_seconds()
+        margin = refresh_margin(lifetime or left)
+        if left <= margin:
+            return
+        self.http.redact.add(token)
+        self._token = token
+        self._valid_until = self.clock() + left - margin
+        self.expires_at = expires_at
 
     async def token(self) -> str:
         """A token valid for a while yet; concurrent callers share one refresh."""
         if self._token is not None and self.clock() < self._valid_until:
             return self._token
+        if not self._shelf_read:
+            self._from_shelf()
+            if self._token is not None and self.clock() < self._valid_until:
+                return self._token
         async with self._lock:
             if self._token is not None and self.clock() < self._valid_until:
                 return self._token
@@ -86,6 +125,8 @@ class TokenKeeper:
         if rejected and rejected == token_fingerprint(self._token):
             self._token = None
             self._valid_until = 0.0
+            if self.shelf is not None:
+                self.shelf.forget()
 
     async def _fetch(self) -> None:
         body = await self.http.json(
@@ -107,3 +148,5 @@ class TokenKeeper:
         self._valid_until = self.clock() + expires_in - refresh_margin(expires_in)
         self.expires_at = self.wall_clock() + timedelta(seconds=expires_in)
         self.refreshes += 1
+        if self.shelf is not None:
+            self.shelf.save(self._token, self.expires_at, expires_in, self.owner)

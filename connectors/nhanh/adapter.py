@@ -33,8 +33,14 @@ class NhanhApi(ABC):
         self.app_id, self.business_id, self.access_token = app_id, business_id, access_token
 
     @abstractmethod
-    async def call(self, endpoint: str, body: Any) -> dict:
-        """POST one endpoint ("product/list") and return the success envelope."""
+    async def call(self, endpoint: str, body: Any, *, write: bool,
+                   idempotent: bool = False) -> dict:
+        """POST one endpoint ("product/list") and return the success envelope.
+
+        Every Nhanh call is a POST, so each says what it is: a read (`write=False`) is
+        retried after a lost answer; a write is not, unless Nhanh documents it as
+        `idempotent` (v2's upserts): its lost answer raises WriteOutcomeUnknown and the
+        connector looks the record up before sending again (COM-02)."""
 
     # -- reads ----------------------------------------------------------------------------
     @abstractmethod
@@ -77,7 +83,14 @@ class NhanhApi(ABC):
         """Orders created in [start, end); the window must be one of `order_windows`."""
 
     @abstractmethod
-    async def orders_by_ids(self, ids: list[str]) -> list[dict]: ...
+    async def orders_by_ids(self, ids: list[str]) -> list[dict]:
+        """Orders by Nhanh id, however old: an id filter lifts the 31/10-day rule (DOC)."""
+
+    @abstractmethod
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        """Orders updated in [start, end) (one window, ≤ order_window): a just-sent order is
+        among them whatever its creation date."""
 
     @abstractmethod
     async def deleted_order_ids(self, since: datetime, until: datetime) -> list[str] | None:

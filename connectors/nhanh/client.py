@@ -60,9 +60,13 @@ class NhanhClient:
 
     async def post(self, path: str, *, params: Mapping[str, Any] | None = None,
                    json: Any = None, data: Mapping[str, str] | None = None,
-                   headers: Mapping[str, str] | None = None) -> dict:
+                   headers: Mapping[str, str] | None = None,
+                   idempotent: bool = False) -> dict:
+        """`idempotent`: safe to send again after a lost answer (reads; see NhanhApi.call).
+        Nhanh takes everything as POST, so the HTTP layer cannot tell reads by method."""
         return await self.http.json("POST", path, params=params, data=data, headers=headers,
-                                    json=plain_json(json) if json is not None else None)
+                                    json=plain_json(json) if json is not None else None,
+                                    idempotent=idempotent)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Callable, Mapping, Sequence
@@ -19,10 +20,11 @@ from contract.connector import is_on
 from contract.connector import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
                              InvalidData, NotFound, NotSupported, Page, PermissionDenied,
                              Platform, PosError, PushOutcome)
-from connectors.http import Clock, Sleep
+from connectors.http import Clock, Sleep, WriteOutcomeUnknown
 from connectors.nhanh import mapping
 from connectors.nhanh.adapter import NhanhApi
 from connectors.nhanh.client import API_BASE, NhanhClient
+from connectors.nhanh.errors import is_duplicate_order
 from connectors.nhanh.v2 import V2Api
 from connectors.nhanh.v3 import V3Api
 
@@ -30,6 +32,12 @@ from connectors.nhanh.v3 import V3Api
 # Nhanh cannot filter by our App order id, so the look-up scans a window (limit, see below).
 FIND_ORDER_LOOKBACK = timedelta(days=3)
 FIND_ORDER_MAX_SPAN = timedelta(days=62)
+
+# An order/add whose answer was lost is looked up, then sent again, at most this many times.
+ORDER_SEND_ATTEMPTS = 3
+# The look-up after a lost answer reads the orders Nhanh updated since a little before the
+# send (a documented filter that needs no creation window): clocks differ by this much at most.
+LOST_ANSWER_MARGIN = timedelta(minutes=10)
 
 # Errors that stop the whole run rather than one item: every next item would meet them too.
 _RUN_STOPPING = (ErrorKind.AUTH, ErrorKind.SETTING_OFF, ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
@@ -68,10 +76,14 @@ class NhanhConnector:
                                        access_token=token)
         self.business_id = business_id
         self.secret_key = text(secrets.get("secret_key"))
+        self._rng = random.Random(0)
         # Session caches: orders seen on Nhanh by App order id (find), Nhanh ids by SKU.
         self._orders_by_app_id: dict[str, dict] = {}
         self._orders_since: datetime | None = None
         self._ids_by_sku: dict[str, str] = {}
+        # Linked Nhanh product id → {SKU: the child (variant) id that sells}, or {} for a
+        # product without children: one read per product per run, not one search per line.
+        self._sellable: dict[str, dict[str, str]] = {}
 
     @property
     def request_count(self) -> int:
@@ -85,16 +97,31 @@ class NhanhConnector:
         from connectors.nhanh.login import token_warning
         depots = await self.api.depots()
         permissions: tuple[str, ...] = ()
-        if self.secret_key:
-            try:
-                status = await self.api.token_status(self.secret_key)
-            except (InvalidData, PermissionDenied):
-                status = None   # the expiry check is a nicety; the depots answered already
-            if status is not None:
-                self.token_expires_at = status["expiresAt"] or self.token_expires_at
-                permissions = tuple(status["permissions"])
         warnings_vi: list[str] = []
         warnings_en: list[str] = []
+        checked = await self._check_token() if self.api.version == "3" else None
+        if checked is not None:
+            self.token_expires_at = checked["expiresAt"] or self.token_expires_at
+            permissions = tuple(checked["permissions"])
+            if checked["expiresAt"] is None:
+                # An answer this code does not recognise is shown, never taken as "all fine".
+                shown = self.client.http.redact(json.dumps(checked.get("raw"),
+                                                           ensure_ascii=False))[:300]
+                warnings_vi.append("Nhanh.vn trả lời kiểm tra mã đăng nhập theo dạng ShopSync "
+                                   f"chưa biết, nên chưa xác nhận được hạn dùng: {shown}. Hãy "
+                                   "báo bộ phận hỗ trợ ShopSync nội dung này.")
+                warnings_en.append("Nhanh.vn answered the login check in a shape ShopSync does "
+                                   f"not know, so the expiry is not confirmed: {shown}. Send "
+                                   "this to ShopSync support.")
+        elif self.api.version == "2":
+            # v2 has no check endpoint: what it cannot tell is said, not assumed.
+            warnings_vi.append("API v2 của Nhanh.vn không có cách kiểm tra Secret key và quyền "
+                               "đã cấp: ShopSync chỉ xác nhận được mã đăng nhập đọc được danh "
+                               "sách kho. Secret key sai sẽ chỉ lộ ra khi đăng nhập lại.")
+            warnings_en.append("Nhanh.vn API v2 has no way to check the secret key or the "
+                               "granted permissions: ShopSync only confirmed that the login "
+                               "token reads the depot list. A wrong secret key shows only at "
+                               "the next login.")
         if self.platform.deprecated:   # NH-12
             warnings_vi.append("Nhanh.vn ngừng hỗ trợ API v2 sau ngày 30/11/2026. Hãy tạo kết "
                                "nối mới với Nhanh.vn (API v3).")
@@ -112,6 +139,30 @@ class NhanhConnector:
                                         "nhập)",),
             warnings_vi=tuple(warnings_vi), warnings_en=tuple(warnings_en),
             token_expires_at=self.token_expires_at)
+
+    async def _check_token(self) -> dict | None:
+        """v3 app/checkaccesstoken with the stored secret key (NH-01). A refusal is the
+        connection test's answer: a wrong secret key is never reported as "Connected"."""
+        if not self.secret_key:
+            raise AuthError(
+                "Chưa có Secret key của ứng dụng Nhanh.vn. Hãy sao chép Secret key trên "
+                "open.nhanh.vn/apps vào phần kết nối rồi kiểm tra lại.",
+                "The Nhanh.vn app's secret key is missing. Copy it from open.nhanh.vn/apps into "
+                "the connection settings and test again.", rule="NH-01")
+        try:
+            return await self.api.token_status(self.secret_key)
+        except (InvalidData, NotFound) as refused:
+            secret = "secret" in (refused.detail or "").lower()
+            reason_vi = ("Secret key không đúng" if secret
+                         else f"Nhanh.vn từ chối kiểm tra mã đăng nhập ({refused.detail})")
+            reason_en = ("The secret key is wrong" if secret
+                         else f"Nhanh.vn refused the login check ({refused.detail})")
+            raise AuthError(
+                f"{reason_vi}: chưa kết nối được. Hãy sao chép lại Secret key trên "
+                "open.nhanh.vn/apps (đúng ứng dụng có App ID này) rồi kiểm tra lại.",
+                f"{reason_en}: not connected. Copy the secret key again from "
+                "open.nhanh.vn/apps (the app with this App ID) and test again.",
+                rule="NH-01", detail=refused.detail, status=refused.status) from refused
 
     # -- reads ----------------------------------------------------------------------------
     def pull(self, entity: Entity, since: datetime | None,
@@ -228,6 +279,14 @@ class NhanhConnector:
     async def prepare_find(self, entity: Entity, records: Sequence[Record]) -> None:
         """Nhanh's look-ups use run caches built on first use (SKU ids, recent orders)."""
 
+    async def get(self, entity: Entity, pos_key: str) -> Record | None:
+        """An order by its Nhanh id, however old (an id filter lifts Nhanh's 31/10-day order
+        window); other entities are looked up by their natural key."""
+        if entity is not Entity.ORDER:
+            raise _not_supported(entity, "get")
+        found = await self.api.orders_by_ids([pos_key]) if text(pos_key).isdigit() else []
+        return mapping.order(found[0]) if found else None
+
     def know_branches(self, branches: Sequence[Branch]) -> None:
         """Nhanh's creates do not depend on the depot list."""
 
@@ -325,7 +384,7 @@ class NhanhConnector:
             ids = {index: await self._nhanh_product_id(line)
                    for index, line in enumerate(record.lines)}
             payload = mapping.new_order(record, ids)
-            order_id = await self.api.add_order(payload)
+            order_id = await self._add_order_once(record, payload)
         except InvalidValue as exc:
             return PushOutcome(app_key=record.key, error=InvalidData(
                 f"Đơn hàng chưa gửi được sang Nhanh.vn: {_vi_reason(str(exc))}. Hãy bổ sung "
@@ -340,13 +399,90 @@ class NhanhConnector:
             self._orders_by_app_id[payload["appOrderId"]] = {**payload, "id": order_id}
         return PushOutcome(app_key=record.key, pos_key=order_id)
 
+    async def _add_order_once(self, record: Order, payload: dict) -> str:
+        """order/add without ever making a second order (COM-02).
+
+        When the answer is lost (502, timeout, reset) Nhanh may have created the order: it is
+        looked up by its App order id among the orders Nhanh updated since just before the
+        send, and sent again only when it is not there. A repeat that Nhanh refuses as a
+        duplicate App order id (v3 de-duplicates) means the first one arrived: it is looked up
+        again, never reported as "fields are invalid"."""
+        app_order_id = payload["appOrderId"]
+        sent_at = self._now()
+        lost: PosError | None = None
+        for attempt in range(ORDER_SEND_ATTEMPTS):
+            try:
+                return await self.api.add_order(payload)
+            except WriteOutcomeUnknown as error:
+                lost = error
+            except InvalidData as error:
+                if not is_duplicate_order(error):
+                    raise
+                found = await self._order_sent_since(app_order_id, sent_at)
+                if found is None:   # sent by an earlier run: the wider look-up of find()
+                    earlier = await self._find_order(record)
+                    found = earlier.key if earlier is not None else None
+                if found is not None:
+                    return found
+                raise InvalidData(
+                    "Nhanh.vn đã có một đơn mang mã đơn App này nhưng ShopSync không đọc lại "
+                    "được. Hãy tìm đơn trên Nhanh.vn theo mã đơn App rồi đồng bộ lại; đừng tạo "
+                    "lại đơn trong App.",
+                    "Nhanh.vn already has an order with this App order id, but ShopSync could "
+                    "not read it back. Look the order up on Nhanh.vn by its App order id and "
+                    "sync again; do not re-create the order in the App.", rule="COM-02",
+                    detail=error.detail, status=error.status) from error
+            found_id = await self._order_sent_since(app_order_id, sent_at)
+            if found_id is not None:
+                return found_id
+            if attempt + 1 < ORDER_SEND_ATTEMPTS:
+                await self.client.http.sleep(self.client.http.retry.backoff(attempt,
+                                                                           self._rng))
+        assert lost is not None
+        raise lost
+
+    async def _order_sent_since(self, app_order_id: str, since: datetime) -> str | None:
+        """The Nhanh id of the order carrying `app_order_id` among the orders updated since
+        `since` (minus a margin), or None."""
+        start, end = since - LOST_ANSWER_MARGIN, self._now() + timedelta(seconds=1)
+        for window_start, window_end in self.api.order_windows(start, end):
+            cursor = None
+            while True:
+                items, cursor = await self.api.orders_updated_page(window_start, window_end,
+                                                                   cursor)
+                for item in items:
+                    if text(item.get("appOrderId")) == app_order_id:
+                        return text(item["id"])
+                if cursor is None:
+                    break
+        return None
+
     async def _nhanh_product_id(self, line: Any) -> str:
-        """The Nhanh id of what a line sells. The SKU comes first: the engine gives lines the
-        linked *product* key, which for a product with variants is the Nhanh parent, and
-        Nhanh sells the child. Without a SKU, a numeric product key is used as is."""
+        """The Nhanh id of what a line sells. The engine gives a line the linked Nhanh
+        product id and the variant's SKU; a product with variants is a Nhanh parent, and
+        Nhanh sells the child. Each linked product's children are read once per run (none
+        when it has none: then it sells itself), so no SKU search is made per line (issue
+        19.10); a SKU search is left only for a line whose product is not linked."""
+        product_id = text(line.product_key)
+        sku = text(line.sku)
         if text(line.variant_key).isdigit():
             return text(line.variant_key)
-        sku = text(line.sku)
+        if product_id.isdigit():
+            if product_id not in self._sellable:
+                # Rows of another parent are dropped: v2's parentId filter is UNVERIFIED, and
+                # a list that ignored it must not make a stranger's SKU look like a child.
+                self._sellable[product_id] = {
+                    text(child.get("code")): child["id"]
+                    for child in await self.api.product_children(product_id)
+                    if text(child.get("parentId")) == product_id}
+            children = self._sellable[product_id]
+            if not children:
+                return product_id
+            if sku in children:
+                return children[sku]
+            if len(children) == 1:
+                return next(iter(children.values()))
+            raise InvalidValue(f"product {sku or line.name!r} is not on Nhanh")
         if sku:
             if sku not in self._ids_by_sku:
                 for item in await self.api.products_by_code(sku):
@@ -355,8 +491,6 @@ class NhanhConnector:
                         break
             if sku in self._ids_by_sku:
                 return self._ids_by_sku[sku]
-        if text(line.product_key).isdigit():
-            return text(line.product_key)
         raise InvalidValue(f"product {sku or line.name!r} is not on Nhanh")
 
     @staticmethod
@@ -413,7 +547,7 @@ class NhanhConnector:
                 "This status is not sent to Nhanh.vn: only \"reconciled\" and \"cancelled\" "
                 "are (NH-04).", rule="NH-04")
         try:
-            await self.api.set_order_status(pos_key, code)
+            await self._set_status_once(pos_key, code)
         except (InvalidData, NotFound) as exc:
             if status is OrderStatus.CANCELLED:
                 raise InvalidData(
@@ -430,6 +564,23 @@ class NhanhConnector:
                 "returned). Check the order on Nhanh.vn.", rule="NH-04", detail=exc.detail,
                 status=exc.status) from exc
         return None
+
+    async def _set_status_once(self, pos_key: str, code: int) -> None:
+        """order/edit (v2 order/update) whose lost answer is checked by reading the order by
+        its id (no date window, so an order pushed months ago is read too) before sending it
+        again: a second send of a status that took would be refused ("already finished")."""
+        for attempt in range(ORDER_SEND_ATTEMPTS):
+            try:
+                await self.api.set_order_status(pos_key, code)
+                return
+            except WriteOutcomeUnknown as lost:
+                found = await self.api.orders_by_ids([pos_key])
+                if found and int(found[0].get("status") or 0) == code:
+                    return
+                if attempt + 1 == ORDER_SEND_ATTEMPTS:
+                    raise lost
+                await self.client.http.sleep(self.client.http.retry.backoff(attempt,
+                                                                           self._rng))
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -462,6 +613,9 @@ class _Family:
 _REASONS_VI = {
     "order needs the customer's name and mobile": "đơn cần tên và số điện thoại khách",
     "order has no lines": "đơn chưa có sản phẩm",
+    "v2 order needs the city and district at the end of the address":
+        "Nhanh.vn (API v2) cần địa chỉ giao hàng ghi rõ quận/huyện và tỉnh/thành ở cuối "
+        "(ví dụ \"12 Lê Lợi, Quận 1, TP. Hồ Chí Minh\")",
     "customer needs a name and a mobile": "khách hàng cần tên và số điện thoại",
     "a product with several variants cannot be added through the API":
         "sản phẩm nhiều phiên bản không thêm được qua API",

@@ -143,3 +143,20 @@ _ERRORS: dict[str, Callable[[str, dict, int | None], PosError]] = {
         "Nhanh.vn could not read the data sent. Report this to ShopSync support.",
         detail=detail, status=status),
 }
+
+
+def is_duplicate_order(error: PosError) -> bool:
+    """UNVERIFIED: how Nhanh refuses an order/add whose own order id it already has.
+
+    v3 documents only that order/add de-duplicates on appId+appOrderId; what a repeat gets
+    back is not shown (the issue-19 stand-in answered ERR_INVALID_FORM_FIELDS naming
+    appOrderId). v2 documents no de-duplication at all; a refusal naming the order `id` with
+    "đã tồn tại"/"exist" is read the same way. One function, so a live answer that differs is
+    fixed here only."""
+    if not isinstance(error, InvalidData):
+        return False
+    detail = (error.detail or "").lower()
+    names_the_id = "apporderid" in detail or "shoporderid" in detail or detail.startswith(
+        "err_invalid_form_fields: id:")
+    return names_the_id and any(word in detail for word in (
+        "tồn tại", "exist", "duplicate", "trùng", "already"))

@@ -1,10 +1,18 @@
 """Logging in to Nhanh.vn (NH-01, NH-13): what the connection wizard calls.
 
 Nhanh gives tokens only through browser consent: the owner opens `authorize_url`, approves,
-and Nhanh redirects the browser to the registered Redirect URL with `?accessCode=…`. A desktop
-has no https page of its own (UNVERIFIED: no device flow or localhost exception is documented),
-so the owner pastes the redirected address (or just the code) back into ShopSync, which
-exchanges it within the code's 10 minutes. The code works once; the token lasts a year, has no
+and Nhanh redirects the browser to the registered Redirect URL with `?accessCode=…`. The
+Redirect URL is an address the owner controls, never a stranger's domain:
+
+- by default a loopback address on this PC (`DEFAULT_REDIRECT_URL`, http://127.0.0.1:…),
+  caught by ShopSync itself with `catch_access_code` — UNVERIFIED: Nhanh's docs ask for an
+  https link and document no localhost exception, so whether open.nhanh.vn accepts it is one
+  setting (hosts.redirect_url);
+- otherwise an https page of the owner's own (their shop's website): the owner pastes the
+  address the browser shows after approving (or just the code) back into ShopSync
+  (`extract_access_code`), the fallback that always works.
+
+Either way the code is exchanged (`exchange`) within its 10 minutes. The code works once; the token lasts a year, has no
 refresh, and a new v3 token makes the previous one stop 15 minutes later (one token per app and
 business: logging in on a second PC logs the first one out).
 """
@@ -22,14 +30,19 @@ import httpx
 
 from contract.records import from_vietnam_time, text
 from contract.connector import AuthError, InvalidInput, PosError
-from connectors.http import Redactor
+from connectors.http import Redactor, WriteOutcomeUnknown
 from connectors.nhanh.client import API_BASE, NhanhClient
 from connectors.nhanh.errors import message_text
 
 OAUTH_BASE = "https://nhanh.vn"
-# UNVERIFIED default: any https page works, since only the address bar matters (the owner copies
-# it). Nhanh must accept it in the app's Redirect URL list; it is a setting (hosts.redirect_url).
-DEFAULT_REDIRECT_URL = "https://example.com/shopsync/nhanh"
+# UNVERIFIED default (one setting: hosts.redirect_url): a loopback address ShopSync catches
+# itself. If open.nhanh.vn refuses it, the owner registers an https page of their own and
+# pastes the redirected address back. Never a third party's domain: the access code travels in
+# this address.
+LOOPBACK_HOST = "127.0.0.1"
+LOOPBACK_PORT = 53682
+LOOPBACK_PATH = "/shopsync/nhanh"
+DEFAULT_REDIRECT_URL = f"http://{LOOPBACK_HOST}:{LOOPBACK_PORT}{LOOPBACK_PATH}"
 ACCESS_CODE_MINUTES = 10
 TOKEN_REPLACED_MINUTES = 15           # a new v3 token kills the previous one after this
 WARN_DAYS = (30, 7, 1)
@@ -73,15 +86,118 @@ def authorize_url(app_id: str, redirect_url: str = DEFAULT_REDIRECT_URL, version
     if not app_id:
         raise InvalidInput("Hãy nhập App ID (lấy trên open.nhanh.vn) trước khi đăng nhập.",
                            "Enter the App ID (from open.nhanh.vn) before logging in.", "NH-01")
-    if not text(redirect_url).lower().startswith("https://"):
-        raise InvalidInput("Redirect URL phải bắt đầu bằng https:// và phải được khai báo trong "
-                           "ứng dụng trên open.nhanh.vn.",
-                           "The Redirect URL must start with https:// and be registered in the "
-                           "app on open.nhanh.vn.", "NH-01")
+    if not (text(redirect_url).lower().startswith("https://") or is_loopback(redirect_url)):
+        raise InvalidInput("Redirect URL phải bắt đầu bằng https:// (một trang của chính cửa "
+                           "hàng) hoặc là địa chỉ của máy này (http://127.0.0.1:…), và phải "
+                           "được khai báo trong ứng dụng trên open.nhanh.vn.",
+                           "The Redirect URL must start with https:// (a page of the shop's "
+                           "own) or be this PC's address (http://127.0.0.1:…), and be "
+                           "registered in the app on open.nhanh.vn.", "NH-01")
     query: dict[str, str] = {"appId": app_id, "returnLink": text(redirect_url)}
     if version == "2":
         query["version"] = "2.0"
     return f"{oauth_base.rstrip('/')}/oauth?{urlencode(query)}"
+
+
+def is_loopback(redirect_url: str) -> bool:
+    """An http address on this PC (127.0.0.1 / localhost / [::1]) that ShopSync can catch."""
+    parts = urlsplit(text(redirect_url))
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1") \
+        and parts.port is not None
+
+
+_CAUGHT_PAGE = (
+    "<!doctype html><html lang=vi><meta charset=utf-8><title>ShopSync</title>"
+    "<h1>{vi}</h1><p>{en}</p></html>")
+
+
+async def catch_access_code(redirect_url: str = DEFAULT_REDIRECT_URL, *,
+                            timeout: float = ACCESS_CODE_MINUTES * 60,
+                            ready: "asyncio.Event | None" = None) -> str:
+    """Wait on this PC for the browser's redirect to the loopback `redirect_url` and return
+    its access code (public: the CLI `shopsync login` and the window both use it).
+
+    Listens on the URL's own host and port only (never on the network), answers the browser
+    with a short page saying the tab can be closed, and stops at the first redirect that
+    reaches the URL's path. `ready` is set once listening. Raises LoginError when nothing
+    arrives within `timeout` (the code's 10 minutes), when the owner declined consent, or
+    when the port is taken (then: paste the address instead)."""
+    if not is_loopback(redirect_url):
+        raise InvalidInput("Redirect URL này không phải địa chỉ của máy này; hãy dán địa chỉ "
+                           "trình duyệt hiện ra sau khi đồng ý.",
+                           "This Redirect URL is not on this PC; paste the address the browser "
+                           "shows after approving.", "NH-13")
+    target = urlsplit(text(redirect_url))
+    path = target.path or "/"
+    loop = asyncio.get_running_loop()
+    caught: asyncio.Future[str] = loop.create_future()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = (await asyncio.wait_for(reader.readline(), 10)).decode("latin-1")
+            while (await asyncio.wait_for(reader.readline(), 10)) not in (b"\r\n", b"\n", b""):
+                pass
+            method, _, rest = line.partition(" ")
+            asked = urlsplit(rest.rpartition(" ")[0] or rest)
+            if method != "GET" or asked.path != path:
+                await _reply(writer, 404, "Không có trang này.", "Not found.")
+                return
+            codes = parse_qs(asked.query).get("accessCode")
+            if codes and text(codes[0]):
+                await _reply(writer, 200, "Đã nhận mã đăng nhập Nhanh.vn. Bạn có thể đóng thẻ "
+                             "này và quay lại ShopSync.", "ShopSync received the Nhanh.vn login "
+                             "code. You can close this tab and return to ShopSync.")
+                if not caught.done():
+                    caught.set_result(text(codes[0]))
+                return
+            await _reply(writer, 400, "Nhanh.vn không gửi mã đăng nhập (có thể bạn chưa bấm "
+                         "đồng ý).", "Nhanh.vn sent no login code (consent may not have been "
+                         "given).")
+            if not caught.done():
+                caught.set_exception(LoginError(
+                    "Nhanh.vn không gửi mã đăng nhập: có thể bạn chưa bấm đồng ý. Hãy đăng nhập "
+                    "lại và bấm \"Đồng ý\" trên trang Nhanh.vn.",
+                    "Nhanh.vn sent no login code: consent may not have been given. Log in "
+                    "again and approve on the Nhanh.vn page.", rule="NH-13"))
+        except (asyncio.TimeoutError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    try:
+        server = await asyncio.start_server(answer, target.hostname, target.port)
+    except OSError as exc:
+        raise LoginError(
+            f"Cổng {target.port} trên máy này đang bận nên ShopSync không tự nhận được mã. Hãy "
+            "dán địa chỉ trình duyệt hiện ra sau khi đồng ý.",
+            f"Port {target.port} on this PC is busy, so ShopSync cannot catch the code itself. "
+            "Paste the address the browser shows after approving.", rule="NH-13",
+            detail=str(exc)) from exc
+    try:
+        if ready is not None:
+            ready.set()
+        try:
+            code = await asyncio.wait_for(asyncio.shield(caught), timeout)
+        except asyncio.TimeoutError:
+            raise LoginError(
+                "Hết 10 phút mà chưa nhận được mã từ Nhanh.vn. Hãy bấm \"Đăng nhập Nhanh.vn\" "
+                "lại; nếu trình duyệt báo không mở được trang 127.0.0.1, hãy dán địa chỉ đó vào "
+                "ShopSync.",
+                "No code arrived from Nhanh.vn within 10 minutes. Click \"Log in to Nhanh.vn\" "
+                "again; if the browser could not open the 127.0.0.1 page, paste that address "
+                "into ShopSync.", rule="NH-13") from None
+        return _checked_code(code)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _reply(writer: asyncio.StreamWriter, status: int, vi: str, en: str) -> None:
+    body = _CAUGHT_PAGE.format(vi=vi, en=en).encode("utf-8")
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}[status]
+    writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    await writer.drain()
 
 
 def extract_access_code(pasted: str) -> str:
@@ -153,6 +269,15 @@ async def exchange(access_code: str, app_id: str, secret_key: str, *, version: s
 async def _call(client: NhanhClient, path: str, *, wall_clock, authorized_at, **kwargs) -> dict:
     try:
         return await client.post(path, **kwargs)
+    except WriteOutcomeUnknown as lost:
+        # The single-use code may have been spent on a token that never arrived: sending it
+        # again would only be refused as "used". A fresh consent is the one way on.
+        raise LoginError(
+            "Nhanh.vn không trả lời kịp khi đổi mã đăng nhập (mã chỉ dùng được một lần). Hãy "
+            "bấm \"Đăng nhập Nhanh.vn\" lại để lấy mã mới.",
+            "Nhanh.vn's answer to the login exchange was lost (the code works only once). "
+            "Click \"Log in to Nhanh.vn\" again to get a new code.", rule="NH-13",
+            detail=lost.detail, status=lost.status) from lost
     except PosError as exc:
         if exc.retryable:
             raise
@@ -299,10 +424,20 @@ def callback_urls(settings: Any) -> CallbackUrls:
     return CallbackUrls(
         redirect_url=redirect, webhook_url=webhook,
         note_vi=("Dán Redirect URL vào mục Redirect URL của ứng dụng trên open.nhanh.vn. "
+                 + ("Đây là địa chỉ của chính máy này: sau khi bạn đồng ý, ShopSync tự nhận mã. "
+                    "Nếu open.nhanh.vn không nhận địa chỉ 127.0.0.1, hãy dùng một trang https "
+                    "của chính cửa hàng (ví dụ website của shop) và dán địa chỉ trình duyệt hiện "
+                    "ra sau khi đồng ý. " if is_loopback(redirect) else
+                    "Sau khi đồng ý, hãy dán địa chỉ trình duyệt hiện ra vào ShopSync. ") +
                  "Webhooks cần một địa chỉ https công khai luôn bật, mà máy tính bán hàng không "
                  "có; vì vậy có thể để tắt Webhooks: ShopSync tự cập nhật bằng cách hỏi Nhanh.vn "
                  "định kỳ (đồng bộ theo lịch)."),
         note_en=("Paste the Redirect URL into the app's Redirect URL list on open.nhanh.vn. "
+                 + ("It is this PC's own address: after you approve, ShopSync catches the code "
+                    "itself. If open.nhanh.vn refuses a 127.0.0.1 address, use an https page of "
+                    "the shop's own (e.g. its website) and paste the address the browser shows "
+                    "after approving. " if is_loopback(redirect) else
+                    "After approving, paste the address the browser shows into ShopSync. ") +
                  "Webhooks need a public, always-on https address that a shop PC does not have, "
                  "so they can stay off: ShopSync keeps the App up to date by asking Nhanh.vn on "
                  "a schedule (incremental sync)."))

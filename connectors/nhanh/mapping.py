@@ -9,12 +9,14 @@ aware UTC datetimes, ids as strings), so nothing here knows which API version sp
             images[], depots[{id, available}], updatedAt, unit, description, attributes[]}
 - customer {id, name, mobile, email, address, gender, birthday, updatedAt}
 - order    {id, appOrderId, status, depotId, createdAt, updatedAt, name, mobile, address,
-            description, products[{id, quantity, price}]}
+            description, customerId, discount (order level), shipFee (charged to the customer),
+            products[{id, quantity, price (excl. VAT), discount (per unit), vat (%), name,
+            code}]}
 """
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
 from contract.records import (Branch, Category, Customer, InvalidValue, Order, OrderLine, OrderStatus,
@@ -89,12 +91,29 @@ def _variant(item: Mapping, options: tuple[str, ...] = ()) -> Variant:
                    stock=_stock(item), unit=text(item.get("unit")))
 
 
+def attribute_pairs(raw: object) -> tuple[tuple[str, str], ...]:
+    """UNVERIFIED: a product's attributes as (option name, value) pairs, in Nhanh's order.
+
+    v2's docs send an object keyed by attribute id, each {attributeName, name}; v3 documents
+    only `attributes[]` (read as a list of {name, value}); either shape is accepted with
+    either pair of keys, so a live answer that differs from its docs still maps."""
+    rows = raw.values() if isinstance(raw, Mapping) else raw if isinstance(raw, list) else ()
+    pairs = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        if "attributeName" in row:
+            name, value = row.get("attributeName"), row.get("name", row.get("value"))
+        else:
+            name, value = row.get("name"), row.get("value")
+        pairs.append((text(name), text(value)))
+    return tuple(pairs)
+
+
 def _options(parent_name: str, child: Mapping) -> tuple[str, ...]:
     """A child's option values: its attributes when Nhanh sends them, else the part of its
     name after the parent's ("Áo thun cotton - Trắng - M" → ("Trắng", "M"))."""
-    attributes = child.get("attributes") or ()
-    values = tuple(text(a.get("value")) for a in attributes
-                   if isinstance(a, Mapping) and text(a.get("value")))
+    values = tuple(value for _, value in attribute_pairs(child.get("attributes")) if value)
     if values:
         return values
     name = text(child.get("name"))
@@ -115,8 +134,8 @@ def product(parent: Mapping, children: Iterable[Mapping] = ()) -> Product:
         variants = tuple(_variant(child, _options(name, child)) for child in children)
     else:
         variants = (_variant(parent),)
-    names = tuple(text(a.get("name")) for a in (children[0].get("attributes") or ())
-                  if isinstance(a, Mapping) and text(a.get("name"))) if children else ()
+    names = tuple(name for name, _ in attribute_pairs(children[0].get("attributes"))
+                  if name) if children else ()
     category_key = _key(parent.get("categoryId"))
     updated = [t for t in [parent.get("updatedAt"), *(c.get("updatedAt") for c in children)] if t]
     return Product(key=_key(parent.get("id")), name=name,
@@ -153,18 +172,53 @@ def customer(item: Mapping) -> Customer:
                     updated_at=item.get("updatedAt"))
 
 
+def line_total(line: Mapping) -> Decimal:
+    """What Nhanh charges for a line: (price − per-unit discount) × quantity, plus the line's
+    VAT (`price` excludes VAT, DOC /v3), to the đồng."""
+    net = (money(line.get("price")) - money(line.get("discount"))) * quantity(line.get("quantity"))
+    # UNVERIFIED: how Nhanh rounds VAT to the đồng; half up, as the sandbox does.
+    return money((net * (100 + money(line.get("vat"))) / 100).quantize(Decimal("1"),
+                                                                         ROUND_HALF_UP))
+
+
+def order_total(item: Mapping) -> Decimal:
+    """The order's total as Nhanh shows it: its lines, less the order-level discount, plus
+    the shipping fee charged to the customer."""
+    lines = sum((line_total(line) for line in item.get("products") or ()), Decimal("0"))
+    return money(lines - money(item.get("discount")) + money(item.get("shipFee")))
+
+
+def _vnd(amount: Decimal) -> str:
+    return f"{int(amount):,}".replace(",", ".") + " ₫"
+
+
+def _line(line: Mapping) -> OrderLine:
+    """An order line as the owner reads it on Nhanh: `price` is what one unit costs after its
+    discount, VAT included, so lines add up to the order; the list price, the discount and
+    the VAT rate are kept in the line's note."""
+    count = quantity(line.get("quantity"))
+    total = line_total(line)
+    unit = money(total / count) if count else money(line.get("price"))
+    listed, off = money(line.get("price")), money(line.get("discount"))
+    vat = money(line.get("vat"))
+    notes = []
+    if off:
+        notes.append(f"Giá {_vnd(listed)}, giảm {_vnd(off)}/sp")
+    if vat:
+        notes.append(f"VAT {vat}%")
+    return OrderLine(sku=text(line.get("code")), name=text(line.get("name")), quantity=count,
+                     price=unit, variant_key=_key(line.get("id")), note="; ".join(notes))
+
+
 def order(item: Mapping) -> Order:
-    lines = tuple(OrderLine(sku=text(line.get("code")), name=text(line.get("name")),
-                            quantity=quantity(line.get("quantity")),
-                            price=money(line.get("price")), variant_key=_key(line.get("id")))
-                  for line in item.get("products") or ())
-    total = sum((line.price * line.quantity for line in lines), Decimal("0"))
+    lines = tuple(_line(line) for line in item.get("products") or ())
     return Order(key=_key(item.get("id")), number=text(item.get("appOrderId")),
                  status=APP_STATUS.get(int(item.get("status") or NEW), OrderStatus.PLACED),
-                 lines=lines, customer_name=text(item.get("name")),
+                 lines=lines, customer_key=_key(item.get("customerId")),
+                 customer_name=text(item.get("name")),
                  customer_phone=text(item.get("mobile")),
                  shipping_address=text(item.get("address")), branch_key=_key(item.get("depotId")),
-                 note=text(item.get("description")), total=money(total),
+                 note=text(item.get("description")), total=order_total(item),
                  created_at=item.get("createdAt"), updated_at=item.get("updatedAt"))
 
 
@@ -176,6 +230,10 @@ def new_order(record: Order, product_ids: Mapping[int, str]) -> dict:
     if not record.lines:
         raise InvalidValue("order has no lines")
     status = CREATE_STATUS.get(record.status, NEW)
+    listed = sum((line.price * line.quantity for line in record.lines), Decimal("0"))
+    # The App's total below its lines is an order-level discount Nhanh must know, or its
+    # total would be higher than the App's (issue 23.2). Fees above it are not sent.
+    discount = listed - record.total if Decimal("0") < record.total < listed else Decimal("0")
     return {
         "appOrderId": text(record.key),
         "status": status,
@@ -184,6 +242,7 @@ def new_order(record: Order, product_ids: Mapping[int, str]) -> dict:
         "mobile": text(record.customer_phone),
         "address": text(record.shipping_address),
         "description": text(record.note),
+        "discount": money(discount),
         "products": [{"id": product_ids[index], "price": line.price,
                       "quantity": line.quantity, "name": text(line.name),
                       "code": text(line.sku)}

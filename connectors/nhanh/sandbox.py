@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 
 from contract.records import VIETNAM
-from connectors.nhanh.login import DEFAULT_REDIRECT_URL
+from connectors.nhanh.login import DEFAULT_REDIRECT_URL, is_loopback
 from connectors.sandbox_base import Fault, SandboxBase, json_response
 
 SANDBOX_APP_ID = "73021"
@@ -50,6 +50,15 @@ CANCELLABLE = {54, 55, 56}
 def sandbox_token(version: str = "3") -> str:
     """The token a sample-shop profile uses (issued at start, valid a year)."""
     return f"sbxV{version}Token{SANDBOX_APP_ID}{SANDBOX_BUSINESS_ID}"
+
+
+# Faults that happen *after* Nhanh did the work: the write is committed, then the answer is
+# lost on the way back (a proxy's 502, a timeout, a reset connection). Queue them with
+# `inject(LOST_5XX)` like any other fault.
+LOST_5XX, LOST_TIMEOUT, LOST_RESET = "lost-after-commit:5xx", "lost-after-commit:timeout", \
+    "lost-after-commit:reset"
+LOST_AFTER_COMMIT = {LOST_5XX: Fault.SERVER_ERROR, LOST_TIMEOUT: Fault.TIMEOUT,
+                     LOST_RESET: Fault.RESET}
 
 
 class NhanhRefusal(Exception):
@@ -86,6 +95,7 @@ SINGLES = (
     ("Sữa rửa mặt trà xanh", 23, "SRM-TX", 129000), ("Serum vitamin C 30ml", 23, "SVC-30", 350000),
     ("Túi tote canvas", 31, "TTC-01", 99000), ("Kẹp tóc ngọc trai", 31, "KTN-01", 35000),
 )
+UNITS = {22: "Thỏi", 23: "Chai", 31: "Cái", 12: "Cái", 13: "Chiếc", 14: "Chiếc"}
 FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi")
 GIVEN_NAMES = ("Thị Lan", "Văn Minh", "Thu Hà", "Ngọc Ánh", "Quốc Bảo", "Thị Hồng", "Đức Anh",
                "Mỹ Linh", "Hoàng Yến", "Thanh Tùng", "Kim Ngân", "Phương Thảo")
@@ -101,8 +111,15 @@ class NhanhSandbox(SandboxBase):
     customers: int = 25
     lock_seconds: int = 10            # how long an ERR_429 locks the URL
     registered_redirects: tuple[str, ...] = (DEFAULT_REDIRECT_URL,)
+    # UNVERIFIED (the app's one setting is hosts.redirect_url): whether Nhanh takes a loopback
+    # http returnLink; its docs ask for https. False models a Nhanh that refuses it.
+    accepts_loopback: bool = True
     page_cap: int | None = None       # serve short pages (with `next`) to test cursor echo
     v2_token_shape: str = "flat"      # "flat" (documented) or "data" (PHP SDK) for v2 tokens
+    # v3 order/add with an appOrderId this app already used: "refuse" (what the issue-19 stand-in
+    # and live reports show: ERR_INVALID_FORM_FIELDS on appOrderId) or "same-id" (answer with the
+    # existing order). UNVERIFIED: the docs say only that Nhanh de-duplicates on appOrderId.
+    v3_duplicate_order: str = "refuse"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -118,6 +135,9 @@ class NhanhSandbox(SandboxBase):
         self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
         self.locks: dict[str, float] = {}
+        # endpoint ("order/add") → faults for its next calls that strike after the commit
+        self.lost_answers: dict[str, collections.deque[str]] = collections.defaultdict(
+            collections.deque)
         self.timeline: list[tuple[float, str]] = []       # (sandbox time, path) per request
         self.rejected_during_lock: list[tuple[float, str]] = []
         self.lock_events: list[tuple[float, str, float]] = []   # (time, key, unlockedAt)
@@ -180,8 +200,11 @@ class NhanhSandbox(SandboxBase):
                 "appOrderId": "", "status": status, "depotId": 101,
                 "name": customer["name"], "mobile": customer["mobile"],
                 "address": customer["address"], "description": "Đơn tại quầy",
-                "products": [{"productId": line["id"], "quantity": 1,
-                              "price": line["prices"]["retail"]}],
+                "products": [{"productId": line["id"], "quantity": 2,
+                              "price": line["prices"]["retail"], "discount": 10000,
+                              "vat": 8 if days_ago == 12 else 0}],
+                "discount": 5000 if days_ago == 5 else 0,
+                "shipFee": 30000 if days_ago in (5, 12) else 0,
             }, created=now - days_ago * 86400, channel=1)
 
     def _add_product_row(self, name: str, category: int, code: str, price: int, parent: int,
@@ -198,7 +221,7 @@ class NhanhSandbox(SandboxBase):
             "images": {"avatar": f"https://pos.nhanh.vn/upload/{code.lower()}.jpg", "others": []},
             "stock": {d: (self.rng.randint(0, 40) if stock else 0) for d in self.depots},
             "attributes": attributes or [], "createdAt": created, "updatedAt": created,
-            "description": "",
+            "description": "", "unit": UNITS.get(category, "Cái"),
         }
         self.product_rows[product_id] = row
         return row
@@ -224,6 +247,13 @@ class NhanhSandbox(SandboxBase):
                "saleChannel": channel, "appId": app_id}
         self.orders[order_id] = row
         return row
+
+    def _customer_for(self, mobile: str) -> int:
+        """Nhanh files an order under the customer with its mobile, creating one if needed."""
+        found = next((c for c in self.customer_rows.values() if c["mobile"] == mobile), None)
+        if found is None:
+            found = self._add_customer_row("Khách lẻ", mobile, int(self.clock()))
+        return found["id"]
 
     def _children(self, product_id: int) -> list[dict]:
         return [p for p in self.product_rows.values() if p["parentId"] == product_id]
@@ -265,6 +295,11 @@ class NhanhSandbox(SandboxBase):
             self.deleted_orders.append({"id": int(order_id), "createdAt": int(self.clock()),
                                         "createdById": 1})
 
+    def lose_next_answer(self, endpoint: str, fault: str = LOST_5XX) -> None:
+        """The next call of `endpoint` ("order/add", "order/edit") is carried out, then its
+        answer is lost (`fault`: LOST_5XX, LOST_TIMEOUT or LOST_RESET)."""
+        self.lost_answers[endpoint].append(fault)
+
     def order_by_app_id(self, app_order_id: str) -> dict | None:
         return next((o for o in self.orders.values() if o.get("appOrderId") == app_order_id),
                     None)
@@ -303,6 +338,14 @@ class NhanhSandbox(SandboxBase):
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             self.timeline.append((self.clock(), request.url.path))
+            endpoint = request.url.path.rsplit("/", 2)
+            queued = self.lost_answers.get("/".join(endpoint[-2:]))
+            lost = queued or (self.pending_faults and self.pending_faults[0] in LOST_AFTER_COMMIT)
+            if lost:
+                kind = LOST_AFTER_COMMIT[(queued or self.pending_faults).popleft()]
+                self.requests.append(request)
+                self.route(request)                       # Nhanh does the work …
+                return self.fault_response(kind, request)  # … and the answer never arrives
         return super().handle(request)
 
     def fault_response(self, fault: str, request: httpx.Request) -> httpx.Response:
@@ -385,7 +428,8 @@ class NhanhSandbox(SandboxBase):
 
     # -- consent and tokens --------------------------------------------------------------
     def _check_return_link(self, link: str) -> None:
-        if not link.startswith("https://") or link.split("?")[0] not in {
+        allowed = link.startswith("https://") or (self.accepts_loopback and is_loopback(link))
+        if not allowed or link.split("?")[0] not in {
                 r.split("?")[0] for r in self.registered_redirects}:
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"returnLink": "returnLink phải là https và nằm trong danh "
@@ -589,7 +633,8 @@ class NhanhSandbox(SandboxBase):
         return {"id": row["id"], "parentId": row["parentId"], "code": row["code"],
                 "barcode": row["barcode"], "name": row["name"], "status": row["status"],
                 "categoryId": row["categoryId"], "prices": dict(row["prices"]),
-                "images": dict(row["images"]), "brandId": 0, "type": row["type"], "units": {},
+                "images": dict(row["images"]), "brandId": 0, "type": row["type"],
+                "units": {"id": 1, "name": row.get("unit", "")},
                 "inventory": {"remain": total, "shipping": 0, "damaged": 0, "holding": 0,
                               "transfering": 0, "available": total, "depots": depots},
                 "attributes": row["attributes"], "createdAt": row["createdAt"],
@@ -721,15 +766,20 @@ class NhanhSandbox(SandboxBase):
                      "privateDescription": "", "saleId": 0, "trackingUrl": "", "tags": []},
             "channel": {"appOrderId": row.get("appOrderId") or "",
                         "saleChannel": row["saleChannel"], "marketting": {}},
-            "shippingAddress": {"id": 0, "name": row["name"], "mobile": row["mobile"],
+            "shippingAddress": {"id": row.get("customerId", 0), "name": row["name"],
+                                "mobile": row["mobile"],
                                 "email": "", "address": row.get("address", ""), "cityId": 0,
                                 "districtId": 0, "wardId": 0},
             "products": [{"productId": p["productId"], "code": self._code(p["productId"]),
                           "name": self._name(p["productId"]), "quantity": p["quantity"],
-                          "price": p["price"], "discount": 0, "vatPercent": 0,
-                          "totalAmount": p["price"] * p["quantity"]}
+                          "price": p["price"], "discount": p.get("discount", 0),
+                          "vatPercent": p.get("vat", 0), "totalAmount": line_total(p)}
                          for p in row["products"]],
-            "carrier": {}, "payment": {"codAmount": 0}, "gifts": []}
+            "carrier": {"shipFee": row.get("shipFee", 0), "codFee": 0,
+                        "customerShipFee": row.get("shipFee", 0)},
+            # UNVERIFIED key: the docs show payment.discount as an object without its fields.
+            "payment": {"discount": {"amount": row.get("discount", 0)},
+                        "codAmount": order_total(row)}, "gifts": []}
 
     def _code(self, product_id: int) -> str:
         row = self.product_rows.get(int(product_id))
@@ -768,7 +818,8 @@ class NhanhSandbox(SandboxBase):
                 raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                    {f"{key}.id": f"Sản phẩm {product_id} là sản phẩm cha"})
             result.append({"productId": product_id, "quantity": line.get("quantity") or 0,
-                           "price": line.get("price") or 0})
+                           "price": line.get("price") or 0,
+                           "discount": line.get("discount") or 0, "vat": line.get("vat") or 0})
         return result
 
     def _check_depot(self, depot_id: Any, info: dict) -> int:
@@ -790,7 +841,10 @@ class NhanhSandbox(SandboxBase):
                          if o.get("appOrderId") == app_order_id
                          and o.get("appId") == SANDBOX_APP_ID), None)
         if existing is not None:   # dedup on appId+appOrderId
-            return self._ok({"id": existing["id"], "trackingUrl": "", "carrierCode": ""})
+            if self.v3_duplicate_order == "same-id":
+                return self._ok({"id": existing["id"], "trackingUrl": "", "carrierCode": ""})
+            raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                               {"appOrderId": f"appOrderId {app_order_id} đã tồn tại"})
         if not address.get("name") or not address.get("mobile"):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"shippingAddress.name": "bắt buộc",
@@ -800,11 +854,15 @@ class NhanhSandbox(SandboxBase):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS", {"info.status": "chỉ 54, 55, 56"})
         depot = self._check_depot(order_info.get("depotId"), info)
         lines = self._order_lines(body.get("products"), 500, "products")
+        payment = body.get("payment") or {}
         row = self._store_order({"appOrderId": app_order_id, "status": status, "depotId": depot,
                                  "name": address["name"], "mobile": address["mobile"],
                                  "address": address.get("address", ""),
                                  "description": order_info.get("description", ""),
-                                 "products": lines},
+                                 "products": lines,
+                                 "discount": payment.get("discountAmount") or 0,
+                                 "shipFee": (body.get("carrier") or {}).get("customerShipFee")
+                                 or 0, "customerId": self._customer_for(address["mobile"])},
                                 created=int(self.clock()), app_id=SANDBOX_APP_ID)
         return self._ok({"id": row["id"], "trackingUrl": "", "carrierCode": ""})
 
@@ -899,9 +957,12 @@ class NhanhSandbox(SandboxBase):
                 "importPrice": row["prices"]["import"],
                 "wholesalePrice": row["prices"]["wholesale"],
                 "status": V2_PRODUCT_STATUS[row["status"]],
-                "image": row["images"]["avatar"], "attributes": row["attributes"],
+                "image": row["images"]["avatar"],
+                # DOC /v2: an object keyed by attribute id, {attributeName, name}.
+                "attributes": {str(700 + i): {"attributeName": a["name"], "name": a["value"]}
+                               for i, a in enumerate(row["attributes"])} or [],
+                # DOC /v2 lists only createdDateTime for products.
                 "createdDateTime": _vn(row["createdAt"]),
-                "updatedDateTime": _vn(row["updatedAt"]),
                 "inventory": {"remain": total, "holding": 0, "damage": 0, "available": total,
                               "depots": {str(d): {"remain": n, "holding": 0, "damage": 0,
                                                   "available": n}
@@ -970,9 +1031,13 @@ class NhanhSandbox(SandboxBase):
                 "updatedDateTime": _vn(row["updatedAt"]), "customerName": row["name"],
                 "customerMobile": row["mobile"], "customerAddress": row.get("address", ""),
                 "description": row.get("description", ""),
+                "customerId": row.get("customerId", 0),
+                "moneyDiscount": row.get("discount", 0),
+                "customerShipFee": row.get("shipFee", 0), "calcTotalMoney": order_total(row),
                 "products": [{"productId": p["productId"],
                               "productCode": self._code(p["productId"]),
                               "productName": self._name(p["productId"]), "price": p["price"],
+                              "discount": p.get("discount", 0), "vat": p.get("vat", 0),
                               "quantity": p["quantity"]} for p in row["products"]]}
 
     def _v2_orders(self, data: Any, info: dict) -> httpx.Response:
@@ -982,6 +1047,15 @@ class NhanhSandbox(SandboxBase):
             rows = [r for r in rows if r["id"] == int(data["id"])]
         elif data.get("customerMobile"):
             rows = [r for r in rows if r["mobile"] == data["customerMobile"]]
+        elif data.get("updatedDateTimeFrom") or data.get("updatedDateTimeTo"):
+            now = int(self.clock())
+            start = _from_vn(data.get("updatedDateTimeFrom")) or now - 10 * 86400
+            end = _from_vn(data.get("updatedDateTimeTo")) or now
+            if end - start > 10 * 86400:
+                raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                                   {"updatedDateTimeTo": "Khoảng thời gian tìm kiếm tối đa 10 "
+                                                         "ngày"})
+            rows = [r for r in rows if start <= r["updatedAt"] <= end]
         else:
             today = datetime.fromtimestamp(self.clock(), VIETNAM).date()
             last = _date(data.get("toDate")) or today
@@ -1004,6 +1078,9 @@ class NhanhSandbox(SandboxBase):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"id": "bắt buộc", "customerName": "bắt buộc",
                                 "customerMobile": "bắt buộc"})
+        if not data.get("customerCityName") or not data.get("customerDistrictName"):
+            raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
+                               {"customerCityName": "bắt buộc", "customerDistrictName": "bắt buộc"})
         if self.order_by_app_id(shop_order_id) is not None:
             # UNVERIFIED: v2 documents no de-duplication; refusing is the cautious emulation.
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS", {"id": "Mã đơn hàng đã tồn tại"})
@@ -1017,9 +1094,13 @@ class NhanhSandbox(SandboxBase):
                                  "depotId": depot, "name": data["customerName"],
                                  "mobile": data["customerMobile"],
                                  "address": data.get("customerAddress", ""),
-                                 "description": data.get("description", ""), "products": lines},
+                                 "description": data.get("description", ""), "products": lines,
+                                 "discount": data.get("moneyDiscount") or 0,
+                                 "shipFee": data.get("customerShipFee") or 0,
+                                 "customerId": self._customer_for(data["customerMobile"])},
                                 created=int(self.clock()), app_id=SANDBOX_APP_ID)
-        return self._ok({"orderId": row["id"], "shipFee": 0})
+        # DOC /v2 order/add: the new Nhanh id keyed by the shop's own order id.
+        return self._ok({shop_order_id: row["id"]})
 
     def _v2_order_update(self, data: Any, info: dict) -> httpx.Response:
         data = data if isinstance(data, dict) else {}
@@ -1029,6 +1110,20 @@ class NhanhSandbox(SandboxBase):
                                {"status": "chỉ Success, Confirmed, Canceled, Aborted"})
         self._change_status(data.get("orderId"), V2_CODE[status])
         return self._ok({"orderId": int(data["orderId"]), "status": status})
+
+
+def line_total(line: dict) -> int:
+    """What Nhanh charges for one order line: (price − per-unit discount) × quantity, plus
+    the line's VAT (DOC /v3: `price` excludes VAT), rounded to the đồng."""
+    net = (int(line["price"]) - int(line.get("discount") or 0)) * int(line["quantity"])
+    return (net * (100 + int(line.get("vat") or 0)) + 50) // 100     # half a đồng rounds up
+
+
+def order_total(row: dict) -> int:
+    """The order's total as Nhanh shows it: its lines, less the order discount, plus the fee
+    charged to the customer for shipping."""
+    return (sum(line_total(line) for line in row["products"]) - int(row.get("discount") or 0)
+            + int(row.get("shipFee") or 0))
 
 
 def _ascii(value: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Iterator
 
-from contract.records import VIETNAM, from_vietnam_time, text
+from contract.records import VIETNAM, InvalidValue, from_vietnam_time, text
 from connectors.nhanh.adapter import Cursor, NhanhApi
 from connectors.nhanh.adapter import pos_id as _id
 from connectors.nhanh.client import dumps
@@ -72,9 +72,38 @@ def _product(item: dict) -> dict:
         "images": [item["image"]] if item.get("image") else [],
         "depots": [{"id": _id(depot_id), "available": (row or {}).get("available")}
                    for depot_id, row in rows if isinstance(row, dict)],
-        "updatedAt": from_vn(item.get("updatedDateTime") or item.get("updatedAt")),
+        "updatedAt": product_time(item),
         "description": item.get("description"), "attributes": item.get("attributes") or [],
+        "unit": item.get("unit"),
     }
+
+
+def product_time(item: dict):
+    """UNVERIFIED: a v2 product's last change. The docs list only `createdDateTime`; the
+    live API has been seen with `updatedDateTime`/`updatedAt` too. The latest one present."""
+    times = [t for t in (from_vn(item.get(k)) for k in ("updatedDateTime", "updatedAt",
+                                                          "createdDateTime")) if t]
+    return max(times) if times else None
+
+
+def new_order_id(data: Any, shop_order_id: str) -> str:
+    """UNVERIFIED: the Nhanh id in a v2 order/add answer. The docs show it keyed by our own
+    order id (`{"3256": 5174985}`); older clients read `orderId`. Both are accepted."""
+    if not isinstance(data, dict):
+        return ""
+    if data.get(shop_order_id) not in (None, ""):
+        return _id(data[shop_order_id])
+    return _id(data.get("orderId"))
+
+
+def city_and_district(address: str) -> tuple[str, str]:
+    """UNVERIFIED: v2 order/add marks customerCityName and customerDistrictName required, and
+    the App keeps one address line. A Vietnamese address ends "…, <district>, <city>": the
+    last two parts are taken. ("", "") when the address has fewer parts."""
+    parts = [part.strip() for part in text(address).split(",") if part.strip()]
+    if len(parts) < 3:
+        return "", ""
+    return parts[-1], parts[-2]
 
 
 def _flatten(tree: Iterable[dict], parent: str = "") -> Iterator[dict]:
@@ -103,8 +132,12 @@ def _order(item: dict) -> dict:
         "updatedAt": from_vn(item.get("updatedDateTime")),
         "name": item.get("customerName"), "mobile": item.get("customerMobile"),
         "address": item.get("customerAddress"), "description": item.get("description"),
+        "customerId": _id(item.get("customerId")),
+        "discount": item.get("moneyDiscount") or 0,
+        "shipFee": item.get("customerShipFee") or 0,
         "products": [{"id": _id(p.get("productId")), "quantity": p.get("quantity"),
-                      "price": p.get("price"), "name": p.get("productName"),
+                      "price": p.get("price"), "discount": p.get("discount") or 0,
+                      "vat": p.get("vat") or 0, "name": p.get("productName"),
                       "code": p.get("productCode")}
                      for p in collection(item.get("products"))],
     }
@@ -116,17 +149,20 @@ class V2Api(NhanhApi):
     product_batch = 300
     customer_batch = 50
 
-    async def call(self, endpoint: str, body: Any) -> dict:
+    async def call(self, endpoint: str, body: Any, *, write: bool,
+                   idempotent: bool = False) -> dict:
         form = {"version": "2.0", "appId": self.app_id, "businessId": self.business_id,
                 "accessToken": self.access_token}
         if body is not None:
             form["data"] = body if isinstance(body, str) else dumps(body)
-        return await self.client.post(f"/api/{endpoint}", data=form)
+        return await self.client.post(f"/api/{endpoint}", data=form,
+                                      idempotent=not write or idempotent)
 
     async def _page(self, endpoint: str, key: str, body: dict, cursor: Cursor,
                     icpp: int) -> tuple[list[dict], Cursor]:
         page = int(cursor or 1)
-        envelope = await self.call(endpoint, {**body, "page": page, "icpp": icpp})
+        envelope = await self.call(endpoint, {**body, "page": page, "icpp": icpp},
+                                   write=False)
         data = envelope.get("data") or {}
         items = collection(data.get(key)) if isinstance(data, dict) else []
         total_pages = int((data.get("totalPages") if isinstance(data, dict) else 0) or 0)
@@ -134,12 +170,12 @@ class V2Api(NhanhApi):
         return items, (page + 1 if more else None)
 
     async def depots(self) -> list[dict]:
-        envelope = await self.call("store/depot", None)
+        envelope = await self.call("store/depot", None, write=False)
         return [{"id": _id(d.get("id")), "name": d.get("name"), "mobile": d.get("mobile"),
                  "address": d.get("address")} for d in collection(envelope.get("data"))]
 
     async def categories(self) -> list[dict]:
-        envelope = await self.call("product/category", "productcategory")
+        envelope = await self.call("product/category", "productcategory", write=False)
         return list(_flatten(collection(envelope.get("data"))))
 
     async def products_page(self, cursor: Cursor, since: datetime | None
@@ -153,7 +189,7 @@ class V2Api(NhanhApi):
 
     async def product_parent(self, parent_id: str) -> list[dict]:
         # product/detail takes the id as scalar data.
-        detail = await self.call("product/detail", str(parent_id))
+        detail = await self.call("product/detail", str(parent_id), write=False)
         return [_product(item) for item in collection(detail.get("data"))]
 
     async def product_children(self, parent_id: str) -> list[dict]:
@@ -203,6 +239,13 @@ class V2Api(NhanhApi):
         items, following = await self._page("order/index", "orders", body, cursor, ORDER_ICPP)
         return [_order(item) for item in items], following
 
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        body = {"updatedDateTimeFrom": vn_datetime(start),
+                "updatedDateTimeTo": vn_datetime(end)}
+        items, following = await self._page("order/index", "orders", body, cursor, ORDER_ICPP)
+        return [_order(item) for item in items], following
+
     async def orders_by_ids(self, ids: list[str]) -> list[dict]:
         found: list[dict] = []
         for order_id in ids:  # v2 filters one id per request
@@ -218,37 +261,43 @@ class V2Api(NhanhApi):
         return None  # v2 has no token check; the expiry comes from the login
 
     async def add_order(self, order: dict) -> str:
+        city, district = city_and_district(order.get("address") or "")
+        if not city:
+            raise InvalidValue("v2 order needs the city and district at the end of the address")
         body = {
             "id": order["appOrderId"], "type": "Shipping",
             "status": STATUS_NAMES.get(order["status"], "New"),
             "customerName": order["name"], "customerMobile": order["mobile"],
             **({"depotId": int(order["depotId"])} if order.get("depotId") else {}),
             **({"customerAddress": order["address"]} if order.get("address") else {}),
+            "customerCityName": city, "customerDistrictName": district,
+            **({"moneyDiscount": order["discount"]} if order.get("discount") else {}),
             **({"description": order["description"]} if order.get("description") else {}),
             "productList": [{"id": p["id"], "idNhanh": int(p["id"]), "quantity": p["quantity"],
                              "name": p.get("name") or p.get("code") or p["id"],
                              "price": p["price"]} for p in order["products"]],
         }
-        envelope = await self.call("order/add", body)
-        data = envelope.get("data") or {}
-        return _id(data.get("orderId") if isinstance(data, dict) else "")
+        envelope = await self.call("order/add", body, write=True)
+        return new_order_id(envelope.get("data"), text(order["appOrderId"]))
 
     async def set_order_status(self, order_id: str, status: int) -> None:
         await self.call("order/update", {"orderId": int(order_id),
-                                         "status": STATUS_NAMES[status]})
+                                         "status": STATUS_NAMES[status]}, write=True)
 
     async def add_products(self, batch: list[dict]) -> dict[str, str]:
         body = [{"id": p["appId"], "name": p["name"], "price": p.get("price") or 0,
                  **{k: p[k] for k in ("code", "barcode", "categoryId") if p.get(k)}}
                 for p in batch]
-        envelope = await self.call("product/add", body)
+        # Documented as add-or-update keyed by our own id: repeating it cannot make a copy.
+        envelope = await self.call("product/add", body, write=True, idempotent=True)
         ids = (envelope.get("data") or {}).get("ids") or {}
         return {_id(app_id): _id(nhanh_id) for app_id, nhanh_id in ids.items()}
 
     async def add_customers(self, batch: list[dict]) -> dict[str, str]:
         body = [{key: c[key] for key in ("name", "mobile", "email", "address") if c.get(key)}
                 for c in batch]
-        envelope = await self.call("customer/add", body)
+        # Documented as an upsert by mobile: repeating it cannot make a copy.
+        envelope = await self.call("customer/add", body, write=True, idempotent=True)
         data = envelope.get("data")
         # UNVERIFIED response shape: the docs show none; ids are read back by mobile if absent.
         rows = collection(data.get("customers") if isinstance(data, dict) else data)

@@ -40,7 +40,19 @@ def _product(item: dict) -> dict:
                    for d in inventory.get("depots") or ()],
         "updatedAt": from_unix(item.get("updatedAt")),
         "description": item.get("description"), "attributes": item.get("attributes") or [],
+        "unit": (item.get("units") or {}).get("name") if isinstance(item.get("units"), dict)
+        else item.get("unit"),
     }
+
+
+def order_discount(payment: Any) -> Any:
+    """UNVERIFIED: the order-level discount of a v3 order. The docs show `payment.discount`
+    as an object without naming its fields; `amount` (or `value`) is read, a plain number is
+    taken as is. One function, so the live key is fixed here only."""
+    raw = (payment or {}).get("discount") if isinstance(payment, dict) else None
+    if isinstance(raw, dict):
+        return raw.get("amount", raw.get("value", 0))
+    return raw or 0
 
 
 def _customer(item: dict) -> dict:
@@ -53,6 +65,7 @@ def _customer(item: dict) -> dict:
 def _order(item: dict) -> dict:
     info, channel = item.get("info") or {}, item.get("channel") or {}
     address = item.get("shippingAddress") or {}
+    carrier = item.get("carrier") if isinstance(item.get("carrier"), dict) else {}
     return {
         "id": _id(info.get("id")), "appOrderId": _id(channel.get("appOrderId")),
         "status": info.get("status"), "depotId": _id(info.get("depotId")),
@@ -60,8 +73,13 @@ def _order(item: dict) -> dict:
         "updatedAt": from_unix(info.get("updatedAt")),
         "name": address.get("name"), "mobile": address.get("mobile"),
         "address": address.get("address"), "description": info.get("description"),
-        "products": [{"id": _id(p.get("productId")), "quantity": p.get("quantity"),
-                      "price": p.get("price"), "name": p.get("name"), "code": p.get("code")}
+        "customerId": _id(address.get("id")),
+        "discount": order_discount(item.get("payment")),
+        "shipFee": carrier.get("customerShipFee") or 0,
+        "products": [{"id": _id(p.get("productId") or p.get("id")),
+                      "quantity": p.get("quantity"), "price": p.get("price"),
+                      "discount": p.get("discount") or 0, "vat": p.get("vatPercent") or 0,
+                      "name": p.get("name"), "code": p.get("code")}
                      for p in item.get("products") or ()],
     }
 
@@ -72,29 +90,32 @@ class V3Api(NhanhApi):
     product_batch = 100
     customer_batch = 100
 
-    async def call(self, endpoint: str, body: Any) -> dict:
+    async def call(self, endpoint: str, body: Any, *, write: bool,
+                   idempotent: bool = False) -> dict:
         return await self.client.post(
             f"/v3.0/{endpoint}", params={"appId": self.app_id, "businessId": self.business_id},
-            json=body, headers={"Authorization": self.access_token})
+            json=body, headers={"Authorization": self.access_token},
+            idempotent=not write or idempotent)
 
     async def _page(self, endpoint: str, filters: dict, cursor: Cursor,
                     size: int = PAGE_SIZE) -> tuple[list, Cursor]:
         paginator: dict[str, Any] = {"size": size, "sort": {"id": "asc"}}
         if cursor is not None:
             paginator["next"] = cursor  # echoed exactly as received ({"id": 123}, not 123)
-        envelope = await self.call(endpoint, {"filters": filters, "paginator": paginator})
+        envelope = await self.call(endpoint, {"filters": filters, "paginator": paginator},
+                                   write=False)
         following = (envelope.get("paginator") or {}).get("next")
         # A short page that still carries `next` is not the end; only a missing next is.
         return list(envelope.get("data") or []), following if following else None
 
     async def depots(self) -> list[dict]:
-        envelope = await self.call("business/depot", {"filters": {}})
+        envelope = await self.call("business/depot", {"filters": {}}, write=False)
         return [{"id": _id(d.get("id")), "name": d.get("name"), "mobile": d.get("mobile"),
                  "address": ((d.get("locationV2") or d.get("location") or {}).get("address"))}
                 for d in envelope.get("data") or ()]
 
     async def categories(self) -> list[dict]:
-        envelope = await self.call("product/category", {"filters": {}})
+        envelope = await self.call("product/category", {"filters": {}}, write=False)
         return [{"id": _id(c.get("id")), "parentId": _id(c.get("parentId")),
                  "name": c.get("name"), "code": c.get("code"), "order": c.get("order"),
                  "status": c.get("status")}
@@ -140,6 +161,12 @@ class V3Api(NhanhApi):
         items, following = await self._page("order/list", filters, cursor)
         return [_order(item) for item in items], following
 
+    async def orders_updated_page(self, start: datetime, end: datetime, cursor: Cursor
+                                  ) -> tuple[list[dict], Cursor]:
+        filters = {"updatedAtFrom": unix(start), "updatedAtTo": unix(end) - 1}
+        items, following = await self._page("order/list", filters, cursor)
+        return [_order(item) for item in items], following
+
     async def orders_by_ids(self, ids: list[str]) -> list[dict]:
         found: list[dict] = []
         for start in range(0, len(ids), PAGE_SIZE):
@@ -163,9 +190,10 @@ class V3Api(NhanhApi):
         return ids
 
     async def token_status(self, secret_key: str) -> dict | None:
-        envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key})
-        data = envelope.get("data") or {}
-        return {"expiresAt": from_unix(data.get("expiredAt")),
+        envelope = await self.call("app/checkaccesstoken", {"secretKey": secret_key},
+                                   write=False)
+        data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+        return {"raw": envelope.get("data"), "expiresAt": from_unix(data.get("expiredAt")),
                 "depotIds": [_id(d) for d in data.get("depotIds") or () if _id(d) != "All"],
                 "permissions": list(data.get("permissions") or ())}
 
@@ -181,24 +209,28 @@ class V3Api(NhanhApi):
                                    else {})},
             "products": [{"id": int(p["id"]), "price": p["price"], "quantity": p["quantity"]}
                          for p in order["products"]],
+            # Pro-rated to the lines by Nhanh (DOC /v3/order/add).
+            **({"payment": {"discountAmount": order["discount"]}} if order.get("discount")
+               else {}),
         }
-        envelope = await self.call("order/add", body)
+        envelope = await self.call("order/add", body, write=True)
         return _id((envelope.get("data") or {}).get("id"))
 
     async def set_order_status(self, order_id: str, status: int) -> None:
-        await self.call("order/edit", {"info": {"id": int(order_id), "status": status}})
+        await self.call("order/edit", {"info": {"id": int(order_id), "status": status}},
+                        write=True)
 
     async def add_products(self, batch: list[dict]) -> dict[str, str]:
         body = [{"appProductId": p["appId"], "name": p["name"], "code": p.get("code"),
                  "barcode": p.get("barcode"), "price": p.get("price"),
                  **({"categoryId": int(p["categoryId"])} if p.get("categoryId") else {})}
                 for p in batch]
-        envelope = await self.call("product/add", body)
+        envelope = await self.call("product/add", body, write=True)
         return {_id(row.get("appProductId")): _id(row.get("id"))
                 for row in envelope.get("data") or ()}
 
     async def add_customers(self, batch: list[dict]) -> dict[str, str]:
         body = [{key: c[key] for key in ("name", "mobile", "email", "address") if c.get(key)}
                 for c in batch]
-        envelope = await self.call("customer/add", body)
+        envelope = await self.call("customer/add", body, write=True)
         return {_id(row.get("mobile")): _id(row.get("id")) for row in envelope.get("data") or ()}

@@ -16,21 +16,24 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, S
 
 import httpx
 
-from contract.records import (Branch, Customer, Entity, Order, OrderStatus, Product, Record,
+from contract.records import (Branch, Customer, Entity, Order, OrderLine, OrderStatus, Product, Record,
                         StockLevel, now_utc, quantity, text)
 from contract.connector import (ConnectionInfo, InvalidData, NotFound, NotSupported, Page,
                              PermissionDenied, Platform, PushOutcome, TransientError)
 from connectors.http import Clock, LeakyBucket, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.sapo import mapping
-from connectors.sapo.finding import ProductIndex, has_key
-from connectors.sapo.errors import classify, permission_group
+from connectors.sapo.finding import KEY_FIELDS, ProductIndex, has_key
+from connectors.sapo.errors import classify, permission_group, sku_taken
 
 LIMIT = 250                      # Sapo's maximum page size
 BUCKET_SIZE, LEAK_PER_SECOND = 40, 2.0
 CALL_LIMIT_HEADER = "X-Sapo-Api-Call-Limit"
-# UNVERIFIED: how many inventory_item_ids one inventory_levels call accepts; the only client
-# seen sends 40, so we do too (one setting to raise once a real store confirms more).
-INVENTORY_IDS_PER_REQUEST = 40
+# UNVERIFIED (the one setting): how many inventory_item_ids one inventory_levels call accepts.
+# Sapo documents pages of up to 250 rows, so 250 ids fill one page per location; the only
+# client seen sends 40 (INVENTORY_IDS_SEEN). Items missing from a bigger batch's answer are
+# asked again 40 at a time: a store that reads fewer ids costs calls, never stock.
+INVENTORY_IDS_PER_REQUEST = 250
+INVENTORY_IDS_SEEN = 40
 ORDER_STATUSES = ("open", "closed", "cancelled")   # never status=any: Sapo answers []
 # Per-product collect look-ups beat a whole collects scan only for a handful of products.
 FEW_PRODUCTS = 3
@@ -104,6 +107,12 @@ class SapoConnector:
         self._orders_by_app: dict[str, dict] = {}
         self._orders_since: datetime | None = None
         self._orders_pulled = False
+        # Order lines → Sapo variants (SAPO-04): linked products' variants, read by `ids=` in
+        # batches, and the shop's SKUs/barcodes from one product list read, both kept for the run.
+        self._variants_of: dict[str, list[dict]] = {}
+        self._shop_keys: dict[tuple[str, str], tuple[int, int]] | None = None
+        self._phase_total = 0            # rows of the list phase being converted (see _pull_phases)
+        self._collections: list[dict] | None = None
 
     @property
     def request_count(self) -> int:
@@ -118,25 +127,39 @@ class SapoConnector:
         return await self.http.json("GET", path, params=dict(params or {}))
 
     async def _send(self, method: str, path: str, body: Any, *, once: bool = False) -> dict:
-        """A write. Its answer is parsed here, not retried: the write may have happened even
-        when the body came back cut off, so a bad body is a transient error for the caller."""
-        response = await (self.http_once if once else self.http).request(method, path, json=body)
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(
-                "Sapo trả lời không trọn vẹn sau khi ghi; ShopSync sẽ kiểm tra lại trước khi gửi lại.",
-                "Sapo's answer to a write was cut off; ShopSync checks before sending again.",
-                detail=f"unreadable body after {method} {path}", status=response.status_code) from None
+        """A write, never repeated by the HTTP layer (which repeats only reads). A POST
+        creates or changes state: it is sent once, and its caller looks the result up after a
+        lost answer (COM-02). A PUT sets absolute values (the product as it should be, one
+        stock level) and a DELETE of what is gone is a 404: Sapo doing either twice changes
+        nothing, so they are sent again here after a lost answer or a cut-off body."""
+        attempts = 1 if once or method == "POST" else CREATE_ATTEMPTS
+        for attempt in range(attempts):
+            try:
+                response = await self.http_once.request(method, path, json=body)
+                if not response.content:
+                    return {}
+                try:
+                    return response.json()
+                except ValueError:
+                    raise TransientError(
+                        "Sapo trả lời không trọn vẹn sau khi ghi; ShopSync sẽ kiểm tra lại trước "
+                        "khi gửi lại.",
+                        "Sapo's answer to a write was cut off; ShopSync checks before sending "
+                        "again.", detail=f"unreadable body after {method} {path}",
+                        status=response.status_code) from None
+            except TransientError:
+                if attempt + 1 >= attempts:
+                    raise
+                await self.http.sleep(min(8.0, 1.0 * 2 ** attempt))
+        raise AssertionError("unreachable")
 
     async def _post_create(self, path: str, root: str, body: Any,
                            lookup: Callable[[], Awaitable[dict | None]] | None
                            ) -> tuple[dict, bool]:
         """POST a new record. When the answer is lost (timeout, reset, 5xx, cut-off body) Sapo
-        may have created it anyway, and Sapo does not refuse a duplicate SKU: look it up by its
-        natural key before sending again; without one, stop rather than risk a copy (COM-02)."""
+        may have created it anyway: look it up by its natural key before sending again (a
+        customer or an order would otherwise exist twice; a product's SKU would be refused as
+        taken); without a key, stop rather than risk a copy (COM-02)."""
         error: TransientError | None = None
         for attempt in range(CREATE_ATTEMPTS):
             try:
@@ -328,6 +351,7 @@ class SapoConnector:
                     total = (len(rows) if page == 1 and len(rows) < LIMIT
                              else await self._count(path, params))
                     known_total += total
+                self._phase_total = total
                 records = await convert(rows)
                 last_of_phase = len(rows) < LIMIT or page * LIMIT >= total
                 if not last_of_phase:
@@ -356,20 +380,30 @@ class SapoConnector:
 
     async def _product_categories(self, rows: list[dict], since: datetime | None,
                                   cache: dict[str, Any]) -> dict[str, list[str]]:
-        """Product → collection ids from collects: one scan of all collects for a full pull,
-        per-product look-ups when an incremental page holds fewer products than that scan
-        has pages."""
+        """Product → collection ids. A full pull scans every collect once. An incremental
+        pull knows how many products changed (k, the phase's count) and takes the cheapest
+        way for all of them, decided once: a handful are looked up one by one
+        (`collects.json?product_id=`, one call each); more are read per collection
+        (`products.json?collection_id=&modified_on_min=`, documented filters: one call per
+        collection and 250 changed products), or by one scan of every collect in a small
+        shop, whichever costs fewest calls."""
         if "all" not in cache and since is not None:
-            if "collect_pages" not in cache and len(rows) > FEW_PRODUCTS:
-                cache["collect_pages"] = math.ceil(
-                    await self._count("/admin/collects.json", {}) / LIMIT)
-            if len(rows) <= max(FEW_PRODUCTS, cache.get("collect_pages", 0)):
+            changed = max(self._phase_total, len(rows))
+            if "plan" not in cache:
+                cache["plan"] = "each"
+                if changed > FEW_PRODUCTS:
+                    collections = await self._custom_collections()
+                    by_collection = len(collections) + math.ceil(changed / LIMIT)
+                    scan = math.ceil(await self._count("/admin/collects.json", {}) / LIMIT)
+                    if scan < min(changed, by_collection):
+                        cache["plan"] = "scan"
+                    elif by_collection < changed:
+                        cache["plan"] = "by_collection"
+                        cache["all"] = await self._changed_by_collection(collections, since)
+            if cache["plan"] == "each":
                 result: dict[str, list[str]] = {}
                 for row in rows:
-                    collects = (await self._get("/admin/collects.json",
-                                                {"product_id": row["id"], "limit": LIMIT})
-                                ).get("collects") or []
-                    result[str(row["id"])] = [str(c["collection_id"]) for c in collects]
+                    result.update(await self._collects_of(row))
                 return result
         if "all" not in cache:
             mapping_: dict[str, list[str]] = {}
@@ -378,24 +412,57 @@ class SapoConnector:
             cache["all"] = mapping_
         return cache["all"]
 
+    async def _custom_collections(self) -> list[dict]:
+        if self._collections is None:
+            self._collections = await self._scan("/admin/custom_collections.json",
+                                                 "custom_collections", {"fields": "id"})
+        return self._collections
+
+    async def _changed_by_collection(self, collections: list[dict],
+                                     since: datetime) -> dict[str, list[str]]:
+        """Changed product → its collections, read per collection with the pull's own date
+        filter. A product changed after this read (during the pull) and absent here keeps the
+        App's categories this run (nothing is blanked, COM-05) and is read again next run."""
+        memberships: dict[str, list[str]] = {}
+        for collection in collections:
+            params = {"collection_id": collection["id"], "fields": "id", **self._since(since)}
+            async for page in self._pages("/admin/products.json", "products", params):
+                for row in page:
+                    memberships.setdefault(str(row["id"]), []).append(str(collection["id"]))
+        return memberships
+
     async def _stock_levels(self, rows: list[dict]) -> dict[str, tuple[StockLevel, ...]]:
         items = [str(v["inventory_item_id"]) for row in rows for v in row.get("variants") or []
                  if v.get("inventory_item_id")]
         levels: dict[str, list[StockLevel]] = {}
         for location in await self.active_locations():
+            branch = str(location["id"])
             for batch in _chunks(items, INVENTORY_IDS_PER_REQUEST):
-                page = 1
-                while True:
-                    found = (await self._get("/admin/inventory_levels.json", {
-                        "location_id": location["id"], "inventory_item_ids": ",".join(batch),
-                        "limit": LIMIT, "page": page})).get("inventory_levels") or []
-                    for level in found:
-                        levels.setdefault(str(level["inventory_item_id"]), []).append(
-                            StockLevel(str(location["id"]), quantity(level.get("available"))))
-                    if len(found) < LIMIT:
-                        break
-                    page += 1
+                read = await self._levels_at(location["id"], batch)
+                missing = [item for item in batch if item not in read]
+                if missing and len(batch) > INVENTORY_IDS_SEEN:
+                    # Perhaps the store reads fewer ids per call than the setting: ask again.
+                    for small in _chunks(missing, INVENTORY_IDS_SEEN):
+                        read.update(await self._levels_at(location["id"], small))
+                for item in batch:
+                    if item in read:
+                        levels.setdefault(item, []).append(StockLevel(branch, read[item]))
         return {item: tuple(found) for item, found in levels.items()}
+
+    async def _levels_at(self, location_id: Any, batch: Sequence[str]) -> dict[str, Any]:
+        """Available stock of these items at one location. One level per item and location:
+        a page holding a level for every item asked is the last, even when it is full."""
+        read: dict[str, Any] = {}
+        page = 1
+        while True:
+            found = (await self._get("/admin/inventory_levels.json", {
+                "location_id": location_id, "inventory_item_ids": ",".join(batch),
+                "limit": LIMIT, "page": page})).get("inventory_levels") or []
+            for level in found:
+                read[str(level["inventory_item_id"])] = quantity(level.get("available"))
+            if len(found) < LIMIT or len(read) >= len(batch):
+                return read
+            page += 1
 
     # -- deletion detection -----------------------------------------------------------------
     async def list_keys(self, entity: Entity) -> set[str] | None:
@@ -466,12 +533,16 @@ class SapoConnector:
         # The first page says it all for a shop of up to LIMIT products (no count needed).
         first = (await self._get(path, {"limit": LIMIT, "page": 1})).get("products") or []
         index.add(first)
+        keys: dict[tuple[str, str], tuple[int, int]] = {}
+        _index_keys(first, keys)
         if len(first) == LIMIT:
             if math.ceil(await self._count(path, {}) / LIMIT) - 1 >= len(products):
                 return   # the remaining pages would cost more calls than one search each
             async for rows in self._pages(path, "products", {}, first_page=2):
                 index.add(rows)
+                _index_keys(rows, keys)
         self._product_index = index
+        self._shop_keys = keys   # the whole list was read: order lines' SKUs are answered too
 
     async def _find_product(self, record: Product) -> Product | None:
         served, row = self._product_index.take(record) if self._product_index else (False, None)
@@ -484,13 +555,18 @@ class SapoConnector:
         return (await self._products([row], None, {"all": await self._collects_of(row)}))[0]
 
     async def _product_row(self, record: Product) -> dict | None:
-        for attribute in ("sku", "barcode"):
+        """The Sapo product with the App product's name holding one of its SKUs (then
+        barcodes). Sapo's `query` filters by product name (its docs: "Lọc theo tên product"),
+        not by SKU, so the SKUs are compared here. A product Sapo holds under another name is
+        found when Sapo refuses the create for a taken SKU (`_shop_product`)."""
+        name = text(record.name)
+        if not name:
+            return None
+        rows = (await self._get("/admin/products.json", {"query": name, "limit": LIMIT})
+                ).get("products") or []
+        for attribute in KEY_FIELDS:
             for value in dict.fromkeys(getattr(v, attribute) for v in record.variants):
-                if not value:
-                    continue
-                rows = (await self._get("/admin/products.json", {"query": value, "limit": LIMIT})
-                        ).get("products") or []
-                for row in rows:   # the search is fuzzy: compare exactly here
+                for row in rows if value else ():
                     if any(text(v.get(attribute)) == value for v in row.get("variants") or []):
                         return row
         return None
@@ -603,17 +679,17 @@ class SapoConnector:
         """Sapo creates one record per call. An item Sapo refuses (or SAPO-08 blocks before any
         request) gets its error in the outcome; auth/permission/network errors stop the batch."""
         outcomes = []
-        variants: dict[tuple[str, str], list[dict]] = {}   # order lines' look-ups, per batch
+        if entity is Entity.ORDER:
+            await self._read_linked_variants([r for r in records if isinstance(r, Order)])
         for record in records:
             try:
                 validate_create(entity, record)
-                outcomes.append(await self._create_one(entity, record, variants))
+                outcomes.append(await self._create_one(entity, record))
             except (InvalidData, NotFound, NotSupported) as error:
                 outcomes.append(PushOutcome(app_key=record.key, error=error))
         return outcomes
 
-    async def _create_one(self, entity: Entity, record: Record,
-                          variants: dict[tuple[str, str], list[dict]]) -> PushOutcome:
+    async def _create_one(self, entity: Entity, record: Record) -> PushOutcome:
         if entity is Entity.PRODUCT and isinstance(record, Product):
             return await self._create_product(record)
         if entity is Entity.CUSTOMER and isinstance(record, Customer):
@@ -623,7 +699,7 @@ class SapoConnector:
             created = mapping.customer_from_sapo(row)
             return PushOutcome(record.key, created.key, created)
         if entity is Entity.ORDER and isinstance(record, Order):
-            record = await self._with_variant_ids(record, variants)
+            record = await self._with_variant_ids(record)
             body = mapping.order_to_sapo(record, inventory_behaviour=str(
                 self.options.get("inventory_behaviour") or "decrement_obeying_policy"))
             row, _ = await self._post_create("/admin/orders.json", "order", {"order": body},
@@ -635,54 +711,120 @@ class SapoConnector:
                            "ShopSync does not create this on Sapo (it only comes from Sapo).",
                            rule={Entity.CATEGORY: "SAPO-02", Entity.NEWS: "SAPO-06"}.get(entity, ""))
 
-    async def _with_variant_ids(self, order: Order,
-                                known: dict[tuple[str, str], list[dict]]) -> Order:
-        """Order lines arrive with the Sapo product id and the SKU (variant ids are not linked
-        one by one): the Sapo variant is the product's variant with that SKU, or its only one.
-        `known` keeps what was read for earlier orders of the same batch."""
-        lines = []
+    async def _read_linked_variants(self, orders: Sequence[Order]) -> None:
+        """The variants of every linked Sapo product these orders name and this run has not
+        read yet: `GET products.json?ids=…` (documented), 250 products per call (SAPO-04).
+        Only the products asked for are kept: if a store ignored `ids`, a line stays
+        unresolved and is reported, never matched to another product."""
+        wanted = list(dict.fromkeys(line.product_key for order in orders for line in order.lines
+                                    if line.product_key.isdigit()
+                                    and line.product_key not in self._variants_of))
+        for batch in _chunks(wanted, LIMIT):
+            rows = (await self._get("/admin/products.json", {"ids": ",".join(batch),
+                                                             "limit": LIMIT})).get("products") or []
+            asked = set(batch)
+            for row in rows:
+                if str(row.get("id")) in asked:
+                    self._variants_of[str(row["id"])] = list(row.get("variants") or [])
+            for key in batch:
+                self._variants_of.setdefault(key, [])
+
+    async def _with_variant_ids(self, order: Order) -> Order:
+        """Every product line gets its Sapo variant (and product) id, without which Sapo
+        treats it as a custom item and moves no stock (SAPO-04). A linked line's variant is its
+        product's variant with that SKU, or the product's only one; an unlinked line's SKU is
+        looked up in the shop's SKUs (one product list read per run: Sapo's `query` matches
+        names, not SKUs). A product line still without a variant stops the order with a
+        message; a line with neither SKU nor product (a fee) stays a custom line."""
+        lines, unresolved = [], []
         for line in order.lines:
-            if not line.variant_key.isdigit():
-                variants: list[dict] = []
+            if not line.variant_key.isdigit() and (line.product_key.isdigit() or line.sku):
+                match: tuple[str, str] | None = None
                 if line.product_key.isdigit():
-                    key = ("product", line.product_key)
-                    if key not in known:
-                        try:
-                            data = await self._get(f"/admin/products/{line.product_key}.json")
-                            known[key] = data["product"].get("variants") or []
-                        except NotFound:
-                            known[key] = []
-                    variants = known[key]
-                elif line.sku:
-                    key = ("sku", line.sku)
-                    if key not in known:
-                        rows = (await self._get("/admin/products.json", {
-                            "query": line.sku, "limit": LIMIT})).get("products") or []
-                        known[key] = [v for row in rows for v in row.get("variants") or []
-                                      if text(v.get("sku")) == line.sku]
-                    variants = known[key]
-                match = next((v for v in variants if line.sku and text(v.get("sku")) == line.sku),
-                             variants[0] if len(variants) == 1 else None)
-                if match is not None:
-                    line = dataclasses.replace(line, variant_key=str(match["id"]))
+                    variant = _variant_for(line, self._variants_of.get(line.product_key, []))
+                    if variant is not None:
+                        match = (line.product_key, str(variant["id"]))
+                else:
+                    hit = (await self._shop_key_index()).get(("sku", line.sku))
+                    if hit is not None:
+                        match = (str(hit[0]), str(hit[1]))
+                if match is None:
+                    unresolved.append(line)
+                else:
+                    line = dataclasses.replace(line, product_key=match[0], variant_key=match[1])
             lines.append(line)
+        if unresolved:
+            names = ", ".join(f"“{line.name or line.sku}”" + (f" (SKU {line.sku})" if line.sku else "")
+                              for line in unresolved)
+            raise InvalidData(
+                f"Đơn chưa được gửi: {names} chưa có phiên bản tương ứng trên Sapo, nên Sapo sẽ "
+                "không trừ tồn kho cho dòng đó. Hãy đồng bộ hoặc đẩy sản phẩm này lên Sapo rồi "
+                "gửi lại đơn.",
+                f"Order not sent: {names} has no matching variant on Sapo, so Sapo would not "
+                "deduct its stock. Sync or push this product to Sapo, then send the order again.",
+                rule="SAPO-04", detail=f"unresolved order lines: {names}")
         return dataclasses.replace(order, lines=tuple(lines))
+
+    async def _shop_key_index(self, fresh: bool = False) -> dict[tuple[str, str], tuple[int, int]]:
+        """Every SKU and barcode of the shop → (product id, variant id), from one read of the
+        product list per run (or the one `prepare_find` made); products this run creates are
+        added as they are made (`_remember_keys`)."""
+        if self._shop_keys is None or fresh:
+            keys: dict[tuple[str, str], tuple[int, int]] = {}
+            async for rows in self._pages("/admin/products.json", "products", {}):
+                _index_keys(rows, keys)
+            self._shop_keys = keys
+        return self._shop_keys
+
+    def _remember_keys(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self._variants_of[str(row["id"])] = list(row.get("variants") or [])
+        if self._shop_keys is not None:
+            _index_keys(rows, self._shop_keys)
+
+    async def _shop_product(self, record: Product) -> dict | None:
+        """The Sapo product holding one of `record`'s SKUs/barcodes, from the shop's key index
+        (read again once if it was read before this product appeared on Sapo)."""
+        read_before = self._shop_keys is not None
+        for fresh in (False, True) if read_before else (False,):
+            keys = await self._shop_key_index(fresh=fresh)
+            for field in KEY_FIELDS:
+                for value in dict.fromkeys(getattr(v, field) for v in record.variants):
+                    if value and (field, value) in keys:
+                        pid = keys[(field, value)][0]
+                        try:
+                            return (await self._get(f"/admin/products/{pid}.json"))["product"]
+                        except NotFound:
+                            continue
+        return None
 
     async def _create_product(self, record: Product) -> PushOutcome:
         branches = await self._branches_for_create(record)
         single = branches[0] if len(branches) == 1 else None
         body = mapping.product_to_sapo(record, published_on=mapping.sapo_time(self._now()),
                                        initial_stock_branch=single)
-        created, found = await self._post_create("/admin/products.json", "product", {"product": body},
-                                          (lambda: self._product_row(record)) if has_key(record) else None)
+        try:
+            created, found = await self._post_create(
+                "/admin/products.json", "product", {"product": body},
+                (lambda: self._product_row(record)) if has_key(record) else None)
+        except InvalidData as refused:
+            if not sku_taken(refused):
+                raise
+            existing = await self._shop_product(record)
+            if existing is None:
+                raise
+            # COM-02: Sapo already has this product (under another name, so the look-up by
+            # name missed it). It is linked as Sapo holds it; nothing on it is changed.
+            self._remember_keys([existing])
+            return PushOutcome(record.key, str(existing["id"]), await self._product_from_row(existing))
+        self._remember_keys([created])
         pos_key = str(created["id"])
         category = record.category_keys[0]
         stock: dict[str, tuple[StockLevel, ...]] | None = None
         try:
             already = (await self._collects_of(created))[pos_key] if found else []
             if category not in already:
-                await self._send("POST", "/admin/collects.json", {"collect": {
-                    "product_id": created["id"], "collection_id": int(category)}})
+                await self._add_collect(created["id"], int(category))
             if single is None:
                 stock = await self._set_initial_stock(record, created, branches)
         except (InvalidData, NotFound, TransientError) as error:
@@ -750,11 +892,14 @@ class SapoConnector:
         if wanted:   # an App product without categories never empties Sapo's (COM-05)
             for key in wanted:
                 if key not in keys:
-                    await self._send("POST", "/admin/collects.json",
-                                     {"collect": {"product_id": int(pos_key), "collection_id": int(key)}})
+                    await self._add_collect(int(pos_key), int(key))
             for collect in collects:
                 if str(collect["collection_id"]) not in wanted:
-                    await self.http.request("DELETE", f"/admin/collects/{collect['id']}.json")
+                    try:
+                        await self._send("DELETE", f"/admin/collects/{collect['id']}.json", None)
+                    except NotFound as gone:   # a repeat after a lost answer: already removed
+                        if gone.status != 404:
+                            raise
             keys = wanted
         return (await self._products([updated], None, {"all": {pos_key: keys}}))[0]
 
@@ -763,18 +908,56 @@ class SapoConnector:
         reopen a Sapo order; other statuses are worked in Sapo itself (SAPO-04)."""
         path = f"/admin/orders/{pos_key}"
         if status in (OrderStatus.ARCHIVED, OrderStatus.COMPLETED):
-            await self._send("POST", f"{path}/close.json", {})
+            action, body, reached = "close", {}, "closed"
         elif status is OrderStatus.CANCELLED:
-            await self._send("POST", f"{path}/cancel.json",
-                             {"order_cancel": {"reason": "other", "note": "ShopSync"}})
+            action, body, reached = "cancel", {"order_cancel": {"reason": "other",
+                                                                "note": "ShopSync"}}, "cancelled"
         elif status is OrderStatus.PLACED:
-            await self._send("POST", f"{path}/open.json", {})
+            action, body, reached = "open", {}, "open"
         else:
             raise NotSupported("Trạng thái này được xử lý trong Sapo, không gửi từ App.",
                                "This status is worked in Sapo, not sent from the App.",
                                rule="SAPO-04")
+        try:
+            await self._send("POST", f"{path}/{action}.json", body)
+        except TransientError:
+            # Sapo may have done it before the answer was lost (a second cancel is a 422):
+            # read the order, and send again only if it is not in that state.
+            if text((await self._get(f"{path}.json"))["order"].get("status")) != reached:
+                await self._send("POST", f"{path}/{action}.json", body)
         data = await self._get(f"{path}.json")
         return mapping.order_from_sapo(data["order"])
+
+    async def _add_collect(self, product_id: int, collection_id: int) -> None:
+        """Put a product in a collection. After a lost answer Sapo may hold the collect
+        already (a second POST is a 422): the product's collects are read first (COM-02)."""
+        body = {"collect": {"product_id": product_id, "collection_id": collection_id}}
+        try:
+            await self._send("POST", "/admin/collects.json", body)
+        except TransientError:
+            if str(collection_id) not in (await self._collects_of({"id": product_id}))[str(product_id)]:
+                await self._send("POST", "/admin/collects.json", body)
+
+
+def _index_keys(rows: Iterable[Mapping[str, Any]],
+                keys: dict[tuple[str, str], tuple[int, int]]) -> None:
+    for row in rows:
+        for variant in row.get("variants") or []:
+            for field in KEY_FIELDS:
+                value = text(variant.get(field))
+                if value:
+                    keys.setdefault((field, value), (int(row["id"]), int(variant["id"])))
+
+
+def _variant_for(line: OrderLine, variants: list[dict]) -> dict | None:
+    """The variant of a linked product an order line stands for: the one with its SKU, else
+    the product's only base variant (pack sizes aside)."""
+    if line.sku:
+        for variant in variants:
+            if text(variant.get("sku")) == line.sku:
+                return variant
+    bases = [v for v in variants if not mapping.is_pack_size(v)]
+    return bases[0] if len(bases) == 1 else None
 
 
 def validate_create(entity: Entity, record: Record) -> None:

@@ -144,3 +144,12 @@ def classify(response: httpx.Response) -> PosError | None:
                            "Sapo is throttling; ShopSync waits and retries.",
                            retry_after=wait, status=status)
     return None
+
+
+def sku_taken(error: PosError) -> bool:
+    """A 422 saying a variant's SKU is already used in the shop (Sapo keeps SKUs unique).
+    UNVERIFIED wording: "sku … has already been taken" as reported from a store; a Vietnamese
+    "đã tồn tại"/"đã được sử dụng" is accepted too. The product is then looked up, not failed."""
+    detail = (error.detail or "").casefold()
+    return (isinstance(error, InvalidData) and error.status == 422 and "sku" in detail
+            and any(word in detail for word in ("taken", "already", "đã tồn tại", "đã được sử dụng")))

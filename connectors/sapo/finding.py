@@ -1,7 +1,7 @@
 """Looking App products up on Sapo before creating them (COM-02) in as few calls as Sapo allows.
 
-Sapo searches one value per call (`query=`, and fuzzily), so looking each new product up on its
-own costs one call per product. When a batch would need more searches than reading Sapo's whole
+Sapo searches one value per call (`query=`, which matches product names, not SKUs), so looking
+each new product up on its own costs one call per product, and the SKUs are compared here. When a batch would need more searches than reading Sapo's whole
 product list takes, the list is read once and the batch is matched here instead.
 
 The index answers only the look-ups it was built for, and each of them once: a product created

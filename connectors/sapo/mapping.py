@@ -6,6 +6,7 @@ as numbers or numeric strings. Reads never trust a float: every amount goes thro
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
@@ -18,10 +19,20 @@ from contract.connector import InvalidData
 
 APP_ORDER_ATTRIBUTE = "app_order_id"
 APP_ORDER_TAG_PREFIX = "shopsync-"
-SHOPSYNC_ORDER_TAG = "shopsync"   # on every order ShopSync creates: one filter finds them all
+SHOPSYNC_ORDER_TAG = "shopsync"
+ORDER_DISCOUNT_CODE = "GIAM-GIA-APP"   # the App order's own discount, as one fixed amount
+ORDER_FEE_TITLE = "Phí khác"           # what the App order charges above its lines   # on every order ShopSync creates: one filter finds them all
 # The option Sapo invents for a product without options ("Title"/"Tiêu đề" = "Default Title").
 _DEFAULT_OPTION_VALUES = {"default title", "tiêu đề mặc định"}
 INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
+# Customer gender as Sapo's customer docs list it (support.sapo.vn, Customer: Male/Female/Other);
+# read back case-insensitively, since stores and older clients also hold lowercase values.
+SAPO_GENDERS = {"male": "Male", "female": "Female"}
+# A pack-size variant ("đơn vị quy đổi"): sold as a pack of the base variant, its stock made of
+# the base's (`requires_components`). Sapo names it "<pack unit> - <base variant title>" in
+# option1; the App shows it as a unit of the base variant, never as an option value.
+PACK_SIZE_TYPE = "packsize"
+_BASE_TITLE_WORDS = {"default title", "tiêu đề mặc định", "phiên bản gốc"}
 
 
 # -------------------------------------------------------------------------------------------
@@ -98,11 +109,47 @@ def category_from_sapo(collection: Mapping[str, Any]) -> Category:
 # Products
 # -------------------------------------------------------------------------------------------
 
+def is_pack_size(variant: Mapping[str, Any]) -> bool:
+    return text(variant.get("type")).casefold() == PACK_SIZE_TYPE
+
+
 def _is_default_option(product: Mapping[str, Any]) -> bool:
-    variants = product.get("variants") or []
+    """A product without real options: its one base variant holds Sapo's invented
+    "Default Title" (pack-size variants are units of it, not options)."""
+    variants = [v for v in product.get("variants") or [] if not is_pack_size(v)]
     return (len(variants) == 1
             and text(variants[0].get("option1")).lower() in _DEFAULT_OPTION_VALUES
             and not variants[0].get("option2"))
+
+
+def pack_unit(variant: Mapping[str, Any]) -> str:
+    """The pack's unit ("Lốc 6", "20g"): the variant's `unit`, else the part of its option
+    before " - <base variant title>"."""
+    unit = text(variant.get("unit"))
+    if unit:
+        return unit
+    label = text(variant.get("option1") or variant.get("title"))
+    return label.rsplit(" - ", 1)[0] if " - " in label else label
+
+
+def _pack_options(variant: Mapping[str, Any], bases: list[Mapping[str, Any]],
+                  simple: bool) -> tuple[str, ...]:
+    """The options of the base variant a pack is made of: the one its label names after
+    " - ", else the product's only base variant; () on a product without options."""
+    if simple:
+        return ()
+    label = text(variant.get("option1") or variant.get("title"))
+    named = label.rsplit(" - ", 1)[1].strip() if " - " in label else ""
+    for base in bases:
+        title = text(base.get("title")) or " / ".join(
+            text(base.get(f"option{i}")) for i in range(1, 4) if base.get(f"option{i}"))
+        if named and title.casefold() == named.casefold():
+            return tuple(text(base.get(f"option{i}")) for i in range(1, 4)
+                         if base.get(f"option{i}") is not None)
+    if len(bases) == 1:
+        return tuple(text(bases[0].get(f"option{i}")) for i in range(1, 4)
+                     if bases[0].get(f"option{i}") is not None)
+    return ()
 
 
 def new_variant_levels(branches: Sequence[str], written: Mapping[str, Decimal]
@@ -125,9 +172,14 @@ def product_from_sapo(product: Mapping[str, Any], category_keys: Iterable[str] =
         text(o.get("name")) for o in sorted(product.get("options") or [],
                                             key=lambda o: o.get("position") or 0))
     variants = []
+    bases = [v for v in product.get("variants") or [] if not is_pack_size(v)]
     for raw in product.get("variants") or []:
-        options = () if simple else tuple(
-            text(raw.get(f"option{i}")) for i in range(1, 4) if raw.get(f"option{i}") is not None)
+        pack = is_pack_size(raw)
+        if pack:
+            options = _pack_options(raw, bases, simple)
+        else:
+            options = () if simple else tuple(
+                text(raw.get(f"option{i}")) for i in range(1, 4) if raw.get(f"option{i}") is not None)
         item = str(raw.get("inventory_item_id") or "")
         if stock is not None and item in stock:
             levels = stock[item]
@@ -139,7 +191,8 @@ def product_from_sapo(product: Mapping[str, Any], category_keys: Iterable[str] =
         variants.append(Variant(key=str(raw["id"]), sku=text(raw.get("sku")),
                                 barcode=text(raw.get("barcode")), price=money(raw.get("price")),
                                 compare_at_price=compare or None, options=options,
-                                stock=tuple(levels), unit=text(raw.get("unit"))))
+                                stock=tuple(levels),
+                                unit=pack_unit(raw) if pack else text(raw.get("unit"))))
     images = tuple(text(i.get("src")) for i in sorted(product.get("images") or [],
                                                       key=lambda i: i.get("position") or 0)
                    if i.get("src"))
@@ -227,12 +280,15 @@ def product_to_sapo(product: Product, *, existing: Mapping[str, Any] | None = No
         if match is not None:
             taken.add(match.get("id"))
             item["id"] = match["id"]
-        for index, value in enumerate(variant.options[:3], start=1):
+        pack = match is not None and is_pack_size(match)
+        # A pack-size variant keeps Sapo's own label and unit: the App shows it as a unit of
+        # its base variant, and writing that view back would turn it into an option value.
+        for index, value in enumerate(() if pack else variant.options[:3], start=1):
             item[f"option{index}"] = value
         item["price"] = number(variant.price)
         if variant.compare_at_price:
             item["compare_at_price"] = number(variant.compare_at_price)
-        for name in ("sku", "barcode", "unit"):
+        for name in ("sku", "barcode") if pack else ("sku", "barcode", "unit"):
             if getattr(variant, name):
                 item[name] = getattr(variant, name)
         if match is None:
@@ -269,7 +325,7 @@ def customer_name(first: object, last: object) -> str:
 
 
 def customer_from_sapo(customer: Mapping[str, Any]) -> Customer:
-    gender = text(customer.get("gender")).lower()
+    gender = text(customer.get("gender")).casefold()
     dob = parse_time(customer.get("dob")) if customer.get("dob") else None
     return Customer(key=str(customer["id"]),
                     name=customer_name(customer.get("first_name"), customer.get("last_name")),
@@ -287,9 +343,11 @@ def customer_to_sapo(customer: Customer, existing: Customer | None = None) -> di
     if customer.name:
         body["first_name"] = customer.name
         body["last_name"] = ""
-    for name in ("phone", "email", "note", "gender"):
+    for name in ("phone", "email", "note"):
         if getattr(customer, name):
             body[name] = getattr(customer, name)
+    if customer.gender in SAPO_GENDERS:
+        body["gender"] = SAPO_GENDERS[customer.gender]
     if customer.birthday:
         body["dob"] = customer.birthday.isoformat()
     # Only address1: ward/district codes must be pre-2025 ones and a code without its name is
@@ -336,6 +394,36 @@ def app_order_tag(app_key: str) -> str:
     return f"{APP_ORDER_TAG_PREFIX}{app_key}"
 
 
+@dataclass(frozen=True)
+class OrderAmounts:
+    """What a Sapo order's money is made of, as its documented fields spell it."""
+
+    lines: Decimal            # Σ price × quantity
+    line_discounts: Decimal   # Σ line_items[].total_discount
+    order_discount: Decimal   # discounts on the whole order (discount codes)
+    fees: Decimal             # shipping lines
+    total: Decimal            # Sapo's total_price: what the customer pays
+
+    @property
+    def computed(self) -> Decimal:
+        return self.lines - self.line_discounts - self.order_discount + self.fees
+
+
+def order_amounts(order: Mapping[str, Any]) -> OrderAmounts:
+    """The money of a Sapo order. UNVERIFIED (one place): whether `total_discounts` counts
+    the lines' own discounts too (Shopify's, which Sapo copies, does); when it is smaller
+    than their sum it is read as the order-level part only."""
+    items = order.get("line_items") or []
+    lines = sum((money(i.get("price")) * quantity(i.get("quantity")) for i in items), Decimal(0))
+    line_discounts = sum((money(i.get("total_discount")) for i in items), Decimal(0))
+    discounts = money(order.get("total_discounts"))
+    order_discount = discounts - line_discounts if discounts >= line_discounts else discounts
+    shipping = order.get("shipping_lines") or []
+    fees = (sum((money(s.get("price")) for s in shipping), Decimal(0)) if shipping
+            else money(order.get("total_shipping_price")))
+    return OrderAmounts(lines, line_discounts, order_discount, fees, money(order.get("total_price")))
+
+
 def order_from_sapo(order: Mapping[str, Any]) -> Order:
     lines = []
     for line in order.get("line_items") or []:
@@ -375,8 +463,11 @@ def order_to_sapo(order: Order, *, inventory_behaviour: str) -> dict[str, Any]:
     for line in order.lines:
         item: dict[str, Any] = {"quantity": number(line.quantity), "price": number(line.price)}
         if line.variant_key.isdigit():
+            # Sapo moves stock only for a line that names its variant (SAPO-04).
             item["variant_id"] = int(line.variant_key)
-        else:  # not linked to a Sapo variant: a custom line keeps name, SKU and price
+            if line.product_key.isdigit():
+                item["product_id"] = int(line.product_key)
+        else:  # no product behind it (a fee, a service): a custom line moves no stock
             item["title"] = line.name or line.sku
             if line.sku:
                 item["sku"] = line.sku
@@ -406,6 +497,16 @@ def order_to_sapo(order: Order, *, inventory_behaviour: str) -> dict[str, Any]:
                                     "name": order.customer_name, "phone": order.customer_phone}
     if order.branch_key.isdigit():
         body["location_id"] = int(order.branch_key)
+    # Sapo totals the lines itself: the App's total, when it differs, is reached with a
+    # documented fixed-amount discount or a fee line, so both sides show the same total.
+    lines_total = sum((line.price * line.quantity for line in order.lines), Decimal(0))
+    if order.total > 0 and order.total != lines_total:
+        if order.total < lines_total:
+            body["discount_codes"] = [{"code": ORDER_DISCOUNT_CODE, "type": "fixed_amount",
+                                       "amount": number(lines_total - order.total)}]
+        else:
+            body["shipping_lines"] = [{"title": ORDER_FEE_TITLE, "code": ORDER_FEE_TITLE,
+                                       "price": number(order.total - lines_total)}]
     return body
 
 

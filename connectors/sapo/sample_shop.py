@@ -18,6 +18,10 @@ COLLECT_BASE = 4_000_000        # … and its one collect COLLECT_BASE + i
 COLLECTION_BASE = 1_001
 LOCATION_BASE = 501
 SLOTS = 4                       # variant ids reserved per generated product
+# Every PACK_EVERY-th simple product is also sold as a pack ("đơn vị quy đổi"): a Sapo variant
+# of type "packsize" whose stock is made of the base variant's (requires_components).
+PACK_EVERY, PACK_UNIT, PACK_SIZE = 4, "Lốc 6", 6
+PACK_LABEL = f"{PACK_UNIT} - Phiên bản gốc"      # Sapo's option1 for such a variant
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ def _shape(i: int, seed: int) -> tuple[random.Random, Any, str, int, tuple, list
         option_names, combos = ("Màu", "Kích cỡ"), [(c, s) for c in colours for s in ("M", "L")][:SLOTS]
     else:
         option_names, combos = ("Tiêu đề",), [("Default Title",)]
+        if i % PACK_EVERY == 1:
+            combos.append((PACK_LABEL,))
     return rng, group, name, price, option_names, combos
 
 
@@ -120,7 +126,10 @@ def generate_product(i: int, seed: int, base_time: float, span: float,
     for j, combo in enumerate(combos):
         item_index = i * SLOTS + j
         extra = SIZE_EXTRA.get(combo[-1], 0) if group.kind == "size" else 0
+        pack = combo == (PACK_LABEL,)
         sku = f"SP{i + 1:06d}" if group.kind == "simple" else f"SP{i + 1:06d}-{j + 1}"
+        if pack:
+            sku, extra = f"SP{i + 1:06d}-L6", price * (PACK_SIZE - 1) - 5000
         variant = {
             "id": VARIANT_BASE + item_index, "product_id": pid,
             "inventory_item_id": ITEM_BASE + item_index, "sku": sku,
@@ -131,8 +140,9 @@ def generate_product(i: int, seed: int, base_time: float, span: float,
             "inventory_quantity": float(sum(generated_stock(item_index, k)
                                             for k in range(location_count))),
             "requires_shipping": True, "weight": 250.0, "weight_unit": "g", "grams": 250,
-            "unit": "ly" if group.kind == "size" else "cái", "image_id": None, "position": j + 1,
-            "type": "normal", "requires_components": False, "created_on": stamp, "modified_on": stamp}
+            "unit": (PACK_UNIT if pack else "ly" if group.kind == "size" else "cái"),
+            "image_id": None, "position": j + 1, "type": "packsize" if pack else "normal",
+            "requires_components": pack, "created_on": stamp, "modified_on": stamp}
         for k in range(3):
             variant[f"option{k + 1}"] = combo[k] if k < len(combo) else None
         variants.append(variant)

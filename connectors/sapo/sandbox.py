@@ -4,7 +4,10 @@ It reproduces what platforms/sapo.md §8 lists: ignored filters (naive dates, Sh
 `tags=`, `fields=` on orders), `status=any` → [], the 40-call bucket draining 2/s with its
 `X-Sapo-Api-Call-Limit` header and 429 + Retry-After, `access_denied` 403s, 422 bodies as dict
 or string, `source_name` refused, cancel needing `order_cancel`, stock written only by the
-wrapped `PUT inventory_levels/set.json`, deletions visible only as 404s.
+wrapped `PUT inventory_levels/set.json`, deletions visible only as 404s. Beyond §8: product
+`query` matches names only (Sapo's docs: "Lọc theo tên product"), a SKU the shop already has is
+refused with 422, an order moves stock only for lines naming a variant, and any write can be
+committed and then lose its answer (`lose_answer_after`).
 """
 from __future__ import annotations
 
@@ -30,6 +33,9 @@ from connectors.sapo.mapping import phone_digits
 from connectors.sapo.platform import SANDBOX_KEY, SANDBOX_SECRET, SANDBOX_SHOP
 
 CAPACITY, LEAK = 40, 2.0
+# Customer genders as Sapo's docs list them. UNVERIFIED: that another spelling is refused
+# (the sandbox refuses it, so a connector sending lowercase fails here, not silently).
+GENDERS = ("Male", "Female", "Other")
 MAX_LIMIT, DEFAULT_LIMIT = 250, 50
 NEW_IDS = 20_000_000
 
@@ -69,6 +75,10 @@ class SapoSandbox(SandboxBase):
     api_key: str = SANDBOX_KEY
     api_secret: str = SANDBOX_SECRET
     denied: set[str] = field(default_factory=set)   # resources answering 403 access_denied
+    # How many inventory_item_ids one inventory_levels call reads (None: all it is sent).
+    # UNVERIFIED on a real store; a smaller number silently drops the rest, as a store that
+    # caps the list would.
+    inventory_ids_read: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -103,7 +113,15 @@ class SapoSandbox(SandboxBase):
         self.orders: dict[int, dict] = {}
         self.blogs: dict[int, dict] = {}
         self.articles: dict[int, dict] = {}
+        # (method, path) of writes to commit and then answer with a fault (timeout, 5xx, …).
+        self.lost_answers: list[tuple[str, str, str]] = []
+        self.write_loss_rate = 0.0   # chance that any committed write loses its answer
         self._seed_people_orders_news()
+
+    def lose_answer_after(self, method: str, path: str, fault: str = "timeout") -> None:
+        """The next `method path` is carried out, then its answer is lost (the fault's
+        rendering): what a reset or a gateway 502 after Sapo committed looks like."""
+        self.lost_answers.append((method, path, fault))
 
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self) -> int:
@@ -130,7 +148,7 @@ class SapoSandbox(SandboxBase):
                 "id": cid, "state": "enabled",
                 "email": f"khach{k + 1}@example.vn" if rng.random() < 0.6 else None,
                 "verified_email": False, "phone": phone, "first_name": name, "last_name": None,
-                "gender": rng.choice(("male", "female", None)), "dob": None,
+                "gender": rng.choice(GENDERS + (None,)), "dob": None,
                 "accepts_marketing": False, "orders_count": 0, "total_spent": 0.0, "tags": "",
                 "note": None, "created_on": stamp, "modified_on": stamp,
                 "addresses": [address], "default_address": address}
@@ -147,11 +165,22 @@ class SapoSandbox(SandboxBase):
                 if product is None:
                     continue
                 variant = rng.choice(product["variants"])
-                lines.append((product, variant, rng.randint(1, 3)))
+                qty = rng.randint(1, 3)
+                # Some lines carry their own discount (a promotion on the item).
+                discount = 5000 * qty if rng.random() < 0.3 else 0
+                lines.append((product, variant, qty, discount))
             created = self.base_time + 86400 * 10 + 1800 * k
+            extras: dict[str, Any] = {}
+            if rng.random() < 0.3:
+                extras["discount_codes"] = [{"code": "KM10K", "amount": 10000.0,
+                                             "type": "fixed_amount"}]
+            if rng.random() < 0.4:
+                extras["shipping_lines"] = [{"title": "Giao hàng nhanh", "code": "GHN",
+                                             "price": float(rng.choice((15000, 22000, 30000))),
+                                             "source": "manual"}]
             order = self._build_order(
                 {"financial_status": financial, "note": rng.choice(("", "Giao giờ hành chính",
-                                                                    "Ít đá, ít đường"))},
+                                                                    "Ít đá, ít đường")), **extras},
                 lines, customer, created)
             order["status"] = status
             order["fulfillment_status"] = fulfillment
@@ -296,6 +325,14 @@ class SapoSandbox(SandboxBase):
                                       request)
         except _Refused as refused:
             response = refused.response
+        for lost in self.lost_answers:
+            if lost[:2] == (request.method, path) and response.status_code < 300:
+                self.lost_answers.remove(lost)
+                return self.fault_response(lost[2], request)
+        if (self.write_loss_rate and request.method != "GET" and response.status_code < 300
+                and self.rng.random() < self.write_loss_rate):
+            return self.fault_response(self.rng.choice(
+                (Fault.TIMEOUT, Fault.SERVER_ERROR, Fault.RESET, Fault.MALFORMED)), request)
         response.headers.update(self._limit_headers())
         return response
 
@@ -587,10 +624,8 @@ class SapoSandbox(SandboxBase):
         if status == "unpublished" and product.get("published_on") is not None:
             return False
         needle = query.get("query", "").casefold()
-        if needle:
-            haystack = [product.get("name") or ""] + [f"{v.get('sku') or ''} {v.get('barcode') or ''}"
-                                                      for v in product.get("variants") or []]
-            return any(needle in text.casefold() for text in haystack)
+        if needle:   # the product name only: Sapo's docs say "Lọc theo tên product"
+            return needle in (product.get("name") or "").casefold()
         return True
 
     def _list_products(self, query: dict) -> httpx.Response:
@@ -612,6 +647,29 @@ class SapoSandbox(SandboxBase):
             raise _unprocessable({"variants": ["tối đa 100 phiên bản"]})
         if len(data.get("options") or []) > 3:
             raise _unprocessable({"options": ["tối đa 3 thuộc tính"]})
+
+    def _sku_owner(self, sku: str) -> int | None:
+        """The product already holding `sku`, if any. Generated SKUs are "SP000123[-j]"."""
+        for pid, product in self.products.items():
+            if any(v.get("sku") == sku for v in product["variants"]):
+                return pid
+        match = re.fullmatch(r"SP(\d{6})(?:-\w+)?", sku)
+        if match:
+            pid = shop.PRODUCT_BASE + int(match.group(1)) - 1
+            if pid not in self.products:
+                product = self.product(pid)
+                if product is not None and any(v.get("sku") == sku for v in product["variants"]):
+                    return pid
+        return None
+
+    def _refuse_taken_skus(self, variants: list[dict], pid: int | None) -> None:
+        """Sapo keeps a SKU unique per shop: a new variant with one already used is a 422."""
+        for data in variants:
+            sku = str(data.get("sku") or "").strip()
+            if sku and data.get("id") is None:
+                owner = self._sku_owner(sku)
+                if owner is not None and owner != pid:
+                    raise _unprocessable({"sku": [f"{sku} has already been taken"]})
 
     def _new_variant(self, pid: int, data: dict, position: int, stamp: str) -> dict:
         variant = {"id": self.new_id(), "product_id": pid, "inventory_item_id": self.new_id(),
@@ -681,6 +739,7 @@ class SapoSandbox(SandboxBase):
         if not isinstance(data, dict):
             raise _unprocessable("product is required")
         self._check_product(data, creating=True)
+        self._refuse_taken_skus(data.get("variants") or [], None)
         stamp, pid = self.now(), self.new_id()
         product = {"id": pid, "name": data["name"], "alias": None, "vendor": data.get("vendor"),
                    "product_type": data.get("product_type"), "summary": data.get("summary"),
@@ -708,6 +767,7 @@ class SapoSandbox(SandboxBase):
             if name in data:
                 product[name] = data[name]
         if "variants" in data:
+            self._refuse_taken_skus(data["variants"], key)
             self._set_variants(product, data["variants"], stamp)
         if "options" in data or "variants" in data:
             self._options_from(data, product)
@@ -760,6 +820,8 @@ class SapoSandbox(SandboxBase):
 
     def _list_levels(self, query: dict) -> httpx.Response:
         items = [int(x) for x in query.get("inventory_item_ids", "").split(",") if x.strip().isdigit()]
+        if self.inventory_ids_read is not None:
+            items = items[: self.inventory_ids_read]
         locations = [loc["id"] for loc in self.locations]
         if query.get("location_id", "").isdigit():
             locations = [int(query["location_id"])] if int(query["location_id"]) in locations else []
@@ -805,6 +867,8 @@ class SapoSandbox(SandboxBase):
         return self._get_one("customer", self.customers, key)
 
     def _apply_customer(self, row: dict, data: dict) -> None:
+        if data.get("gender") is not None and data["gender"] not in GENDERS:
+            raise _unprocessable({"gender": ["is not included in the list"]})
         for name in ("first_name", "last_name", "email", "phone", "note", "gender", "dob", "tags",
                      "accepts_marketing"):
             if name in data:
@@ -853,21 +917,47 @@ class SapoSandbox(SandboxBase):
         return json_response(200, {}) if self.customers.pop(key, None) else json_response(404, {"errors": "Not Found"})
 
     # -- orders -------------------------------------------------------------------------------
-    def _build_order(self, data: dict, lines: list[tuple[dict, dict, float]], customer: dict | None,
+    @staticmethod
+    def _order_discount(codes: list[dict], after_lines: Decimal) -> Decimal:
+        """Discount codes on the whole order: fixed amounts, or a percentage of the lines."""
+        total = Decimal(0)
+        for code in codes or []:
+            amount = Decimal(str(code.get("amount") or 0))
+            if code.get("type") == "percentage":
+                amount = (after_lines * amount / 100).quantize(Decimal(1))
+            total += amount
+        return min(total, after_lines)
+
+    def _build_order(self, data: dict, lines: list[tuple], customer: dict | None,
                      created: float) -> dict:
+        """Totals as Sapo's order fields spell them: total_line_items_price = Σ price × qty;
+        total_discounts = line discounts + discount codes; subtotal_price = lines less
+        discounts; total_price = subtotal + shipping lines (VND prices include VAT)."""
         oid = self.new_id()
         number = 1001 + len(self.orders)
         stamp = shop.iso(created)
-        items, subtotal = [], Decimal(0)
-        for product, variant, qty in lines:
+        items, gross, line_discounts = [], Decimal(0), Decimal(0)
+        for product, variant, qty, *rest in lines:
             price = Decimal(str(variant.get("price") or 0))
-            subtotal += price * Decimal(str(qty))
+            discount = Decimal(str(rest[0])) if rest else Decimal(0)
+            gross += price * Decimal(str(qty))
+            line_discounts += discount
             items.append({"id": self.new_id(), "variant_id": variant.get("id"),
                           "product_id": product.get("id"), "inventory_item_id": variant.get("inventory_item_id"),
                           "sku": variant.get("sku"), "title": product.get("name"),
                           "variant_title": variant.get("title"), "quantity": qty,
-                          "current_quantity": qty, "price": float(price), "total_discount": 0.0,
+                          "current_quantity": qty, "price": float(price),
+                          "total_discount": float(discount),
                           "fulfillment_status": None, "product_exists": bool(product.get("id"))})
+        order_discount = self._order_discount(data.get("discount_codes") or [],
+                                              gross - line_discounts)
+        shipping = [{"title": line.get("title"), "code": line.get("code"),
+                     "price": float(Decimal(str(line.get("price") or 0))),
+                     "source": line.get("source") or "api"}
+                    for line in data.get("shipping_lines") or []]
+        fees = sum((Decimal(str(line["price"])) for line in shipping), Decimal(0))
+        subtotal = gross - line_discounts - order_discount
+        total = subtotal + fees
         summary = None
         if customer is not None:
             summary = {k: customer.get(k) for k in ("id", "email", "phone", "first_name", "last_name")}
@@ -879,14 +969,17 @@ class SapoSandbox(SandboxBase):
                 "closed_on": None, "created_on": stamp, "modified_on": stamp, "source_name": "api",
                 "tags": data.get("tags") or "", "note": data.get("note") or None,
                 "note_attributes": data.get("note_attributes") or [],
-                "total_price": float(subtotal), "subtotal_price": float(subtotal),
-                "sub_total_price": float(subtotal), "total_discounts": 0.0, "total_tax": 0.0,
-                "total_shipping_price": 0.0, "total_outstanding": float(subtotal),
+                "total_price": float(total), "subtotal_price": float(subtotal),
+                "sub_total_price": float(subtotal), "total_line_items_price": float(gross),
+                "total_discounts": float(line_discounts + order_discount), "total_tax": 0.0,
+                "total_shipping_price": float(fees), "total_outstanding": float(total),
                 "location_id": data.get("location_id") or self.locations[0]["id"],
                 "user_id": None, "assignee_id": None, "billing_address": None,
                 "shipping_address": data.get("shipping_address"), "customer": summary,
-                "line_items": items, "shipping_lines": [], "fulfillments": [], "refunds": [],
-                "discount_codes": []}
+                "line_items": items, "shipping_lines": shipping, "fulfillments": [], "refunds": [],
+                "discount_codes": [{"code": c.get("code"), "amount": float(order_discount),
+                                    "type": c.get("type") or "fixed_amount"}
+                                   for c in (data.get("discount_codes") or [])[:1]]}
 
     def _order_rows(self, query: dict) -> list[dict]:
         status = query.get("status", "open")
@@ -929,6 +1022,9 @@ class SapoSandbox(SandboxBase):
                 if found is None:
                     raise _unprocessable({"line_items": [f"phiên bản {item['variant_id']} không tồn tại"]})
                 product, variant = found
+                if item.get("product_id") is not None and item["product_id"] != product["id"]:
+                    raise _unprocessable({"line_items": [f"phiên bản {item['variant_id']} không "
+                                                         f"thuộc sản phẩm {item['product_id']}"]})
                 variant = {**variant, "price": item.get("price", variant["price"])}
             else:
                 product = {"id": None, "name": item.get("title") or ""}

@@ -227,3 +227,83 @@ def test_a_read_response_is_freed_without_the_cyclic_collector():
     finally:
         if collecting:
             gc.enable()
+
+
+# -- COM-02: a write whose answer was lost is never sent again by the HTTP layer -------------
+
+def _lost_answer(kind: str):
+    """A handler that 'commits' each request it gets and then loses the answer."""
+    committed: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        committed.append(request.method)
+        if kind == "502":
+            return httpx.Response(502, json={"message": "Bad Gateway"})
+        if kind == "timeout":
+            raise httpx.ReadTimeout("lost", request=request)
+        if kind == "reset":
+            raise httpx.RemoteProtocolError("reset", request=request)
+        return httpx.Response(200, content=b'{"cut": ')   # body cut off after the commit
+    return handler, committed
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("kind", ["502", "timeout", "reset", "cut-off"])
+def test_com02_a_write_with_a_lost_answer_is_sent_once_and_reported_as_outcome_unknown(
+        method, kind):
+    from connectors.http import WriteOutcomeUnknown
+    t = FakeTime()
+    handler, committed = _lost_answer(kind)
+    client = _client(handler, t)
+    with pytest.raises(WriteOutcomeUnknown) as raised:
+        run(client.json(method, "/orders", json={"id": 1}))
+    assert committed == [method]                  # sent once, never blindly again
+    assert raised.value.retryable and raised.value.rule == "COM-02"
+    assert "kiểm tra" in raised.value.message_vi and "checks" in raised.value.message_en
+
+
+@pytest.mark.parametrize("kind", ["502", "timeout", "reset", "cut-off"])
+def test_com02_reads_and_writes_marked_idempotent_are_still_retried(kind):
+    t = FakeTime()
+    for method, flag in (("GET", None), ("POST", True), ("PUT", True)):
+        handler, committed = _lost_answer(kind)
+        client = _client(handler, t, retry=RetryPolicy(attempts=3))
+        with pytest.raises(TransientError) as raised:
+            run(client.json(method, "/orders", idempotent=flag))
+        assert len(committed) == 3, method
+        assert type(raised.value) is TransientError   # not "outcome unknown": a plain retry
+
+
+def test_com02_a_get_marked_not_idempotent_is_not_retried():
+    from connectors.http import WriteOutcomeUnknown
+    t = FakeTime()
+    handler, committed = _lost_answer("502")
+    with pytest.raises(WriteOutcomeUnknown):
+        run(_client(handler, t).request("GET", "/x", idempotent=False))
+    assert committed == ["GET"]
+
+
+def test_com02_a_write_that_never_left_the_pc_or_was_throttled_is_retried():
+    t = FakeTime()
+    answers = iter(["connect", "429", "ok"])
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        kind = next(answers)
+        if kind == "connect":
+            raise httpx.ConnectError("refused", request=request)
+        sent.append(kind)
+        if kind == "429":
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        return httpx.Response(201, json={"id": 7})
+    body = run(_client(handler, t).json("POST", "/orders", json={}))
+    assert body == {"id": 7} and sent == ["429", "ok"]
+
+
+def test_com02_a_refused_write_is_not_outcome_unknown():
+    from connectors.http import WriteOutcomeUnknown
+    t = FakeTime()
+    client = _client(lambda request: httpx.Response(422, json={"errors": "bad"}), t)
+    with pytest.raises(InvalidData) as raised:
+        run(client.json("POST", "/orders", json={}))
+    assert not isinstance(raised.value, WriteOutcomeUnknown)

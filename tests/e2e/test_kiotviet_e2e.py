@@ -30,7 +30,9 @@ KVF04 = (OrderStatus.PLACED, OrderStatus.APPROVED, OrderStatus.PACKED,
 class Cafe:
     """A café on KiotViet FnB synced into the App catalog, on one fake clock."""
 
-    def __init__(self, catalog, *, expire_tokens_after: int | None = None) -> None:
+    def __init__(self, catalog, *, expire_tokens_after: int | None = None,
+                 uses_delivery: bool = True) -> None:
+        self.uses_delivery = uses_delivery      # the café delivers through KiotViet
         self.clock = FakeClock()
         self.sandbox = kiotviet_sandbox(kind="fnb", clock=self.clock)
         self.catalog = catalog
@@ -54,7 +56,8 @@ class Cafe:
         return httpx.MockTransport(handle)
 
     def sync(self, entities=None) -> RunFinished:
-        connector = build_connector("fnb", self.transport(), clock=self.clock, now=self.now)
+        connector = build_connector("fnb", self.transport(), clock=self.clock, now=self.now,
+                                    options={"uses_delivery": self.uses_delivery})
         engine = SyncEngine(self.catalog, self.profile, connector, self.events.append,
                             clock=self.now, monotonic=self.clock)
 
@@ -99,7 +102,12 @@ def test_first_sync_brings_the_cafe_into_the_app(cafe):
     assert [v.options for v in coffee.variants] == [("M",), ("L",)] and coffee.visible  # KVF-03
     # KVF-08: of the four invoices (status 1, 2, 3, 5) only the completed one is an App order
     orders = list(cafe.catalog.iter_records(Entity.ORDER))
-    assert len(orders) == 1 and orders[0].status is OrderStatus.COMPLETED
+    assert len(orders) == 2 and {o.status for o in orders} == {OrderStatus.COMPLETED}
+    # Issue 23/1: the discounted sale arrives with its discounts and KiotViet's exact total.
+    [sale] = [o for o in orders if o.discount]
+    assert (sale.discount, sale.fees) == (Decimal(5000), Decimal(10000))
+    assert sum(l.price * l.quantity - l.discount for l in sale.lines) - sale.discount \
+        + sale.fees == sale.total
     assert not cafe.items(outcome="failed")
 
 
@@ -117,7 +125,8 @@ def test_kvf04_only_orders_in_the_five_statuses_are_pushed_with_kvf06_note_and_k
     assert len(kiotviet) == 5
     assert {o["description"] for o in kiotviet} == {f"ShopSync #{o.key}" for o in
                                                     pushed.values()}
-    assert all(o["orderDetails"][0]["note"] == "Ít đá" for o in kiotviet)          # KVF-06
+    assert all(o["orderDetails"][0]["note"] == f"Ít đá · {o['description']}"     # KVF-06
+               for o in kiotviet)
     by_app = {o["description"].split("#")[1]: o for o in kiotviet}
     placed = by_app[pushed[OrderStatus.PLACED].key]["orderDelivery"]["expectedDelivery"]
     approved = by_app[pushed[OrderStatus.APPROVED].key]["orderDelivery"]["expectedDelivery"]
@@ -281,7 +290,33 @@ def test_cli_first_sync_and_order_push_against_the_served_sandbox(shopsync, serv
     [created] = [line for line in lines if line.get("app_id") == order.key]
     assert (created["action"], created["outcome"]) == ("create", "ok")
     [pushed] = served_cafe.tables["orders"].values()
-    assert pushed["orderDetails"][0]["note"] == "Mang đi" and pushed["code"] == created["pos_id"]
+    assert pushed["orderDetails"][0]["note"].startswith("Mang đi")
+    assert pushed["code"] == created["pos_id"]
     transcript = "".join(shopsync.transcript)
     assert secret not in transcript and "kvtoken-" not in transcript           # COM-07
-    assert served_cafe.count("POST", "/connect/token") == 3      # one per command, no more
+    # Issue 19/13: `profile add` checks the branch with a token of its own (KVF-14); `test`
+    # keeps its token in the keyring and every later command reuses it.
+    assert served_cafe.count("POST", "/connect/token") == 2
+
+
+def test_kvf14_profile_add_refuses_a_branch_that_is_not_the_shops(shopsync, served_cafe):
+    """Issue 19/11: `profile add … --set branch=74531` against a shop whose branches are 1 and
+    2 is refused with exit 2 and the shop's list, and nothing is saved."""
+    secret = KIOTVIET_FNB.sandbox_secrets["client_secret"]
+    settings = KIOTVIET_FNB.sandbox_settings
+    args = ["profile", "add", "Cà phê Mộc", "--platform", "kiotviet-fnb",
+            "--set", f"retailer={settings['retailer']}",
+            "--set", f"client_id={settings['client_id']}", "--set", "branch=74531",
+            "--set", f"api_base={served_cafe.url}",
+            "--set", f"token_url={served_cafe.url}/connect/token"]
+    for lang, words in (("vi", "không thuộc cửa hàng"), ("en", "not one of")):
+        code, out, err = shopsync("--lang", lang, *args,
+                                  env={"SHOPSYNC_SECRET_CLIENT_SECRET": secret})
+        assert code == 2, (out, err)
+        assert words in err and "1 – Chi nhánh trung tâm" in err and "74531" in err
+        assert "Traceback" not in err and secret not in out + err
+    code, out, err = shopsync("profile", "list")
+    assert "Cà phê Mộc" not in out
+    args[args.index("branch=74531")] = "branch=2"
+    code, out, err = shopsync(*args, env={"SHOPSYNC_SECRET_CLIENT_SECRET": secret})
+    assert code == 0, err

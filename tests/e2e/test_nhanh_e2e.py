@@ -96,7 +96,7 @@ class Shop:
                          quantity=Decimal(2), price=Decimal(159000), product_key=shirt.key)
         return self.catalog.put(Entity.ORDER, Order(
             key="", status=status, lines=(line,), customer_name="Nguyễn Thị Lan",
-            customer_phone="0903123456", shipping_address="10 Nguyễn Huệ, Quận 1",
+            customer_phone="0903123456", shipping_address="10 Nguyễn Huệ, Quận 1, TP. Hồ Chí Minh",
             created_at=self.now()))
 
     def pushed(self) -> list[dict]:
@@ -252,3 +252,32 @@ def test_shopsync_cli_syncs_a_nhanh_shop_served_on_loopback(shopsync, version):
         assert m.CatalogItem.select().where(m.CatalogItem.entity == "customer").count() == 25
     finally:
         server.shutdown()
+
+
+@VERSIONS
+def test_issue23_a_pushed_orders_total_on_nhanh_equals_the_apps(catalog, version):
+    from connectors.nhanh.sandbox import order_total
+    shop = Shop(catalog, version, sync_orders=True)
+    shop.sync()
+    order = shop.app_order(OrderStatus.PLACED)
+    catalog.put(Entity.ORDER, dataclasses.replace(order, total=Decimal(298000)))  # 20.000 off
+    shop.sync([Entity.ORDER])
+    [pushed] = shop.pushed()
+    assert Decimal(order_total(pushed)) == Decimal(298000)
+    assert not shop.items(outcome="failed")
+
+
+@VERSIONS
+def test_com02_an_order_push_whose_answer_is_lost_makes_one_nhanh_order(catalog, version):
+    from connectors.nhanh.sandbox import LOST_TIMEOUT
+    shop = Shop(catalog, version, sync_orders=True)
+    shop.sync()
+    order = shop.app_order(OrderStatus.PLACED)
+    shop.sandbox.lose_next_answer("order/add", LOST_TIMEOUT)   # saved, answer never arrives
+    finished = shop.sync([Entity.ORDER])
+    assert finished.status == "done" and not shop.sandbox.lost_answers["order/add"]
+    [pushed] = shop.pushed()
+    assert pushed["appOrderId"] == order.key
+    assert not shop.items(outcome="failed")
+    assert [e for e in shop.items(action="create", outcome="ok", app_id=order.key)
+            if e.pos_id == str(pushed["id"])]

@@ -205,7 +205,7 @@ def test_com02_a_first_order_pull_answers_the_duplicate_checks_of_the_same_run(s
     orders = [shop.catalog.put(Entity.ORDER, Order(
         "", status=OrderStatus.PLACED, customer_name="Lê Thị Mai",
         customer_phone=f"09880001{i:02d}", created_at=shop.now(),
-        lines=(OrderLine("QUA-TANG", "Quà tặng", Decimal(1), Decimal(10000)),)))
+        lines=(OrderLine("SP000005", "Quà tặng", Decimal(1), Decimal(10000)),)))
         for i in range(3)]
     # The answer to this POST is lost: Sapo holds ShopSync's order, the App has no link.
     from connectors.sapo import mapping
@@ -254,7 +254,7 @@ def test_com02_com09_a_lost_answer_order_is_linked_by_the_next_pull_with_no_look
     assert shop.sync().status == "done"
     order = shop.catalog.put(Entity.ORDER, Order(
         "", status=OrderStatus.PLACED, customer_name="Phan Thị Hoa", customer_phone="0988000777",
-        created_at=shop.now(), lines=(OrderLine("QUA-TANG", "Quà tặng", Decimal(1),
+        created_at=shop.now(), lines=(OrderLine("SP000005", "Quà tặng", Decimal(1),
                                                 Decimal(10000)),)))
     app_orders = shop.catalog.count(Entity.ORDER)
     sapo_orders = len(shop.sandbox.orders)
@@ -288,12 +288,16 @@ def test_com09_orders_of_a_later_run_are_checked_against_its_own_pull_and_one_sk
         shop.catalog.put(Entity.ORDER, Order(
             "", status=OrderStatus.PLACED, customer_name="Võ Thị Yến",
             customer_phone=f"09770001{i:02d}", created_at=shop.now(),
-            lines=(OrderLine("QUA-TANG", "Quà tặng", Decimal(1), Decimal(10000)),)))
+            lines=(OrderLine("SP000005", "Quà tặng", Decimal(1), Decimal(10000)),)))
     sent = len(shop.sandbox.requests)
     assert shop.sync([Entity.ORDER]).status == "done"
     made = shop.sandbox.requests[sent:]
     assert not [r for r in made if r.url.params.get("tag", "").startswith("shopsync")]
-    assert len([r for r in made if r.url.params.get("query") == "QUA-TANG"]) == 1
+    # The line's SKU (no product link) is found in one read of the product list for the whole
+    # batch: Sapo's `query` matches names, not SKUs, so it is never searched for.
+    assert not [r for r in made if "query" in r.url.params]
+    assert len([r for r in made if r.url.path == "/admin/products.json"
+                and r.url.params.get("page") == "1" and "ids" not in r.url.params]) == 1
     assert sum(1 for r in made if r.method == "POST" and r.url.path == "/admin/orders.json") == 5
     assert shop.sync([Entity.ORDER]).status == "done"          # a second run creates nothing
     assert len(shop.items(entity="order", direction="app_to_pos", action="create")) == 5
@@ -483,3 +487,106 @@ def test_sapo03_products_without_stock_are_pushed_without_a_locations_read_and_s
     touched = [e for e in shop.events[events:] if isinstance(e, ItemResult)
                and e.app_id in {p.key for p in new} and e.outcome != "skipped"]
     assert touched == []
+
+
+def test_sapo04_pulled_order_lines_keep_their_sapo_variant(shop):
+    """Issue 19 point 2: an order pulled from Sapo keeps, on each line, the variant it sold."""
+    assert shop.sync().status == "done"
+    orders = list(shop.catalog.iter_records(Entity.ORDER))
+    lines = [line for order in orders for line in order.lines]
+    assert lines and all(line.variant_key for line in lines)
+    pulled = {str(o["id"]): o for o in shop.sandbox.orders.values()}
+    for order in orders:
+        sapo = pulled[shop.pos_id(Entity.ORDER, order.key)]
+        assert [line.variant_key for line in order.lines] == [
+            str(item["variant_id"]) for item in sapo["line_items"]]
+
+
+def test_sapo04_an_app_order_of_linked_products_moves_sapo_stock_of_each_variant(shop):
+    """Issue 19 point 1 through the engine: the App order names App products; Sapo receives
+    each line's variant and product ids and takes the stock of exactly those variants."""
+    shop.sync()
+    location = shop.sandbox.locations[0]["id"]
+    products = [shop.catalog.get(Entity.PRODUCT, shop.app_id(Entity.PRODUCT, 100_000 + i))
+                for i in range(12)]
+    in_stock = [(p, v) for p in products for v in p.variants[::-1] if shop.sandbox.available(
+        shop.sandbox.variant(int(v.key))[1]["inventory_item_id"], location) >= 2]
+    chosen = [in_stock[0], next(pv for pv in in_stock if pv[0].key != in_stock[0][0].key)]
+    items = {int(v.key): shop.sandbox.variant(int(v.key))[1]["inventory_item_id"] for _, v in chosen}
+    before = {vid: shop.sandbox.available(item, location) for vid, item in items.items()}
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Hồ Văn Lâm", customer_phone="0977000222",
+        created_at=shop.now(), lines=tuple(
+            OrderLine(v.sku, p.name, Decimal(2), v.price, product_key=p.key) for p, v in chosen)))
+    assert shop.sync([Entity.ORDER]).status == "done"
+    sapo = shop.sandbox.orders[int(shop.pos_id(Entity.ORDER, order.key))]
+    assert [(i["variant_id"], i["product_id"]) for i in sapo["line_items"]] == [
+        (int(v.key), int(shop.pos_id(Entity.PRODUCT, p.key))) for p, v in chosen]
+    assert {vid: shop.sandbox.available(item, location) for vid, item in items.items()} == {
+        vid: level - 2 for vid, level in before.items()}
+
+
+def test_sapo04_an_order_line_sapo_has_no_variant_for_is_a_failed_row_that_says_why(shop):
+    shop.sync()
+    shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Hồ Văn Lâm", customer_phone="0977000333",
+        created_at=shop.now(), lines=(OrderLine("CHUA-CO-TREN-SAPO", "Bánh cốm", Decimal(1),
+                                                Decimal(30000)),)))
+    posted = shop.sandbox.count("POST", "/admin/orders.json")
+    assert shop.sync([Entity.ORDER]).status == "done"
+    failed = shop.items(entity="order", direction="app_to_pos", outcome="failed")
+    assert len(failed) == 1 and failed[0].rule == "SAPO-04"
+    assert "Bánh cốm" in failed[0].message_vi and "Sapo" in failed[0].message_en
+    assert shop.sandbox.count("POST", "/admin/orders.json") == posted
+
+
+def test_com02_push_all_new_links_a_product_whose_sku_sapo_already_has_in_the_same_run(shop):
+    """Issue 19 point 3: the App product is named differently, so the look-up by name finds
+    nothing; Sapo refuses the create (422, SKU taken) and the product is linked at once."""
+    shop.sync()
+    existing = shop.sandbox.product(100_006)
+    category = shop.app_id(Entity.CATEGORY, shop.sandbox.collects[6][2])
+    app = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Sản phẩm cùng mã trong App", category_keys=(category,),
+        variants=(Variant("v1", sku=existing["variants"][0]["sku"], price=Decimal(10000)),)))
+    before = len(shop.sandbox.product_ids)
+    finished = shop.push_products([app.key])
+    assert finished.status == "done"
+    assert shop.pos_id(Entity.PRODUCT, app.key) == str(existing["id"])
+    assert len(shop.sandbox.product_ids) == before
+    assert not shop.items(entity="product", direction="app_to_pos", outcome="failed")
+
+
+@pytest.mark.parametrize("fault", ["timeout", "5xx", "reset"])
+def test_com02_writes_sapo_commits_and_whose_answers_are_lost_are_linked_once(shop, fault):
+    """Sapo carries out each create, then the answer is lost (a timeout, a gateway 5xx, a
+    reset): the run links what Sapo made, and nothing exists twice on either side."""
+    from contract.records import Customer
+    shop.sync()
+    category = shop.app_id(Entity.CATEGORY, shop.sandbox.collects[0][2])
+    product = shop.catalog.put(Entity.PRODUCT, Product(
+        "", "Bánh pía Sóc Trăng", category_keys=(category,),
+        variants=(Variant("v1", sku="PIA-ST-1", price=Decimal(55000), stock=tuple(
+            StockLevel(shop.app_id(Entity.BRANCH, loc["id"]), Decimal(10))
+            for loc in shop.sandbox.locations)),)))
+    for path in ("/admin/products.json", "/admin/customers.json", "/admin/orders.json"):
+        shop.sandbox.lose_answer_after("POST", path, fault)
+    assert shop.push_products([product.key]).status == "done"
+    customer = shop.catalog.put(Entity.CUSTOMER, Customer("", "Lâm Thị Kiều", phone="0909123456"))
+    order = shop.catalog.put(Entity.ORDER, Order(
+        "", status=OrderStatus.PLACED, customer_name="Lâm Thị Kiều", customer_phone="0909123456",
+        created_at=shop.now(), lines=(OrderLine("PIA-ST-1", "Bánh pía", Decimal(1), Decimal(55000),
+                                                product_key=product.key),)))
+    assert shop.sync([Entity.CUSTOMER, Entity.ORDER]).status == "done"
+    assert not shop.sandbox.lost_answers                          # every answer was lost once
+    made = [p for p in shop.sandbox.products.values() if p["variants"][0]["sku"] == "PIA-ST-1"]
+    assert len(made) == 1 and shop.pos_id(Entity.PRODUCT, product.key) == str(made[0]["id"])
+    assert sum(1 for c in shop.sandbox.customers.values() if c["phone"] == "0909123456") == 1
+    assert shop.pos_id(Entity.CUSTOMER, customer.key)
+    ours = [o for o in shop.sandbox.orders.values()
+            if {"name": "app_order_id", "value": order.key} in o["note_attributes"]]
+    assert len(ours) == 1 and shop.pos_id(Entity.ORDER, order.key) == str(ours[0]["id"])
+    assert ours[0]["line_items"][0]["variant_id"] == made[0]["variants"][0]["id"]
+    assert shop.sync().status == "done"                           # a later run makes nothing new
+    assert len([p for p in shop.sandbox.products.values()
+                if p["variants"][0]["sku"] == "PIA-ST-1"]) == 1

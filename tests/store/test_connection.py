@@ -35,7 +35,7 @@ def test_com07_database_file_is_readable_by_its_owner_only(home, store):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_com07_existing_database_with_loose_permissions_is_tightened(home):
-    home.database.touch()
+    open_store(home).close()       # a real database (a 0-byte file is a damaged one)
     home.database.chmod(0o644)
     open_store(home).close()
     assert stat.S_IMODE(os.stat(home.database).st_mode) == 0o600

@@ -142,11 +142,50 @@ def test_v3_drops_the_indexes_no_query_needs_and_queries_still_use_an_index(home
     db.close()
 
 
-def test_v4_gives_existing_rows_a_revision_and_the_push_mark_table(home):
-    """COM-10: a database from before v4 (no revision column, no push marks) is upgraded in
-    place; its rows start at revision 0, so the first scan after the upgrade reads them all."""
+def test_b02_v4_adds_the_undo_recycle_state_to_a_v3_database_and_keeps_its_runs(home):
+    """B-02 (issue 18): migration 4 gives a database made before it the recycle table undo
+    moves removed records into, and the run column that names the run an undo put back;
+    the runs already there are kept."""
+    import re
     before_v4 = MigrationRegistry({n: s for n, s in MIGRATIONS.steps.items() if n < 4})
     db = open_store(home, registry=before_v4)
+    # Migration 1 builds today's tables: take them back to how v3 databases have them.
+    ddl = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'run'").fetchone()[0]
+    old = re.sub(r',\s*"undoes_id" INTEGER', "", ddl)
+    old = re.sub(r',\s*FOREIGN KEY \("undoes_id"\)[^,)]*\([^)]*\)( ON DELETE SET NULL)?', "",
+                 old)
+    assert "undoes" not in old
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    db.execute_sql(old.replace('CREATE TABLE "run"', 'CREATE TABLE "run_v3"', 1))
+    db.execute_sql('DROP TABLE "run"')
+    db.execute_sql('ALTER TABLE "run_v3" RENAME TO "run"')
+    db.execute_sql('DROP TABLE "recycled_item"')
+    db.execute_sql("INSERT INTO profile (name, platform, fields, options, hosts, secret_names, "
+                   "schedule_minutes, created_at) VALUES ('Quán', 'sapo', '{}', '{}', '{}', "
+                   "'[]', 0, '2026-12-01 00:00:00')")
+    db.execute_sql("INSERT INTO run (profile_id, kind, dry_run, entities, status, started_at, "
+                   "counts, request_count, error) VALUES (1, 'sync', 0, '[]', 'done', "
+                   "'2026-12-01 00:00:00', '{}', 0, '')")
+    db.close()
+
+    db = open_store(home)
+    assert current_version(db) == MIGRATIONS.latest >= 4
+    columns = {c.name for c in db.get_columns("run")}
+    assert "undoes_id" in columns and db.table_exists("recycled_item")
+    from app.store import models as m
+    assert m.Run.get_by_id(1).kind == "sync" and m.Run.get_by_id(1).undoes_id is None
+    undo = m.Run.create(profile=1, kind="undo", started_at="2026-12-02 00:00:00", undoes=1)
+    m.RecycledItem.create(profile=1, undo_run=undo, entity="product", app_id="P000001",
+                          data="{}", recycled_at="2026-12-02 00:00:00")
+    assert m.Run.get_by_id(undo.id).undoes_id == 1 and m.RecycledItem.select().count() == 1
+    assert [p for p in list_backups(home.backups) if p.name.endswith("-v3.db")]  # before
+
+
+def test_v5_gives_existing_rows_a_revision_and_the_push_mark_table(home):
+    """COM-10: a database from before v5 (no revision column, no push marks) is upgraded in
+    place; its rows start at revision 0, so the first scan after the upgrade reads them all."""
+    before_v5 = MigrationRegistry({n: s for n, s in MIGRATIONS.steps.items() if n < 5})
+    db = open_store(home, registry=before_v5)
     db.execute_sql('DROP INDEX IF EXISTS "catalog_item_entity_revision"')
     db.execute_sql('ALTER TABLE "catalog_item" DROP COLUMN "revision"')
     db.execute_sql('DROP TABLE IF EXISTS "push_mark"')
@@ -155,7 +194,7 @@ def test_v4_gives_existing_rows_a_revision_and_the_push_mark_table(home):
                    "'{}', '2026-01-01', '2026-01-01')")
     db.close()
     db = open_store(home)
-    assert current_version(db) == MIGRATIONS.latest >= 4
+    assert current_version(db) == MIGRATIONS.latest >= 5
     assert db.execute_sql("SELECT revision FROM catalog_item").fetchall() == [(0,)]
     assert db.table_exists("push_mark")
     plan = " ".join(str(row[-1]) for row in db.execute_sql(

@@ -30,7 +30,7 @@ def test_registry_honours_the_extra_platforms_hook(monkeypatch):
 
 
 def test_open_connector_takes_secrets_from_the_keyring(store, secrets):
-    profile = create_profile("Quán", "fake-http", {"shop": "q"}, hosts={"api_base": "http://x"},
+    profile = create_profile("Quán", "fake-http", {"shop": "q"}, hosts={"api_base": "https://x"},
                              secret_names=["api_secret"], lookup=lookup)
     secrets.set("Quán", "api_secret", SECRET)
     connector = open_connector(profile, secrets, lookup=lookup)

@@ -226,17 +226,20 @@ def test_b02_undo_puts_the_app_back_as_before_the_last_run(shop):
     assert shop.catalog.get(Entity.PRODUCT, app_id).name == "Tên mới"
     shop.engine().undo_last_run()
     assert shop.catalog.get(Entity.PRODUCT, app_id).name == "Món 0"
-    shop.engine().undo_last_run()          # the run before: it had created the product
-    assert shop.catalog.get(Entity.PRODUCT, app_id) is None
+    # Undoing again never reaches into the run before (the first pull): nothing is deleted.
+    assert shop.engine().undo_last_run().status == "refused"
+    assert shop.catalog.get(Entity.PRODUCT, app_id).name == "Món 0"
 
 
 def test_b02_undo_row_of_a_created_record_holds_no_copy_of_it(shop):
-    """B-02: undoing a create deletes the catalog row, so the undo row does not store the
-    record a second time (it was a third of a first pull's bytes); an update keeps both."""
+    """B-02: undoing a create takes the catalog row, so the undo row does not store the
+    record a second time (it was a third of a first pull's bytes), only a short digest to
+    see an App edit made since; an update keeps both."""
     products(shop, 1)
     shop.sync([Entity.PRODUCT])
     created = m.AppChange.get()
-    assert created.before is None and created.after is None
+    assert created.before is None and created.after.startswith("b2:")
+    assert len(created.after) < 40 and "Món" not in created.after
     pos_key = next(iter(shop.pos.records[Entity.PRODUCT]))
     shop.pos.put(Entity.PRODUCT, dataclasses.replace(shop.pos.records[Entity.PRODUCT][pos_key],
                                                      name="Tên mới"))

@@ -315,7 +315,11 @@ class ShopServices:
         """Called inside a worker thread: reads the keyring and builds the connector."""
         platform = self.platform(profile.platform)
         settings = store_profiles.connection_settings(profile, self.platform_lookup)
-        return self.build_connector(platform, settings.fields, self.profile_secrets(profile),
+        # The sample shop's values are public (B-01): never read from the keyring, so it
+        # works on a computer that has none (issue 20 point 1).
+        secrets = (dict(platform.sandbox_secrets) if self.is_sample(profile)
+                   else self.profile_secrets(profile))
+        return self.build_connector(platform, settings.fields, secrets,
                                     settings.options, settings.hosts,
                                     sample=self.is_sample(profile))
 

@@ -32,7 +32,7 @@ class RunRequest:
     """What to run; built on the main thread (pure, testable), executed in the worker."""
 
     profile: Any                          # ConnectionProfile
-    kind: str = "sync"                    # sync | push | retry | resolve | undo | delete
+    kind: str = "sync"                    # sync | push | retry | resolve | undo | restore | delete
     entities: tuple[str, ...] | None = None
     dry_run: bool = False
     app_ids: tuple[str, ...] = ()
@@ -84,6 +84,7 @@ class SyncWorker(QThread):
     items = Signal(object)              # list[ev.ItemResult]; object: no QVariant copy
     conflict = Signal(object)           # ev.ConflictRaised
     finished_run = Signal(object)       # ev.RunFinished
+    waiting = Signal(object)            # ev.Waiting: a POS pause, for a countdown (COM-08)
     crashed = Signal(object)            # exception with message_vi/en, or any exception
 
     def __init__(self, services, request: RunRequest, parent=None) -> None:
@@ -105,6 +106,8 @@ class SyncWorker(QThread):
                 self.started_run.emit(event)
             elif isinstance(event, ev.ConflictRaised):
                 self.conflict.emit(event)
+            elif isinstance(event, ev.Waiting):
+                self.waiting.emit(event)
             elif isinstance(event, ev.RunFinished):
                 self.last_finished = event
                 self.finished_run.emit(event)
@@ -155,6 +158,8 @@ class SyncWorker(QThread):
                     await engine.resolve_conflict(conflict_id, request.keep)
             elif request.kind == "undo":
                 engine.undo_last_run()
+            elif request.kind == "restore":
+                engine.restore_last_undo()
             elif request.kind == "delete":
                 for app_id in request.app_ids:
                     engine.delete_in_app(request.entity, app_id)

@@ -20,6 +20,7 @@ class SyncPage(QWidget):
     cancel_requested = Signal()
     retry_requested = Signal()
     undo_requested = Signal()
+    restore_requested = Signal()
 
     def __init__(self, services, parent=None) -> None:
         super().__init__(parent)
@@ -37,13 +38,15 @@ class SyncPage(QWidget):
         self.cancel_button.setObjectName("cancelSync")
         self.retry_button = QPushButton(tr("sync.retry_failed"))
         self.undo_button = QPushButton(tr("sync.undo"))
+        self.restore_button = QPushButton(tr("sync.restore"))
+        self.restore_button.clicked.connect(self.restore_requested)
         self.all_button.clicked.connect(lambda: self.sync_requested.emit(None, False))
         self.preview_button.clicked.connect(lambda: self.sync_requested.emit(None, True))
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.retry_button.clicked.connect(self.retry_requested)
         self.undo_button.clicked.connect(self.undo_requested)
         for button in (self.all_button, self.preview_button, self.cancel_button,
-                       self.retry_button, self.undo_button):
+                       self.retry_button, self.undo_button, self.restore_button):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -110,7 +113,7 @@ class SyncPage(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for button in [self.all_button, self.preview_button, self.retry_button,
-                       self.undo_button, *self.entity_buttons.values()]:
+                       self.undo_button, self.restore_button, *self.entity_buttons.values()]:
             button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QScrollArea, QVBoxLayout, QWidget, QWizardPage)
 
+from app.connection_values import check_credential
 from contract.connector import CredentialField, InvalidInput
 from ui.i18n import pick, tr
 from ui.wizard.caveat_notes import caveat_note
@@ -63,7 +64,7 @@ class FieldEditor:
             self._ok()
             return ""
         try:
-            value = self.spec.validate(raw)
+            value = check_credential(self.spec, self.spec.validate(raw))
         except InvalidInput as exc:
             return self._fail(pick(exc.message_vi, exc.message_en))
         if isinstance(self.input, QLineEdit) and value != raw and not self.spec.secret:

@@ -28,9 +28,9 @@ def order(**changes) -> Order:
     return Order(**base)
 
 
-def fnb_body(o: Order, pushed_at=PUSHED_AT):
+def fnb_body(o: Order, pushed_at=PUSHED_AT, with_delivery=True):
     return mapping.fnb_order_body(o, branch_id="1", product_ids=["1001", "1008"],
-                                  pushed_at=pushed_at)
+                                  pushed_at=pushed_at, with_delivery=with_delivery)
 
 
 # -- KVF-07 -------------------------------------------------------------------------------
@@ -58,7 +58,8 @@ def test_kvf07_expected_delivery_is_sent_in_vietnam_time():
     assert body["DeliveryDetail"]["ExpectedDelivery"] == "2026-11-23T11:00:00"
     later = PUSHED_AT + timedelta(hours=5)
     retail = mapping.retail_order_body(order(delivery_at=later), branch_id="1",
-                                       product_ids=["1", "2"], pushed_at=PUSHED_AT)
+                                       product_ids=["1", "2"], pushed_at=PUSHED_AT,
+                                       with_delivery=True)
     assert retail["orderDelivery"]["expectedDelivery"] == "2026-11-23T15:00:00"
 
 
@@ -67,7 +68,9 @@ def test_kvf07_expected_delivery_is_sent_in_vietnam_time():
 def test_kvf06_order_note_goes_into_the_first_line_note_not_the_order():
     body = fnb_body(order())
     notes = [d["Note"] for d in body["OrderDetails"]]
-    assert notes == ["Giao trước 9 giờ", "ít đá"]
+    # The App order's code follows the note on the first line (issue 19/16: a field FnB
+    # documents, so a lost answer is still found when `Description` is not kept).
+    assert notes == ["Giao trước 9 giờ · ShopSync #A-17", "ít đá"]
     assert "Giao trước 9 giờ" not in body["Description"]
 
 
@@ -88,18 +91,19 @@ def test_fnb_order_body_is_pascal_case():
     body = fnb_body(order())
     assert set(body) == {"BranchId", "Description", "OrderDetails", "DeliveryDetail"}
     assert body["OrderDetails"][0] == {"ProductId": 1001, "Price": 29000, "Quantity": 2,
-                                       "Note": "Giao trước 9 giờ", "Rank": 1}
+                                       "Note": "Giao trước 9 giờ · ShopSync #A-17", "Rank": 1}
     assert body["DeliveryDetail"]["Receiver"] == "Nguyễn Thị Lan"
 
 
 def test_retail_order_body_is_camel_case_with_customer_and_description():
     body = mapping.retail_order_body(order(), branch_id="1", product_ids=["1", "2"],
                                      customer_id="55", pushed_at=PUSHED_AT)
-    assert body["branchId"] == 1 and body["customerId"] == 55
+    # KVDOC 2.5.3: the customer is `customer.id`; there is no top-level customerId.
+    assert body["branchId"] == 1 and body["customer"]["id"] == 55 and "customerId" not in body
     assert body["customer"]["contactNumber"] == "0903123456"
     assert body["orderDetails"][1] == {"productId": 2, "productCode": "TOP-TC",
                                        "price": 8000, "quantity": 1, "note": "ít đá"}
-    assert body["description"] == "ShopSync #A-17"
+    assert body["description"] == "ShopSync #A-17" and "orderDelivery" not in body
     assert not any(key[0].isupper() for key in body)
 
 

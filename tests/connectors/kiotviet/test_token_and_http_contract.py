@@ -159,12 +159,19 @@ def test_concurrent_401s_cause_a_single_refresh():
 
 
 @respx.mock
-def test_a_second_rejection_reaches_the_user_as_auth_error():
+def test_kvf14_a_brand_new_token_refused_says_connection_name_not_found_not_expired():
+    """Issue 19/12: the identity server accepted the Client ID, the API refuses the token it
+    just issued: nothing expired, the `Retailer` (connection name) is wrong."""
     respx.post(FNB_TOKEN_URL).mock(return_value=token_answer())
     respx.get(f"{FNB_API}/branches").mock(return_value=httpx.Response(401, json={}))
     with pytest.raises(AuthError) as caught:
         run(build_connector("fnb").test_connection())
-    assert "Client ID" in caught.value.message_vi and "Client ID" in caught.value.message_en
+    error = caught.value
+    assert "hết hạn" not in error.message_vi and "expired" not in error.message_en
+    assert "không tìm thấy gian hàng" in error.message_vi and "«caphemoc»" in error.message_vi
+    assert "found no store" in error.message_en
+    assert "Thiết lập kết nối API" in error.message_vi and "API connection" in error.message_en
+    assert error.rule == "KVF-14"
 
 
 @respx.mock

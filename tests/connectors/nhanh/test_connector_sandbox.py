@@ -141,11 +141,13 @@ def test_find_order_reads_recent_orders_once_per_session():
     assert sandbox.count("POST", "order/list") == 1
 
 
-def test_v2_refuses_a_repeated_shop_order_id_and_find_links_it_instead():
-    connector, sandbox, _ = build("2")
+@VERSIONS
+def test_com02_a_repeated_app_order_id_refused_by_nhanh_links_the_existing_order(version):
+    connector, sandbox, _ = build(version)
     [first] = run(connector.create(Entity.ORDER, [new_order()]))
     [again] = run(connector.create(Entity.ORDER, [new_order()]))
-    assert isinstance(again.error, InvalidData)
+    assert again.error is None and again.pos_key == first.pos_key
+    assert sum(1 for o in sandbox.orders.values() if o["appOrderId"] == "APP-1001") == 1
     assert run(connector.find(Entity.ORDER, new_order())).key == first.pos_key
 
 
@@ -315,3 +317,44 @@ def test_nh13_v3_connection_test_reads_the_token_expiry_and_permissions_from_nha
     assert "order" in info.permissions
     request = next(r for r in sandbox.requests if r.url.path.endswith("checkaccesstoken"))
     assert sandbox.body(request) == {"secretKey": "sbxNhanhSecretKey73021xYz"}
+
+
+def test_nh01_a_valid_v3_token_with_a_wrong_secret_key_is_not_connected():
+    from contract.connector import AuthError
+    connector, sandbox, _ = build("3", secrets={"secret_key": "wrongSecretKey000000"})
+    with pytest.raises(AuthError) as caught:
+        run(connector.test_connection())
+    assert caught.value.rule == "NH-01"
+    assert "Secret key không đúng" in caught.value.message_vi
+    assert "open.nhanh.vn/apps" in caught.value.message_en
+    assert "wrongSecretKey000000" not in caught.value.message_en + caught.value.message_vi
+
+
+def test_nh01_an_unknown_refusal_of_the_check_is_shown_not_swallowed():
+    from contract.connector import AuthError
+    connector, sandbox, _ = build("3")
+
+    def refuse(body, info):
+        from connectors.nhanh.sandbox import NhanhRefusal
+        raise NhanhRefusal("ERR_SOMETHING_NEW", "Ứng dụng đang bị khoá")
+    sandbox._v3_check_token = refuse
+    with pytest.raises(AuthError) as caught:
+        run(connector.test_connection())
+    assert "ERR_SOMETHING_NEW" in caught.value.message_en
+    assert "Ứng dụng đang bị khoá" in caught.value.message_vi
+
+
+def test_nh01_an_unrecognised_successful_check_answer_is_shown_as_a_warning():
+    connector, sandbox, _ = build("3")
+    sandbox._v3_check_token = lambda body, info: sandbox._ok({"valid": True})
+    info = run(connector.test_connection())
+    assert any('"valid": true' in w for w in info.warnings_en)
+    assert any("chưa xác nhận được hạn dùng" in w for w in info.warnings_vi)
+
+
+def test_nh01_v2_says_what_could_not_be_verified():
+    connector, sandbox, _ = build("2")
+    info = run(connector.test_connection())
+    assert any("Secret key" in w for w in info.warnings_vi)
+    assert any("secret key" in w and "only confirmed" in w for w in info.warnings_en)
+    assert sandbox.count("POST", "checkaccesstoken") == 0

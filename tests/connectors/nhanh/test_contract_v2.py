@@ -98,11 +98,16 @@ def test_v2_category_tree_is_flattened_with_parents():
 
 @respx.mock
 def test_v2_order_add_and_update_use_text_statuses_and_shop_order_id():
-    add = respx.post(f"{API}/api/order/add").mock(return_value=ok({"orderId": 555}))
+    # DOC /v2: the new id keyed by our own order id.
+    add = respx.post(f"{API}/api/order/add").mock(return_value=ok({"APP-7": 555}))
     update = respx.post(f"{API}/api/order/update").mock(return_value=ok({"orderId": 555}))
+    # The linked product's children, read once: none, so it sells itself (no SKU search).
+    children = respx.post(f"{API}/api/product/search").mock(
+        return_value=ok({"totalPages": 1, "products": []}))
     connector = connector_v2()
     order = Order(key="APP-7", status=OrderStatus.APPROVED, customer_name="Trần Văn Minh",
                   customer_phone="0987654321",
+                  shipping_address="45 Cộng Hoà, Quận Tân Bình, TP. Hồ Chí Minh",
                   lines=(OrderLine(sku="", name="Son", quantity=Decimal(1),
                                    price=Decimal("189000"), product_key="3000031"),))
     [outcome] = run(connector.create(Entity.ORDER, [order]))
@@ -110,7 +115,10 @@ def test_v2_order_add_and_update_use_text_statuses_and_shop_order_id():
     data = json.loads(form(add.calls.last.request)["data"])
     assert data["id"] == "APP-7" and data["status"] == "Confirmed"
     assert data["customerMobile"] == "0987654321"
+    assert data["customerCityName"] == "TP. Hồ Chí Minh"
+    assert data["customerDistrictName"] == "Quận Tân Bình"
     assert data["productList"][0]["idNhanh"] == 3000031
+    assert json.loads(form(children.calls.last.request)["data"])["parentId"] == 3000031
     run(connector.set_order_status("555", OrderStatus.RECONCILED))
     run(connector.set_order_status("555", OrderStatus.CANCELLED))
     statuses = [json.loads(form(c.request)["data"])["status"] for c in update.calls]

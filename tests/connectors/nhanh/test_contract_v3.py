@@ -98,6 +98,7 @@ def test_v3_since_is_sent_as_unix_seconds():
 def test_v3_order_add_body_carries_app_order_id_numeric_ids_and_plain_numbers():
     route = respx.post(f"{API}/v3.0/order/add").mock(
         return_value=envelope({"id": 777, "trackingUrl": "", "carrierCode": ""}))
+    children = respx.post(f"{API}/v3.0/product/list").mock(return_value=envelope([], None))
     connector, _, _ = _respx_connector()
     order = Order(key="APP-1", status=OrderStatus.PLACED, customer_name="Nguyễn Thị Lan",
                   customer_phone="0912345678", branch_key="101",
@@ -110,6 +111,8 @@ def test_v3_order_add_body_carries_app_order_id_numeric_ids_and_plain_numbers():
     assert body["info"]["status"] == 54 and body["info"]["depotId"] == 101
     assert body["shippingAddress"]["name"] == "Nguyễn Thị Lan"
     assert body["products"] == [{"id": 3000002, "price": 159000, "quantity": 2}]
+    # The linked product's children, read once: none, so it sells itself (no SKU search).
+    assert json.loads(children.calls.last.request.content)["filters"] == {"parentId": 3000002}
 
 
 @respx.mock
@@ -159,6 +162,7 @@ def test_v3_invalid_form_fields_lists_the_fields_from_a_message_map():
     respx.post(f"{API}/v3.0/order/add").mock(return_value=httpx.Response(200, json={
         "code": 0, "errorCode": "ERR_INVALID_FORM_FIELDS",
         "messages": {"shippingAddress.mobile": "Số điện thoại không hợp lệ"}}))
+    respx.post(f"{API}/v3.0/product/list").mock(return_value=envelope([], None))
     connector, _, _ = _respx_connector()
     order = Order(key="A", customer_name="Lan", customer_phone="12",
                   lines=(OrderLine(sku="", name="x", quantity=Decimal(1), price=Decimal(1),

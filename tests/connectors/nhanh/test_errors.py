@@ -48,7 +48,7 @@ def test_a_proxy_error_with_a_json_body_is_retried_as_transient_not_refused():
     ])
     clock = FakeClock()
     client = NhanhClient(clock=clock, wall_clock=clock, sleep=clock.sleep)
-    body = run(client.post("/v3.0/business/depot", json={}))
+    body = run(client.post("/v3.0/business/depot", json={}, idempotent=True))
     assert body["code"] == 1 and route.call_count == 2
 
 

@@ -2,6 +2,7 @@
 token exchange."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,9 +41,9 @@ def test_nh13_authorize_url_v3_has_app_id_and_return_link_only():
         "version"] == ["2.0"]
 
 
-def test_nh01_authorize_url_refuses_a_non_https_redirect_url():
+def test_nh01_authorize_url_refuses_a_non_https_redirect_url_off_this_pc():
     with pytest.raises(InvalidInput) as caught:
-        authorize_url("73021", "http://127.0.0.1:8080/cb")
+        authorize_url("73021", "http://shop.example:8080/cb")
     assert "https://" in caught.value.message_vi and caught.value.rule == "NH-01"
 
 
@@ -217,3 +218,98 @@ def test_nh13_v2_flat_answer_with_only_a_vietnam_expiry_datetime():
     assert result.depot_ids == ("101", "102")
     sent = parse_qs(route.calls.last.request.content.decode())
     assert sent["version"] == ["2.0"] and sent["accessCode"] == ["abcdefgh1234"]
+
+
+# -- Issue 19.8: a Redirect URL the owner controls, caught by ShopSync on this PC -------------
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_nh01_the_default_redirect_is_this_pc_never_a_strangers_domain():
+    from connectors.nhanh.login import is_loopback
+    assert is_loopback(DEFAULT_REDIRECT_URL)
+    assert "example.com" not in DEFAULT_REDIRECT_URL
+    urls = callback_urls({})
+    assert "ShopSync tự nhận mã" in urls.note_vi and "catches the code" in urls.note_en
+    assert "https page of the shop's own" in urls.note_en      # the paste-back fallback named
+    assert "returnLink=http%3A%2F%2F127.0.0.1%3A" in authorize_url("73021",
+                                                                    DEFAULT_REDIRECT_URL, "3")
+    with pytest.raises(InvalidInput):
+        authorize_url("73021", "http://shop.example/cb", "3")   # plain http elsewhere: no
+
+
+@pytest.mark.parametrize("version", ["3", "2"])
+def test_nh13_login_through_the_loopback_catcher_end_to_end(version):
+    """Consent on the (sandbox) Nhanh page, the browser follows the redirect to this PC,
+    ShopSync's catcher takes the code and the exchange gives the year-long token."""
+    from connectors.nhanh.login import catch_access_code
+    port = _free_port()
+    redirect = f"http://127.0.0.1:{port}/shopsync/nhanh"
+    sandbox = nhanh_sandbox(version=version, registered_redirects=(redirect,))
+
+    async def flow():
+        ready = asyncio.Event()
+        catcher = asyncio.create_task(catch_access_code(redirect, timeout=30, ready=ready))
+        await ready.wait()
+        async with httpx.AsyncClient(transport=sandbox.transport(),
+                                     base_url="https://nhanh.vn") as nhanh:
+            page = await nhanh.get(authorize_url(SANDBOX_APP_ID, redirect, version))
+            href = page.text.split('id=approve href="')[1].split('"')[0].replace("&amp;", "&")
+            location = (await nhanh.get(href)).headers["location"]
+        assert location.startswith(redirect + "?accessCode=")
+        async with httpx.AsyncClient() as browser:        # the real browser hop to this PC
+            await browser.get(f"http://127.0.0.1:{port}/favicon.ico")
+            shown = await browser.get(location)
+        assert shown.status_code == 200 and "đóng thẻ" in shown.text
+        code = await catcher
+        return await exchange(code, SANDBOX_APP_ID, SANDBOX_SECRET_KEY, version=version,
+                              transport=sandbox.transport())
+    result = asyncio.run(flow())
+    assert result.access_token and result.business_id
+
+
+def test_nh13_the_catcher_reports_declined_consent_a_timeout_and_a_busy_port():
+    import socket
+    from connectors.nhanh.login import catch_access_code
+    port = _free_port()
+    redirect = f"http://127.0.0.1:{port}/shopsync/nhanh"
+
+    async def declined():
+        ready = asyncio.Event()
+        catcher = asyncio.create_task(catch_access_code(redirect, timeout=30, ready=ready))
+        await ready.wait()
+        async with httpx.AsyncClient() as browser:
+            await browser.get(redirect + "?error=denied")
+        return await catcher
+    with pytest.raises(LoginError) as caught:
+        asyncio.run(declined())
+    assert "đồng ý" in caught.value.message_vi
+    with pytest.raises(LoginError) as caught:
+        asyncio.run(catch_access_code(redirect, timeout=0.2))
+    assert "10 phút" in caught.value.message_vi and "paste" in caught.value.message_en
+    busy = _free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", busy))
+        taken.listen()
+        with pytest.raises(LoginError) as caught:
+            asyncio.run(catch_access_code(f"http://127.0.0.1:{busy}/shopsync/nhanh",
+                                          timeout=1))
+    assert "dán địa chỉ" in caught.value.message_vi and "busy" in caught.value.message_en
+
+
+def test_nh01_a_nhanh_that_refuses_loopback_leaves_the_paste_back_flow():
+    sandbox = nhanh_sandbox(version="3", accepts_loopback=False,
+                            registered_redirects=(DEFAULT_REDIRECT_URL, "https://shop.vn/cb"))
+    with httpx.Client(transport=sandbox.transport(), base_url="https://nhanh.vn") as browser:
+        refused = browser.get(authorize_url(SANDBOX_APP_ID, DEFAULT_REDIRECT_URL, "3"))
+        assert refused.status_code == 400
+        page = browser.get(authorize_url(SANDBOX_APP_ID, "https://shop.vn/cb", "3"))
+        href = page.text.split('id=approve href="')[1].split('"')[0].replace("&amp;", "&")
+        location = browser.get(href).headers["location"]
+    result = asyncio.run(exchange(location, SANDBOX_APP_ID, SANDBOX_SECRET_KEY,
+                                  transport=sandbox.transport()))
+    assert result.access_token

@@ -41,7 +41,8 @@ def test_nh01_connection_fields_secrets_verify_token_default_role_and_steps(plat
     assert any("open.nhanh.vn" in step.text_vi for step in platform.setup_steps)
     assert any("Redirect URL" in step.text_vi for step in platform.setup_steps)
     assert any("16–128" in step.text_vi for step in platform.setup_steps)
-    assert platform.hosts["redirect_url"].startswith("https://")
+    # An address the owner controls: this PC (caught by ShopSync), never a stranger's domain.
+    assert platform.hosts["redirect_url"].startswith("http://127.0.0.1:")
     assert platform.hosts["api_base"] == "https://pos.open.nhanh.vn"
     assert platform.hosts["oauth_base"] == "https://nhanh.vn"
 

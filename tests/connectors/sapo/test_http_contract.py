@@ -76,7 +76,8 @@ def test_sapo_orders_are_read_per_status_never_status_any(api, sapo):
 
 def test_sapo04_order_create_body_sets_stock_behaviour_and_app_id_and_never_source_name(api):
     sapo = build_connector(None, options={"inventory_behaviour": "decrement_ignoring_policy"})
-    api.get("/admin/products/11.json").respond(json={"product": PRODUCT})
+    linked = api.get("/admin/products.json", params={"ids": "11"}).respond(
+        json={"products": [PRODUCT]})
     created = api.post("/admin/orders.json").respond(201, json={"order": {
         "id": 77, "name": "#1001", "status": "open", "line_items": [], "total_price": 58000}})
     order = Order("app-42", lines=(OrderLine("CF-M", "Cà phê sữa đá", Decimal(2), Decimal(29000),
@@ -86,7 +87,8 @@ def test_sapo04_order_create_body_sets_stock_behaviour_and_app_id_and_never_sour
     body = json.loads(created.calls.last.request.content)["order"]
     assert "source_name" not in body
     assert body["inventory_behaviour"] == "decrement_ignoring_policy"
-    assert body["line_items"] == [{"quantity": 2, "price": 29000, "variant_id": 21}]
+    assert body["line_items"] == [{"quantity": 2, "price": 29000, "variant_id": 21, "product_id": 11}]
+    assert linked.call_count == 1
     assert {"name": "app_order_id", "value": "app-42"} in body["note_attributes"]
     assert "shopsync-app-42" in body["tags"] and body["note"] == "Ít đá"
     assert body["customer"]["phone"] == "0981234567"

@@ -32,7 +32,7 @@ def test_com08_burst_of_40_then_two_per_second_and_never_a_429_from_the_sandbox(
 
 def test_com08_a_full_pull_against_the_rate_limited_sandbox_meets_no_429():
     clock = FakeClock()
-    sandbox = sapo_sandbox(seed=5, products=700, clock=clock)
+    sandbox = sapo_sandbox(seed=5, products=3000, clock=clock)
     sapo = build_connector(sandbox.transport(), clock=clock)
     for entity in (Entity.CATEGORY, Entity.PRODUCT, Entity.CUSTOMER, Entity.ORDER, Entity.NEWS):
         run(collect(sapo, entity))
