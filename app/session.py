@@ -314,8 +314,12 @@ async def _perform(engine: Any, request: RunRequest, cancel: threading.Event) ->
         entities = request.entities
         if entities is None:
             entities = request.profile.options.get(ENTITIES_OPTION) or None
+        # A run nobody narrowed (the schedule, `shopsync sync NAME`) reads branches,
+        # categories and news only when due (COM-10, app/sync/schedule.py).
+        scheduled = (request.entities is None and request.scan_deletions is None
+                     and not request.full)
         return await engine.run(entities, dry_run=request.dry_run, full=request.full,
-                                scan_deletions=request.scan_deletions)
+                                scan_deletions=request.scan_deletions, defer_slow=scheduled)
     if kind is RunKind.PUSH:
         return await engine.push_products(list(request.app_ids) or None,
                                           all_new=request.all_new, dry_run=request.dry_run)

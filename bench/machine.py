@@ -25,6 +25,16 @@ def machine() -> dict:
             "python": platform.python_version(), "os": platform.platform(terse=True)}
 
 
+def load() -> str:
+    """The 1-minute load average (and cores), printed beside every timing: a figure taken
+    while the machine was busy says so."""
+    try:
+        one = os.getloadavg()[0]
+    except OSError:
+        return "load ?"
+    return f"load {one:.2f}/{os.cpu_count()}"
+
+
 def describe(info: dict) -> str:
     return (f"{info['nproc']} CPU · {info['cpu']} · {info['ram_gb']} GB RAM · "
             f"Python {info['python']}")

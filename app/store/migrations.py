@@ -198,3 +198,17 @@ def undo_recycle(db: pw.SqliteDatabase) -> None:
                           'INTEGER NULL REFERENCES "run" ("id") ON DELETE SET NULL')
     with db.bind_ctx([RecycledItem]):
         db.create_tables([RecycledItem], safe=True)
+
+
+@migration(5)
+def push_marks(db: pw.SqliteDatabase) -> None:
+    """A revision on every catalog row and a mark per connection and entity, so a run with
+    few or no App changes reads only those rows (issue: no-change runs in constant time).
+    Existing rows start at revision 0 and no mark exists: the first push scan after the
+    upgrade reads everything once, as before, and leaves the mark."""
+    from app.store.models import PushMark
+    add_column_if_missing(db, "catalog_item", "revision", "INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "catalog_item_entity_revision" '
+                   'ON "catalog_item" ("entity", "revision")')
+    with db.bind_ctx([PushMark]):
+        db.create_tables([PushMark], safe=True)

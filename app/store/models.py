@@ -53,9 +53,13 @@ class CatalogItem(BaseModel):
     data = pw.TextField()                         # canonical record JSON
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
+    # Catalog-wide counter value of the write that last changed this row (every write path
+    # goes through Catalog._write_chunk): the push step reads only rows changed since its
+    # last complete scan (PushMark) instead of parsing the whole catalog every run (COM-10).
+    revision = pw.IntegerField(default=0)
 
     class Meta:
-        indexes = ((("entity", "app_id"), True),)
+        indexes = ((("entity", "app_id"), True), (("entity", "revision"), False))
 
 
 class CatalogKey(BaseModel):
@@ -203,6 +207,23 @@ class RecycledItem(BaseModel):
         indexes = ((("profile", "restored_at"), False),)
 
 
+class PushMark(BaseModel):
+    """How far one connection's push step has looked at one entity: every App record whose
+    revision is at most `revision` was settled then, except the App ids in `pending` (failed,
+    blocked or in conflict: looked at again every run). `basis` names the push rules the
+    mark was made under; when the connection's options change it, the next scan is whole."""
+
+    profile = pw.ForeignKeyField(Profile, on_delete="CASCADE", index=False)
+    entity = pw.CharField()
+    revision = pw.IntegerField(default=0)
+    basis = pw.CharField(default="")
+    pending = pw.TextField(default="[]")          # JSON list of App ids
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("profile", "entity"), True),)
+
+
 class IdSequence(BaseModel):
     """Last App id number handed out per entity, so ids are never reused after a delete
     (a reused id would inherit the deleted record's links)."""
@@ -212,4 +233,4 @@ class IdSequence(BaseModel):
 
 
 ALL_MODELS = (SchemaVersion, Profile, CatalogItem, CatalogKey, Link, Run, ItemResult, Conflict,
-              Checkpoint, WriteIntent, AppChange, RecycledItem, IdSequence)
+              Checkpoint, WriteIntent, AppChange, RecycledItem, IdSequence, PushMark)

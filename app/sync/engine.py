@@ -22,12 +22,13 @@ from app.store.errors import storage_problem
 from app.sync import events as ev
 from app.sync.events import Action, Outcome, RunKind, RunStatus
 from app.sync.collector import collector_paused
-from app.sync.ledger import Ledger
+from app.sync.ledger import Ledger, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy, policies, profile_options
 from app.sync.pulling import PullSteps
 from app.sync.pushing import PushSteps
+from app.sync.schedule import slow_entities_not_due
 from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
                             STOPPING_ERRORS, Cancelled, RunContext, RunState, RunSteps,
                             display_name, from_context)
@@ -86,13 +87,16 @@ class SyncEngine:
 
     async def run(self, entities: Iterable[Entity | str] | None = None,
                   dry_run: bool = False, full: bool = False,
-                  scan_deletions: bool | None = None) -> ev.RunFinished:
+                  scan_deletions: bool | None = None,
+                  defer_slow: bool | None = None) -> ev.RunFinished:
         """Sync the given entities (all by default) in dependency order. With `dry_run`, every
         item gets a planned result and nothing is written on either side (COM-03). `full`
         reads everything instead of the changes since the last run (a periodic safety net:
         edits the POS did not date correctly are caught too). `scan_deletions`: None = ask the
         POS for its id list when the last scan is older than `deletion_scan_every` (scheduled
-        runs); True = always (the owner pressed the sync button and expects to see deletions)."""
+        runs); True = always (the owner pressed the sync button and expects to see deletions).
+        `defer_slow`: read branches, categories and news only when due (schedule.py); None =
+        when the run is scheduled (every entity, no `full`, no `scan_deletions`)."""
         asked = None if entities is None else {Entity(e) for e in entities}
         wanted = [e for e in SYNC_ORDER if asked is None or e in asked]
         previous = None if dry_run else self.ledger.unfinished_run("sync")
@@ -100,6 +104,11 @@ class SyncEngine:
             previous.status = RunStatus.INTERRUPTED   # the process running it was killed
             previous.save()
         ctx = self._start(RunKind.SYNC, wanted, dry_run, previous)
+        if defer_slow if defer_slow is not None else (
+                asked is None and scan_deletions is None and not full):   # a scheduled run
+            ctx.deferred = slow_entities_not_due(
+                {e: self._last_pulled(e) for e in wanted if self.policies[e].pulls},
+                self.clock())
 
         async def body() -> None:
             for entity in wanted:
@@ -108,11 +117,19 @@ class SyncEngine:
                     if asked is not None:
                         self.steps._entity_off(ctx, policy)
                     continue
-                if policy.pulls:
+                if policy.pulls and entity not in ctx.deferred:
                     await self.pulling._pull(ctx, policy, full=full, scan_deletions=scan_deletions)
                 if policy.pushes:
                     await self.pushing._push_entity(ctx, policy)
         return await self._drive(ctx, body)
+
+    def _last_pulled(self, entity: Entity) -> datetime | None:
+        """When the last complete pull of `entity` started (its watermark is that, less the
+        overlap); None when it never finished or is half-way (a resume is pending)."""
+        point = self.ledger.checkpoint(entity, PULL)
+        if point is None or point.watermark is None or point.resume:
+            return None
+        return stored_utc(point.watermark) + self.context.overlap
 
     async def push_products(self, app_ids: Sequence[str] | None = None, all_new: bool = False,
                             dry_run: bool = False) -> ev.RunFinished:

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from contract.records import Entity, Order, Record
+from contract.records import Entity, Order, Record, SYNC_ORDER
 from contract.rules import RuleId
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
@@ -20,7 +20,7 @@ from app.sync.policy import EntityPolicy, blank_fields
 from app.sync.events import Action, Outcome
 from app.sync.steps import (DELETION_SCAN, PAGE_SECONDS, PULL, RunState, RunSteps,
                              display_name)
-from app.sync.translate import to_app
+from app.sync.translate import references, to_app
 from contract.connector import Mode
 
 
@@ -82,6 +82,8 @@ class PullSteps(RunSteps):
             if only_keys is None:
                 group.deleted.extend(page.deleted_keys)
             group.held = (page.resume,)
+            if ctx.deferred:
+                await self._pull_deferred_references(ctx, page.records)
             if (page.resume is None or group.size() >= self.page_records
                     or self.monotonic() - group.started >= PAGE_SECONDS):
                 self._write_group(ctx, policy, group, bookkeeping, began)
@@ -121,6 +123,20 @@ class PullSteps(RunSteps):
         group.done += len(group.records)
         self._progress(policy.entity, PULL, group.done, group.total, began)
         group.restart(self.monotonic())
+
+    async def _pull_deferred_references(self, ctx: RunState, records: list[Record]) -> None:
+        """A record naming a branch or category this scheduled run did not read, and that the
+        App has not linked yet, has that entity read now, before the record is written: an
+        unlinked reference would be dropped (translate.py) and the App would never get it."""
+        refs = [ref for record in records for ref in references(record)
+                if ref[0] in ctx.deferred]
+        if not refs:
+            return
+        known = self.ledger.app_ids(refs)
+        for entity in sorted({e for e, pos_id in refs if (e, pos_id) not in known},
+                             key=SYNC_ORDER.index):
+            ctx.deferred.discard(entity)
+            await self._pull(ctx, self.policies[entity])
 
     def _pull_page(self, ctx: RunState, policy: EntityPolicy, records: list[Record],
                    deleted: list[str], checkpoint: tuple[str | None] | None = None,

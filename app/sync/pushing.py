@@ -14,6 +14,7 @@ from app.sync.merge import merge
 from app.sync.messages import say
 from app.sync.policy import EntityPolicy
 from app.sync.events import Action, Outcome
+from app.sync.push_marks import PushMarks, push_basis
 from app.sync.steps import (CHOSEN_CREATES, PUSH, STOPPING_ERRORS, RunState, RunSteps,
                             display_name)
 from app.sync.translate import to_pos
@@ -33,10 +34,18 @@ class PushSteps(RunSteps):
         status_rule = self.platform.capability(entity).rule or policy.rule
         told = (self.ledger.reported(entity, PUSH, Action.SKIP, status_rule)
                 if policy.push_statuses else set())
+        marks, basis = PushMarks(self.ledger.profile), push_basis(policy)
+        mark = None if ctx.dry_run else marks.load(entity, basis)
+        scan_from = self.catalog.revision()
         # Raw rows in chunks, links read per chunk: only records that may need pushing are
-        # parsed, and memory does not grow with the catalog.
-        for rows in _chunks(self.catalog.iter_raw(entity, without_data=synced),
-                            self.ledger.CHUNK):
+        # parsed, and memory does not grow with the catalog. With a mark, only the rows
+        # written since the last complete scan and the ones it left unsettled.
+        if mark is None:
+            rows_in_scan = self.catalog.iter_raw(entity, without_data=synced)
+        else:
+            rows_in_scan = self.catalog.iter_raw_changed(
+                entity, mark.revision, also=[*mark.pending, *unresolved], without_data=synced)
+        for rows in _chunks(rows_in_scan, self.ledger.CHUNK):
             links = self.ledger.links_by_app(
                 entity, [app_id for app_id, _, _ in rows if app_id not in synced])
             for app_id, origin, data in rows:
@@ -71,8 +80,43 @@ class PushSteps(RunSteps):
                     creates = []
         if creates:
             await self._create_batch(ctx, policy, creates)
+        if not ctx.dry_run:
+            self._leave_mark(ctx, policy, marks, basis, scan_from,
+                             mark.pending if mark is not None else ())
         self._deleted_in_app(ctx, policy)
         self._progress(entity, PUSH, done, done, began)
+
+    def _leave_mark(self, ctx: RunState, policy: EntityPolicy, marks: PushMarks, basis: str,
+                    scan_from: int, pending_before: Iterable[str]) -> None:
+        """The scan finished: the next one starts after `scan_from` and looks again at what
+        this one left unsettled. Only records it reported on (or left pending before) can be
+        unsettled, so this reads a handful of records, not the catalog."""
+        entity = policy.entity
+        candidates = marks.reported(ctx.row.id, entity, PUSH) | set(pending_before)
+        pending = [app_id for app_id in candidates if self._unsettled(policy, app_id)]
+        with atomic():
+            marks.save(entity, scan_from, basis, pending)
+
+    def _unsettled(self, policy: EntityPolicy, app_id: str) -> bool:
+        """Would the next scan act on this record although it did not change? (The same
+        decisions as the scan above, without acting.)"""
+        entity = policy.entity
+        app = self.catalog.get(entity, app_id)
+        if app is None:
+            return False
+        link = self.ledger.link_by_app(entity, app_id)
+        if link is None:
+            if entity in CHOSEN_CREATES or self.catalog.origin(entity, app_id) != "app":
+                return False
+            return not (isinstance(app, Order) and not policy.may_push_order(app.status))
+        if link.pos_deleted_at is not None:
+            return False
+        known = link.pushed_status
+        if isinstance(app, Order) and known:
+            if app.status.value != known:
+                return True
+            app = dataclasses.replace(app, status=OrderStatus(known))
+        return policy.comparable(app) != link.app_fingerprint
 
     def _deleted_in_app(self, ctx: RunState, policy: EntityPolicy) -> None:
         """A record on the POS that the user deleted in the App: where the POS has no delete

@@ -76,6 +76,9 @@ class RunState:
     # after it has nothing to check for them (a 100k first pull parses nothing twice).
     synced: dict = field(default_factory=dict)
     branches_told: bool = False   # the connector knows the App's POS branches (know_branches)
+    # Slow entities a scheduled run did not read (schedule.SLOW_ENTITIES): read on demand when
+    # a pulled record names one the App has not linked yet.
+    deferred: set = field(default_factory=set)
 
 
 

@@ -179,4 +179,26 @@ def test_b02_v4_adds_the_undo_recycle_state_to_a_v3_database_and_keeps_its_runs(
                           data="{}", recycled_at="2026-12-02 00:00:00")
     assert m.Run.get_by_id(undo.id).undoes_id == 1 and m.RecycledItem.select().count() == 1
     assert [p for p in list_backups(home.backups) if p.name.endswith("-v3.db")]  # before
+
+
+def test_v5_gives_existing_rows_a_revision_and_the_push_mark_table(home):
+    """COM-10: a database from before v5 (no revision column, no push marks) is upgraded in
+    place; its rows start at revision 0, so the first scan after the upgrade reads them all."""
+    before_v5 = MigrationRegistry({n: s for n, s in MIGRATIONS.steps.items() if n < 5})
+    db = open_store(home, registry=before_v5)
+    db.execute_sql('DROP INDEX IF EXISTS "catalog_item_entity_revision"')
+    db.execute_sql('ALTER TABLE "catalog_item" DROP COLUMN "revision"')
+    db.execute_sql('DROP TABLE IF EXISTS "push_mark"')
+    db.execute_sql("INSERT INTO catalog_item (entity, app_id, name, code, status, origin, data, "
+                   "created_at, updated_at) VALUES ('customer', 'K1', 'Lan', '', '', 'app', "
+                   "'{}', '2026-01-01', '2026-01-01')")
+    db.close()
+    db = open_store(home)
+    assert current_version(db) == MIGRATIONS.latest >= 5
+    assert db.execute_sql("SELECT revision FROM catalog_item").fetchall() == [(0,)]
+    assert db.table_exists("push_mark")
+    plan = " ".join(str(row[-1]) for row in db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT id FROM catalog_item WHERE entity = 'customer' "
+        "AND revision > 5 AND (revision, id) > (5, 0) ORDER BY revision, id LIMIT 500"))
+    assert "catalog_item_entity_revision" in plan and "TEMP B-TREE" not in plan, plan
     db.close()
