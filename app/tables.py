@@ -103,7 +103,9 @@ def _csv_cell(column: Column, value: Any) -> str:
             return moment.isoformat(sep=" ", timespec="seconds")
     if value is None:
         return ""
-    return safe_text(str(value))
+    # A bare CR inside a cell would end the record for most readers (the csv module quotes
+    # only LF with our "\n" line ending): it becomes LF, which is quoted and reads the same.
+    return safe_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_text(cols: Sequence[Column], rows: Iterable[dict[str, Any]]) -> str:
@@ -115,7 +117,7 @@ def csv_text(cols: Sequence[Column], rows: Iterable[dict[str, Any]]) -> str:
 
 def _write_csv(handle, cols: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow([safe_text(c.header) for c in cols])
+    writer.writerow([_csv_cell(Column(c.key), c.header) for c in cols])
     count = 0
     for row in rows:
         writer.writerow([_csv_cell(c, row.get(c.key)) for c in cols])
