@@ -52,6 +52,9 @@ def read_amount(value: object, kind: AmountKind = AmountKind.MONEY) -> Decimal:
     """The amount `value` means, or AmountRefused saying why and what is accepted.
 
     Empty is not an amount here: callers decide what an empty cell means."""
+    if value.__class__ is int and 0 < value < LIMIT:     # an Excel or JSON whole number
+        if kind is AmountKind.MONEY or value > 0:
+            return Decimal(value)
     if isinstance(value, bool):
         raise _not_a_number(value, kind)
     if isinstance(value, (int, float, Decimal)):

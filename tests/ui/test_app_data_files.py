@@ -91,3 +91,25 @@ def test_b03_results_export_to_xlsx_and_csv_is_formula_safe(qtbot, store, tmp_pa
     assert ws["L2"].value == datetime(2025, 3, 4, 12, 6)
     assert model.export_csv(tmp_path / "kq.csv") == 1
     assert ",'=1+2," in (tmp_path / "kq.csv").read_text(encoding="utf-8-sig")
+
+
+def test_b03_conflicts_export_to_xlsx_and_csv_goes_through_the_safe_writer(qtbot, services,
+                                                                            tmp_path):
+    from tests.ui.test_main_window import _make_conflict
+    from ui.main_window import CONFLICTS, MainWindow
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.ask = lambda _text: True
+    try:
+        _make_conflict(services, window, qtbot)
+        window.nav.setCurrentRow(CONFLICTS)
+        page = window.conflicts_page
+        assert page.export_to(tmp_path / "xd.xlsx") == 1
+        ws = load_workbook(tmp_path / "xd.xlsx").active
+        assert [c.value for c in ws[1]][:3] == ["id", "entity", "app_id"]
+        assert ws.freeze_panes == "A2" and ws.max_row >= 2
+        assert page.export_to(tmp_path / "xd.csv") == 1
+        assert (tmp_path / "xd.csv").read_text(encoding="utf-8-sig").startswith("id,entity")
+    finally:
+        window.controller.cancel()
+        window.controller.wait(10_000)

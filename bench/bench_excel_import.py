@@ -1,0 +1,150 @@
+"""Excel import of a 100,000-row sheet (issue 22 §5): streaming (read_only) read and the
+all-or-nothing check in < 10 s and < 200 MB peak; then the whole import into a fresh store.
+
+The workbook is generated first (fixed seed 1: Vietnamese names, text SKUs with leading
+zeros, barcodes, prices as numbers and as "25.000" text). Each measurement runs in its own
+child process, so peak RSS (ru_maxrss, includes the interpreter and openpyxl) belongs to it
+alone. The load average is printed before and after: the machine is shared.
+
+    PYTHONPATH=. python bench/bench_excel_import.py [--rows 100000] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine  # noqa: E402
+
+GOAL_SECONDS, GOAL_MB = 10.0, 200.0
+WORDS = ("Cà phê", "Trà", "Bánh", "Sữa", "Nước", "Kem", "Bún", "Phở", "Chè", "Xôi")
+KINDS = ("sữa đá", "đào cam sả", "mì thịt", "chua", "ép cam", "dừa", "bò", "gà", "đậu", "gấc")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(path: Path, rows: int, seed: int = 1) -> float:
+    from openpyxl import Workbook
+    rng = random.Random(seed)
+    began = time.perf_counter()
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("Sản phẩm")
+    ws.append(["entity", "name", "sku", "barcode", "price", "category", "description",
+               "visible"])
+    for i in range(rows):
+        price = rng.randrange(5, 500) * 1000
+        ws.append(["product", f"{rng.choice(WORDS)} {rng.choice(KINDS)} {i}", f"{i:07d}",
+                   f"893{i:010d}", price if i % 2 else f"{price:,}".replace(",", "."),
+                   rng.choice(WORDS), "Hàng mẫu", "true"])
+    book.save(path)
+    _add_dimension(path, f"A1:H{rows + 1}")
+    return time.perf_counter() - began
+
+
+def _add_dimension(path: Path, ref: str) -> None:
+    """Excel and LibreOffice write the sheet's size (<dimension>) before its rows; openpyxl's
+    write-only mode does not, and without it a reader parses the whole sheet once more just
+    to size it. Put it in, so the file read is shaped like one Excel saved."""
+    import zipfile
+    data = {}
+    with zipfile.ZipFile(path) as src:
+        for item in src.infolist():
+            data[item.filename] = src.read(item.filename)
+    name = "xl/worksheets/sheet1.xml"
+    body = data[name]
+    for tag in (b"<sheetViews", b"<sheetFormatPr", b"<cols", b"<sheetData"):
+        at = body.find(tag)
+        if at >= 0:
+            data[name] = body[:at] + f'<dimension ref="{ref}"/>'.encode() + body[at:]
+            break
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for filename, content in data.items():
+            dst.writestr(filename, content)
+
+
+def child_read(path: str) -> None:
+    from app.sync.catalog_files import read_file
+    before = peak_mb()
+    began = time.perf_counter()
+    items, errors, _notes, _sheet = read_file(Path(path))
+    seconds = time.perf_counter() - began
+    print(json.dumps({"rows": len(items), "errors": len(errors), "seconds": round(seconds, 2),
+                      "peak_mb": round(peak_mb(), 1), "before_mb": round(before, 1)}))
+
+
+def child_import(path: str, home: str) -> None:
+    from app.config import get_paths
+    from app.store.catalog import Catalog
+    from app.store.connection import open_store
+    from app.sync.catalog_files import import_file
+    db = open_store(get_paths(home))
+    before = peak_mb()
+    began = time.perf_counter()
+    report = import_file(Catalog(db), path)
+    seconds = time.perf_counter() - began
+    db.close()
+    print(json.dumps({"rows": sum(report.counts.values()), "seconds": round(seconds, 2),
+                      "peak_mb": round(peak_mb(), 1), "before_mb": round(before, 1)}))
+
+
+def in_child(*args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHOPSYNC_KEYRING": "memory"}
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--read", help=argparse.SUPPRESS)
+    parser.add_argument("--import-into", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.read:
+        return child_read(args.read)
+    if args.import_into:
+        return child_import(*args.import_into)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-xlsx-") as folder:
+        path = Path(folder) / "catalog.xlsx"
+        built = build(path, args.rows)
+        size_mb = path.stat().st_size / 2 ** 20
+        reads = [in_child("--read", str(path)) for _ in range(args.repeat)]
+        imported = in_child("--import-into", str(path), str(Path(folder) / "home"))
+    load_after = os.getloadavg()
+    times = sorted(r["seconds"] for r in reads)
+    median = times[len(times) // 2]
+    peak = max(r["peak_mb"] for r in reads)
+    assert all(r["rows"] == args.rows and r["errors"] == 0 for r in reads), reads
+    print(f"workbook: {args.rows:,} rows, {size_mb:.1f} MB, built in {built:.1f} s")
+    print(f"read + check (streaming): median {median} s of {times}, peak {peak} MB "
+          f"(goal < {GOAL_SECONDS} s, < {GOAL_MB} MB)")
+    print(f"whole import into a fresh store: {imported['seconds']} s, peak "
+          f"{imported['peak_mb']} MB")
+    print(f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f}")
+    print(json.dumps({
+        "machine": machine(), "rows": args.rows, "file_mb": round(size_mb, 1),
+        "read_seconds": times, "read_median_s": median, "read_peak_mb": peak,
+        "import_seconds": imported["seconds"], "import_peak_mb": imported["peak_mb"],
+        "loadavg_before": round(load_before[0], 2), "loadavg_after": round(load_after[0], 2),
+        "verdicts": {"time_ok": median < GOAL_SECONDS, "memory_ok": peak < GOAL_MB}},
+        ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
