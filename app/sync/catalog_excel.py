@@ -323,6 +323,8 @@ def write_template(path: Path | str) -> Path:
         check.add(f"{letters[key]}2:{letters[key]}{last_row}")
         ws.add_data_validation(check)
     ws.freeze_panes = "A2"
+    _print_wide(ws)
+    ws.print_title_rows = "1:1"
     for key in IMPORT_COLUMNS:
         longest = max([len(key) + 3] + [len(cell_text(r.get(key))) for r in EXAMPLE_ROWS])
         ws.column_dimensions[letters[key]].width = min(max(longest + 2, 10), 40)
@@ -340,10 +342,26 @@ def write_template(path: Path | str) -> Path:
     guide.column_dimensions["B"].width = 70
     guide.column_dimensions["C"].width = 70
     for row in guide.iter_rows(min_row=2):
+        lines = 1
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            lines = max(lines, -(-len(cell_text(cell.value)) // 64))
+        # Spreadsheets do not grow a row for wrapped text written by a program: say how tall.
+        guide.row_dimensions[row[0].row].height = 15 * lines
+    _print_wide(guide)
     book.save(path)
     return path
+
+
+def _print_wide(ws) -> None:
+    """Printed (or saved as PDF) on landscape pages one sheet wide, with grid lines: the
+    owner who prints the template sees every column."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.gridLines = True
 
 
 def catalog_table_rows(catalog: Any) -> Iterator[dict[str, Any]]:
