@@ -226,15 +226,31 @@ def _table(book, ws, header_row: int, headers: list[Any]) -> SheetRows:
 
 def _rows(book, ws, header_row: int, names: list[str], pos: PosExport | None
           ) -> Iterator[tuple[int, dict[str, Any]]]:
+    rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
+    number = header_row
     try:
-        for number, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True),
-                                        start=header_row + 1):
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:   # noqa: BLE001 - a sheet damaged past its header
+                raise _damaged_at(ws.title, number + 1, exc) from None
+            number += 1
             row = {name: value for name, value in zip(names, values) if name}
             if pos is not None:
                 row = _from_pos(row)
             yield number, row
     finally:
         book.close()
+
+
+def _damaged_at(sheet: str, row: int, exc: Exception):
+    return file_error(
+        f"trang “{sheet}” bị hỏng từ dòng {row} ({type(exc).__name__}). Mở tệp trong Excel, "
+        "lưu lại dạng .xlsx rồi nhập lại.",
+        f"sheet “{sheet}” is damaged from row {row} ({type(exc).__name__}). Open the file in "
+        "Excel, save it again as .xlsx and import again.")
 
 
 def _from_pos(row: dict[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from typing import Any, Iterable, Iterator
 from app.store.catalog import match_value
 from app.sync.written_amounts import AmountKind, AmountRefused, read_amount
 from contract.records import (VIETNAM, Category, Customer, Entity, InvalidValue, Order,
-                              OrderLine, OrderStatus, Product, Record, Variant, from_plain,
-                              money, text, to_plain)
+                              OrderLine, OrderStatus, Product, Record, Variant, evolve,
+                              from_plain, money, text, to_plain)
 
 IMPORT_HELP = """\
 Excel (.xlsx) or CSV: one header row; column `entity` = product | customer | order on every row
@@ -216,29 +216,41 @@ class _Checker:
 # Reading
 # -------------------------------------------------------------------------------------------
 
-def read_file(path: Path) -> tuple[list[_Item], list[RowError], list[tuple[str, str]], str]:
-    """Items, errors, notes and sheet name of a file (nothing written)."""
+@dataclass
+class FileScan:
+    """A file being read: `items` yields the checked records one by one (a 100,000-row sheet
+    is never held whole); `errors` fills while they are read and is complete once `items` is
+    exhausted."""
+
+    items: Iterator[_Item]
+    errors: list[RowError]
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    sheet: str = ""
+
+
+def scan_file(path: Path) -> FileScan:
+    """Open and check a file row by row (nothing written). File-level problems (missing,
+    unreadable, not a workbook) raise ImportRefused at once."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise file_error(f"Không thấy tệp {path}.", f"File not found: {path}.")
     if suffix == ".json":
         items, errors = _read_json(path)
-        return items, errors, [], ""
+        return FileScan(iter(items), errors)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         from app.sync.catalog_excel import read_workbook
         table = read_workbook(path)
     else:
         table = SheetRows(_csv_rows(path))
-    with _bulk_read():
-        items, errors = check_rows(table.rows, table.sheet)
-    return items, errors, table.notes, table.sheet
+    check = _Checker(table.sheet)
+    return FileScan(iter_items(table.rows, check), check.errors, table.notes, table.sheet)
 
 
 @contextmanager
 def _bulk_read():
-    """No cyclic garbage collection while a file is read: every record made survives until
-    the import, so each collection would only walk a growing heap again (a third of a
-    100,000-row read, bench/bench_excel_import.py). The records hold no cycles."""
+    """No cyclic garbage collection while a file is read: a 100,000-row sheet allocates
+    millions of small objects that hold no cycles, and each collection would only walk them
+    again (a third of the read, bench/bench_excel_import.py)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -265,10 +277,16 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def check_rows(rows: Iterable[tuple[int, dict[str, Any]]], sheet: str = ""
                ) -> tuple[list[_Item], list[RowError]]:
-    """Every row checked; (items, errors). Rows without any value are skipped (Excel keeps
-    formatted empty rows at the end of a sheet)."""
+    """Every row checked at once: (items, errors)."""
     check = _Checker(sheet)
-    items: list[_Item] = []
+    items = list(iter_items(rows, check))
+    return items, check.errors
+
+
+def iter_items(rows: Iterable[tuple[int, dict[str, Any]]], check: _Checker) -> Iterator[_Item]:
+    """The records of the rows, each checked as it is read (errors go to `check`). Rows
+    without any value are skipped (Excel keeps formatted empty rows at the end of a sheet).
+    Order lines are grouped by number, so orders come last."""
     orders: dict[str, tuple[Order, int]] = {}
     seen = 0
     for index, row in rows:
@@ -286,9 +304,9 @@ def check_rows(rows: Iterable[tuple[int, dict[str, Any]]], sheet: str = ""
             continue
         kind = cell_text(row.get("entity")).lower()
         if kind == "product":
-            items.append(_product(check, index, row))
+            yield _product(check, index, row)
         elif kind == "customer":
-            items.append(_customer(check, index, row))
+            yield _customer(check, index, row)
         elif kind == "order":
             _order_line(check, index, row, orders)
         else:
@@ -296,13 +314,12 @@ def check_rows(rows: Iterable[tuple[int, dict[str, Any]]], sheet: str = ""
                       f"“{kind}” is not product, customer or order.")
     for order, first in orders.values():
         total = sum((line.quantity * line.price for line in order.lines), Decimal(0))
-        items.append(_Item(Entity.ORDER, replace(order, total=money(total)), "", first))
+        yield _Item(Entity.ORDER, replace(order, total=money(total)), "", first)
     if not seen and not check.errors:
         check.add(0, "", "tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề hoặc trống). "
                   "Thêm sản phẩm, khách hàng hoặc đơn hàng rồi nhập lại.",
                   "the file has no data rows (only a header, or nothing). Add products, "
                   "customers or orders and import again.")
-    return items, check.errors
 
 
 def _product(check: _Checker, index: int, row: dict[str, Any]) -> _Item:
@@ -489,78 +506,113 @@ def _deepest_place(raw: str, limit: int = 200) -> tuple[str, int]:
 # Duplicates (COM-02)
 # -------------------------------------------------------------------------------------------
 
-def check_codes(catalog: Any, items: list[_Item], sheet: str = "") -> list[RowError]:
+class CodeBook:
     """A SKU or barcode may belong to one product only: twice in the file, or already on
-    another App product, and the next push would create two POS products with it (COM-02)."""
-    errors: list[RowError] = []
-    first_row: dict[tuple[str, str], int] = {}
-    wanted: list[tuple[tuple[str, str], _Item, str]] = []
-    for item in items:
-        if item.entity is not Entity.PRODUCT:
-            continue
-        for variant in item.record.variants:
-            for kind, shown in (("sku", variant.sku), ("barcode", variant.barcode)):
-                value = match_value(kind, shown)
-                if not value:
-                    continue
-                pair = (kind, value)
-                if pair in first_row:
-                    other = first_row[pair]
-                    errors.append(RowError(
-                        item.row, kind,
-                        f"“{shown}” đã có ở dòng {other} của tệp; mỗi mã chỉ dùng cho một sản "
-                        "phẩm (COM-02). Sửa một trong hai dòng.",
-                        f"“{shown}” is already on row {other} of the file; each code belongs "
-                        "to one product only (COM-02). Change one of the two rows.", sheet))
-                    continue
-                first_row[pair] = item.row
-                wanted.append((pair, item, shown))
-    if not wanted:
-        return errors
-    found = catalog.find_many(Entity.PRODUCT, [pair for pair, _, _ in wanted])
-    for pair, item, shown in wanted:
-        owners = [app_id for app_id in found.get(pair, []) if app_id != item.record.key]
-        if owners:
-            other = catalog.get(Entity.PRODUCT, owners[0])
-            name = other.name if other is not None else ""
-            errors.append(RowError(
-                item.row, pair[0],
-                f"“{shown}” đã thuộc sản phẩm {owners[0]} ({name}) trong App (COM-02). Đổi mã, "
-                f"hoặc ghi {owners[0]} vào cột id để sửa sản phẩm đó.",
-                f"“{shown}” already belongs to App product {owners[0]} ({name}) (COM-02). "
-                f"Change the code, or put {owners[0]} in the id column to edit that product.",
-                sheet))
-    return errors
+    another App product, and the next push would create two POS products with it (COM-02).
+    Checked a batch at a time, so a big file is never held whole."""
+
+    def __init__(self, catalog: Any, sheet: str = "") -> None:
+        self.catalog, self.sheet = catalog, sheet
+        self.errors: list[RowError] = []
+        self.first_row: dict[tuple[str, str], int] = {}
+        self.written: set[str] = set()       # App ids this import wrote (not "another")
+
+    def check(self, items: list[_Item]) -> None:
+        wanted: list[tuple[tuple[str, str], _Item, str]] = []
+        for item in items:
+            if item.entity is not Entity.PRODUCT:
+                continue
+            for variant in item.record.variants:
+                for kind, shown in (("sku", variant.sku), ("barcode", variant.barcode)):
+                    value = match_value(kind, shown)
+                    if not value:
+                        continue
+                    pair = (kind, value)
+                    other = self.first_row.get(pair)
+                    if other is not None:
+                        self.errors.append(RowError(
+                            item.row, kind,
+                            f"“{shown}” đã có ở dòng {other} của tệp; mỗi mã chỉ dùng cho một "
+                            "sản phẩm (COM-02). Sửa một trong hai dòng.",
+                            f"“{shown}” is already on row {other} of the file; each code "
+                            "belongs to one product only (COM-02). Change one of the two rows.",
+                            self.sheet))
+                        continue
+                    self.first_row[pair] = item.row
+                    wanted.append((pair, item, shown))
+        if not wanted:
+            return
+        found = self.catalog.find_many(Entity.PRODUCT, [pair for pair, _, _ in wanted])
+        for pair, item, shown in wanted:
+            owners = [app_id for app_id in found.get(pair, [])
+                      if app_id != item.record.key and app_id not in self.written]
+            if owners:
+                other = self.catalog.get(Entity.PRODUCT, owners[0])
+                name = other.name if other is not None else ""
+                self.errors.append(RowError(
+                    item.row, pair[0],
+                    f"“{shown}” đã thuộc sản phẩm {owners[0]} ({name}) trong App (COM-02). "
+                    f"Đổi mã, hoặc ghi {owners[0]} vào cột id để sửa sản phẩm đó.",
+                    f"“{shown}” already belongs to App product {owners[0]} ({name}) "
+                    f"(COM-02). Change the code, or put {owners[0]} in the id column to edit "
+                    "that product.", self.sheet))
+
+
+def check_codes(catalog: Any, items: list[_Item], sheet: str = "") -> list[RowError]:
+    book = CodeBook(catalog, sheet)
+    book.check(items)
+    return book.errors
 
 
 # -------------------------------------------------------------------------------------------
 # Import / export
 # -------------------------------------------------------------------------------------------
 
+_BATCH = 2000
+
+
 def import_file(catalog: Any, path: Path | str) -> ImportReport:
-    """Validate the whole file, then write it in one transaction.
-    Raises ImportRefused with every error when anything is wrong (nothing is written)."""
-    items, errors, notes, sheet = read_file(Path(path))
-    errors = errors + check_codes(catalog, items, sheet)
-    errors.sort(key=lambda e: e.row)
-    if errors:
-        raise ImportRefused(errors)
-    report = ImportReport(notes=list(notes))
-    with catalog.db.atomic():
-        categories: dict[str, str] = {}
+    """Check the whole file and write it in one transaction, a batch at a time while it is
+    read; on the first error writing stops, checking goes on to the end, and the transaction
+    is rolled back. Raises ImportRefused with every error (nothing is written)."""
+    scan = scan_file(Path(path))
+    codes = CodeBook(catalog, scan.sheet)
+    report = ImportReport(notes=list(scan.notes))
+    categories: dict[str, str] = {}
+
+    def flush(batch: list[_Item]) -> None:
+        codes.check(batch)
+        if scan.errors or codes.errors:
+            return                      # refused: the rest is only checked, never written
         by_entity: dict[Entity, list[Record]] = {}
-        for item in items:
+        for item in batch:
             record = item.record
             if item.category:
                 if item.category not in categories:
                     found = catalog.find(Entity.CATEGORY, "name", f"|{item.category}")
                     categories[item.category] = found[0] if found else catalog.put(
                         Entity.CATEGORY, Category(key="", name=item.category)).key
-                record = replace(record, category_keys=(categories[item.category],))
+                record = evolve(record, category_keys=(categories[item.category],))
             by_entity.setdefault(item.entity, []).append(record)
         for entity, records in by_entity.items():
-            catalog.put_many(entity, records, origin="app")
-            report.counts[entity.value] = len(records)
+            stored = catalog.put_many(entity, records, origin="app")
+            if entity is Entity.PRODUCT:
+                codes.written.update(r.key for r in stored)
+            report.counts[entity.value] = report.counts.get(entity.value, 0) + len(stored)
+
+    with _bulk_read(), catalog.db.atomic() as transaction:
+        batch: list[_Item] = []
+        for item in scan.items:
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                flush(batch)
+                batch = []
+        flush(batch)
+        errors = sorted(scan.errors + codes.errors, key=lambda e: e.row)
+        if errors:
+            transaction.rollback()
+    if errors:
+        raise ImportRefused(errors)
     return report
 
 

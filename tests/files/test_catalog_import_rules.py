@@ -144,3 +144,20 @@ def test_import_empty_json_says_it_has_no_records_exit_2(shop, tmp_path):
     path = write(tmp_path, "rong.json", '{"products": []}')
     code, _, err = shop.cli("catalog", "import", str(path), lang="en")
     assert code == EXIT_USAGE and "no records" in err
+
+
+def test_b03_bad_last_row_after_written_batches_rolls_everything_back(shop, tmp_path):
+    """Big files are written a batch at a time while read: an error on the last row must
+    still leave the catalog as it was (categories created on the way included)."""
+    before = write(tmp_path, "co-san.csv", "entity,name,sku,price\nproduct,Có sẵn,OLD-1,1000\n")
+    assert shop.cli("catalog", "import", str(before))[0] == 0
+    rows = "".join(f"product,Món {i},M-{i},{1000 + i},Nhóm {i % 7}\n" for i in range(4500))
+    path = write(tmp_path, "lon.csv", "entity,name,sku,price,category\n" + rows
+                 + "product,Món hỏng,M-X,\"25,5\",Nhóm 1\n")
+    code, _, err = shop.cli("catalog", "import", str(path), lang="en")
+    assert code == EXIT_USAGE and "Row 4502, price" in err
+    assert list(shop.products()) == ["OLD-1"]
+    assert shop.records(Entity.CATEGORY) == []
+    good = write(tmp_path, "tot.csv", "entity,name,sku,price,category\n" + rows)
+    code, out, err = shop.cli("catalog", "import", str(good))
+    assert code == 0 and "4500 product" in out, err

@@ -218,3 +218,21 @@ def test_template_imports_its_example_rows_and_carries_notes_and_validation(shop
 def test_template_name_must_end_in_xlsx(shop, tmp_path):
     code, _, err = shop.cli("catalog", "template", str(tmp_path / "mau.csv"), lang="en")
     assert code == EXIT_USAGE and ".xlsx" in err
+
+
+def test_sheet_damaged_after_its_header_is_refused_with_the_row(shop, tmp_path):
+    rows = [["entity", "name", "sku", "price"]] + [["product", f"Món {i}", f"M-{i}", 1000]
+                                                   for i in range(3000)]
+    good = book(rows, path=tmp_path / "tot.xlsx")
+    data = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(data, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body[: len(body) * 2 // 3]
+            dst.writestr(item, body)
+    path = tmp_path / "hong-giua.xlsx"
+    path.write_bytes(data.getvalue())
+    code, _, err = shop.cli("catalog", "import", str(path), lang="en")
+    assert code == EXIT_USAGE and "is damaged from row" in err and "Traceback" not in err
+    assert shop.products() == {}
