@@ -92,12 +92,11 @@ def cpu_seconds() -> float:
 
 
 def child_read(path: str) -> None:
-    from app.sync.catalog_files import _bulk_read, scan_file
+    from app.sync.catalog_files import scan_file
     before = peak_mb()
     began, cpu = time.perf_counter(), cpu_seconds()
     scan = scan_file(Path(path))
-    with _bulk_read():
-        count = sum(1 for _item in scan.items)     # checked one by one, as the import does
+    count = sum(1 for _item in scan.items)     # checked one by one, as the import does
     seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     print(json.dumps({"rows": count, "errors": len(scan.errors), "seconds": round(seconds, 2),
                       "cpu_seconds": round(cpu, 2), "peak_mb": round(peak_mb(), 1),

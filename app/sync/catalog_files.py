@@ -11,9 +11,7 @@ price or a duplicate SKU is judged the same way whatever the file.
 from __future__ import annotations
 
 import csv
-import gc
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -244,20 +242,6 @@ def scan_file(path: Path) -> FileScan:
         table = SheetRows(_csv_rows(path))
     check = _Checker(table.sheet)
     return FileScan(iter_items(table.rows, check), check.errors, table.notes, table.sheet)
-
-
-@contextmanager
-def _bulk_read():
-    """No cyclic garbage collection while a file is read: a 100,000-row sheet allocates
-    millions of small objects that hold no cycles, and each collection would only walk them
-    again (a third of the read, bench/bench_excel_import.py)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -600,7 +584,7 @@ def import_file(catalog: Any, path: Path | str) -> ImportReport:
                 codes.written.update(r.key for r in stored)
             report.counts[entity.value] = report.counts.get(entity.value, 0) + len(stored)
 
-    with _bulk_read(), catalog.db.atomic() as transaction:
+    with catalog.db.atomic() as transaction:
         batch: list[_Item] = []
         for item in scan.items:
             batch.append(item)
