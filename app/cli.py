@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import getpass
-import io
 import json
 import os
 import signal
@@ -63,7 +61,6 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     from contract.records import Entity, OrderStatus
-    from app.sync.catalog_files import IMPORT_HELP
     from connectors.registry import platform_keys
     entities = [e.value for e in Entity]
     parser = argparse.ArgumentParser(
@@ -115,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = sub.add_parser("results", help="item results of a run (default: the last)")
     results.add_argument("--run", type=int)
-    results.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    results.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
+    results.add_argument("--out", metavar="FILE", help="write csv/xlsx to FILE (xlsx needs it)")
 
     conflicts = sub.add_parser("conflicts", help="open conflicts of a connection")
     conflicts.add_argument("name")
@@ -144,13 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("name")
     retry.add_argument("--run", type=int, help="default: the last run with failed items")
 
-    catalog = sub.add_parser("catalog", help="App catalog files").add_subparsers(dest="action")
-    imp = catalog.add_parser("import", help="import products/customers/orders (CSV or JSON)",
-                             description=IMPORT_HELP,
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("file")
-    exp = catalog.add_parser("export", help="export the App catalog as JSON files")
-    exp.add_argument("dir")
+    from app.file_commands import add_catalog_parser
+    add_catalog_parser(sub)
 
     order = sub.add_parser("order", help="App orders").add_subparsers(dest="action")
     status = order.add_parser("status", help="change an App order's status (as in the App)")
@@ -739,9 +732,6 @@ def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:
     return line.strip()
 
 
-RESULT_COLUMNS = ("run", "entity", "direction", "app_id", "pos_id", "name", "action", "outcome",
-                  "rule", "message_vi", "message_en")
-
 
 def cmd_results(cli: Cli) -> int:
     from app.store import models as m
@@ -755,19 +745,18 @@ def cmd_results(cli: Cli) -> int:
         run_id = last.id
     rows = [{"run": r.run_id, "entity": r.entity, "direction": r.direction, "app_id": r.app_id,
              "pos_id": r.pos_id, "name": r.name, "action": r.action, "outcome": r.outcome,
-             "rule": r.rule, "message_vi": r.message_vi, "message_en": r.message_en}
+             "rule": r.rule, "message_vi": r.message_vi, "message_en": r.message_en,
+             "at": r.at}
             for r in m.ItemResult.select().where(m.ItemResult.run == run_id)
             .order_by(m.ItemResult.id)]
     fmt = cli.args.format
     if fmt == "json":
         for row in rows:
-            cli.print(json.dumps(row, ensure_ascii=False))
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, RESULT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        cli.out_stream.write(cli.redact(buffer.getvalue()))
+            cli.print(json.dumps({k: v for k, v in row.items() if k != "at"},
+                                 ensure_ascii=False))
+    elif fmt in ("csv", "xlsx"):
+        from app.file_commands import write_results
+        write_results(cli, rows, fmt, cli.args.out, UsageError)
     else:
         message = "message_vi" if cli.lang == "vi" else "message_en"
         for row in rows:
@@ -808,25 +797,8 @@ def cmd_resolve(cli: Cli) -> int:
 
 
 def cmd_catalog(cli: Cli) -> int:
-    from app.sync.catalog_files import ImportRefused, export_catalog, import_file
-    if cli.args.action == "import":
-        try:
-            counts = import_file(cli.catalog, cli.args.file)
-        except ImportRefused as refused:
-            cli.error("Không nhập gì cả: tệp có lỗi, sửa rồi nhập lại.",
-                      "Nothing imported: the file has errors; fix them and import again.")
-            for problem in refused.errors:
-                cli.error(problem.line("vi"), problem.line("en"))
-            return EXIT_USAGE
-        summary = ", ".join(f"{n} {entity}" for entity, n in counts.items()) or "0"
-        cli.say(f"Đã nhập: {summary}.", f"Imported: {summary}.")
-        return EXIT_OK
-    if cli.args.action == "export":
-        cli.know_all_secrets()
-        for path in export_catalog(cli.catalog, cli.args.dir):
-            cli.print(str(path))
-        return EXIT_OK
-    raise UsageError("Thiếu lệnh con: import, export.", "Missing subcommand: import, export.")
+    from app.file_commands import cmd_catalog as catalog_files
+    return catalog_files(cli, UsageError)
 
 
 def cmd_order(cli: Cli) -> int:

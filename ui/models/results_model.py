@@ -1,7 +1,6 @@
 """Per-item results of sync runs (COM-06), lazily loaded and filtered in SQL."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -124,19 +123,17 @@ class ResultsModel(LazyQueryModel):
         return None
 
     def export_csv(self, path: Path) -> int:
-        """Every matching row, not only the loaded ones (B-03). Returns the row count."""
+        """Every matching row, not only the loaded ones (B-03), as CSV or .xlsx by the file's
+        suffix, through the one formula-safe table writer (app/tables.py)."""
+        from app.file_commands import RESULT_COLUMNS
+        from app.tables import write_table
         query = self.base_query().order_by(*self.default_order())
-        count = 0
-        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["run", "entity", "direction", "app_id", "pos_id", "name", "action",
-                             "outcome", "rule", "message_vi", "message_en", "at"])
-            for row in query.iterator():
-                writer.writerow([row.run_id, row.entity, row.direction, row.app_id, row.pos_id,
-                                 row.name, row.action, row.outcome, row.rule, row.message_vi,
-                                 row.message_en, row.at])
-                count += 1
-        return count
+        rows = ({"run": row.run_id, "entity": row.entity, "direction": row.direction,
+                 "app_id": row.app_id, "pos_id": row.pos_id, "name": row.name,
+                 "action": row.action, "outcome": row.outcome, "rule": row.rule,
+                 "message_vi": row.message_vi, "message_en": row.message_en, "at": row.at}
+                for row in query.iterator())
+        return write_table(path, RESULT_COLUMNS, rows, sheet="Kết quả")
 
     def distinct(self, field_name: str) -> list[str]:
         return queries.result_values(field_name)

@@ -3,16 +3,18 @@ synced orders locked), customers, news, categories, branches."""
 from __future__ import annotations
 
 import dataclasses
-from decimal import InvalidOperation
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
-                               QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
-                               QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPlainTextEdit, QPushButton, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
 
-from contract.records import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant, money
+from contract.records import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant
 from app.store import models as m
+from app.sync.written_amounts import AmountKind, AmountRefused, read_amount
 from contract.connector import StatusChange
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
@@ -120,9 +122,10 @@ class ProductDialog(QDialog):
             self.error.setText(tr("product.need_name"))
             return None
         try:
-            price = money(self.price.text().strip() or "0")
-        except (InvalidOperation, ValueError):
-            self.error.setText(tr("product.bad_price"))
+            # The same reader as catalog import: "25.000" is 25,000 đ, "25,5" is refused.
+            price = read_amount(self.price.text().strip() or "0", AmountKind.MONEY)
+        except AmountRefused as refused:
+            self.error.setText(pick(refused.message_vi, refused.message_en))
             return None
         categories = self.chosen_categories()
         if self.one_category and len(categories) != 1:
@@ -293,7 +296,14 @@ class AppDataPage(QWidget):
         self.edit_button.clicked.connect(self._edit_selected)
         self.push_button.clicked.connect(self.prepare_push)
         products.table.doubleClicked.connect(lambda _i: self._edit_selected())
-        for button in (self.new_button, self.edit_button, self.push_button):
+        self.import_button = QPushButton(tr("appdata.import"))
+        self.import_button.setObjectName("importCatalog")
+        self.import_button.clicked.connect(self._choose_import)
+        self.template_button = QPushButton(tr("appdata.template"))
+        self.template_button.setObjectName("catalogTemplate")
+        self.template_button.clicked.connect(self._choose_template)
+        for button in (self.new_button, self.edit_button, self.push_button, self.import_button,
+                       self.template_button):
             products.toolbar.addWidget(button)
         orders = self.entity_tabs["order"]
         self.status_button = QPushButton(tr("appdata.order_status"))
@@ -337,14 +347,63 @@ class AppDataPage(QWidget):
         if ids:
             self.open_product(ids[0])
 
+    # -- files (catalog import, Excel template) -------------------------------------------------
+    def _choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("appdata.import"), "",
+                                              tr("appdata.import_filter"))
+        if path:
+            self.import_from(Path(path))
+
+    def import_from(self, path: Path) -> tuple[bool, str]:
+        """All or nothing, as `shopsync catalog import`; (imported?, text shown)."""
+        from app.sync.catalog_files import ImportRefused, import_file
+        try:
+            report = import_file(self.catalog, path)
+        except ImportRefused as refused:
+            lang = "en" if pick("vi", "en") == "en" else "vi"
+            lines = [problem.line(lang) for problem in refused.errors[:50]]
+            if len(refused.errors) > 50:
+                lines.append(f"… +{len(refused.errors) - 50}")
+            text = tr("appdata.import_refused") + "\n\n" + "\n".join(lines)
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("appdata.import"), text,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("importRefused")
+            box.open()
+            return False, text
+        summary = ", ".join(f"{n} {entity}" for entity, n in report.counts.items())
+        text = "\n".join([pick(vi, en) for vi, en in report.notes]
+                         + [tr("appdata.import_done", summary=summary)])
+        self.message.emit(text)
+        self.refresh()
+        return True, text
+
+    def _choose_template(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("appdata.template"), "mau-nhap-lieu.xlsx",
+                                              "Excel (*.xlsx)")
+        if path:
+            self.write_template(Path(path))
+
+    def write_template(self, path: Path) -> Path:
+        from app.sync.catalog_excel import write_template
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_suffix(".xlsx")
+        write_template(path)
+        self.message.emit(tr("appdata.template_written", path=str(path)))
+        return path
+
     def push_plan(self, app_ids: list[str]) -> tuple[list[Product], list[tuple[Product, str]]]:
         """Split the chosen products into ready and blocked (with the reason), before any
-        request (the engine checks again when pushing)."""
+        request (the engine checks again when pushing). Two unlinked products with one SKU
+        are both blocked, each naming the other (COM-02)."""
+        from app.sync.push_screening import shared_code_blocks
         platform = self._platform()
         ready, blocked = [], []
-        for app_id in app_ids:
-            record = self.catalog.get(Entity.PRODUCT, app_id)
-            if record is None:
+        records = [r for r in (self.catalog.get(Entity.PRODUCT, a) for a in app_ids) if r]
+        shared = shared_code_blocks(self.catalog, records, self._is_linked)
+        for record in records:
+            if record.key in shared:
+                block = shared[record.key]
+                blocked.append((record, pick(block.message_vi, block.message_en)))
                 continue
             problem = push_problem(platform, record)
             if problem:
@@ -352,6 +411,11 @@ class AppDataPage(QWidget):
             else:
                 ready.append(record)
         return ready, blocked
+
+    def _is_linked(self, app_id: str) -> bool:
+        return self.profile is not None and m.Link.select().where(
+            (m.Link.profile == self.profile.id) & (m.Link.entity == "product")
+            & (m.Link.app_id == app_id)).exists()
 
     def prepare_push(self) -> PushDialog | None:
         ids = self.entity_tabs["product"].selected_ids()

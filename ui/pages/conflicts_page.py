@@ -2,7 +2,6 @@
 highlighted, and keep App / keep POS / skip for one or many at once."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -131,21 +130,22 @@ class ConflictsPage(QWidget):
             self.resolve_requested.emit(ids, keep)
 
     def _export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("conflicts.export"), "xung-dot.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("conflicts.export"), "xung-dot.xlsx",
+                                              "Excel (*.xlsx);;CSV (*.csv)")
         if path:
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> int:
+        """CSV or .xlsx by the file's suffix, through the one formula-safe table writer."""
+        from app.tables import columns, write_table
         lines = self.model.lines()
-        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "entity", "app_id", "pos_id", "name", "rule", "field",
-                             "app_value", "pos_value"])
-            for line in lines:
-                for name, app_value, pos_value, differs in compare(line.app_data, line.pos_data):
-                    if differs:
-                        writer.writerow([line.id, line.entity, line.app_id, line.pos_id,
-                                         line.name, line.rule, name, app_value, pos_value])
+        rows = ({"id": line.id, "entity": line.entity, "app_id": line.app_id,
+                 "pos_id": line.pos_id, "name": line.name, "rule": line.rule, "field": name,
+                 "app_value": app_value, "pos_value": pos_value}
+                for line in lines
+                for name, app_value, pos_value, differs in compare(line.app_data, line.pos_data)
+                if differs)
+        write_table(path, columns("id", "entity", "app_id", "pos_id", "name", "rule", "field",
+                                  "app_value", "pos_value"), rows, sheet="Xung đột")
         self.message.emit(tr("results.exported", n=len(lines), path=str(path)))
         return len(lines)

@@ -156,7 +156,8 @@ class ResultsPage(QWidget):
 
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("results.export"),
-                                              "ket-qua-dong-bo.csv", "CSV (*.csv)")
+                                              "ket-qua-dong-bo.xlsx",
+                                              "Excel (*.xlsx);;CSV (*.csv)")
         if path:
             self.export_to(Path(path))
 

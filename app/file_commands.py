@@ -1,0 +1,101 @@
+"""`shopsync catalog import|export|template` and the file side of `shopsync results`: kept
+out of app/cli.py, which only registers them (build_parser calls add_catalog_parser; the
+command table points at cmd_catalog)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.tables import Column, ColumnKind, csv_text, write_table
+
+EXIT_OK, EXIT_USAGE = 0, 2
+# A file with thousands of bad rows: the first errors say what to fix; the count says the rest.
+SHOWN_ERRORS = 200
+
+RESULT_COLUMNS = (Column("run", ColumnKind.NUMBER), Column("entity"), Column("direction"),
+                  Column("app_id"), Column("pos_id"), Column("name"), Column("action"),
+                  Column("outcome"), Column("rule"), Column("message_vi"),
+                  Column("message_en"), Column("at", ColumnKind.DATE))
+
+
+def add_catalog_parser(sub: Any) -> None:
+    from app.sync.catalog_files import IMPORT_HELP
+    catalog = sub.add_parser("catalog", help="App catalog files").add_subparsers(dest="action")
+    imp = catalog.add_parser("import", help="import products/customers/orders (Excel .xlsx, "
+                             "CSV or JSON; KiotViet/Sapo/Nhanh product exports)",
+                             description=IMPORT_HELP,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("file")
+    exp = catalog.add_parser("export", help="export the App catalog (JSON files, or one "
+                             "CSV/Excel table in the import columns)")
+    exp.add_argument("dir")
+    exp.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    template = catalog.add_parser("template", help="write an Excel import template (header, "
+                                  "notes, example rows, validation)")
+    template.add_argument("file", help="FILE.xlsx")
+
+
+def cmd_catalog(cli: Any, usage_error: type) -> int:
+    from app.sync.catalog_files import ImportRefused, export_catalog, import_file
+    action = cli.args.action
+    if action == "import":
+        try:
+            report = import_file(cli.catalog, cli.args.file)
+        except ImportRefused as refused:
+            cli.error("Không nhập gì cả: tệp có lỗi, sửa rồi nhập lại.",
+                      "Nothing imported: the file has errors; fix them and import again.")
+            for problem in refused.errors[:SHOWN_ERRORS]:
+                cli.error(problem.line("vi"), problem.line("en"))
+            more = len(refused.errors) - SHOWN_ERRORS
+            if more > 0:
+                cli.error(f"… và {more} lỗi nữa.", f"… and {more} more errors.")
+            return EXIT_USAGE
+        for vi, en in report.notes:
+            cli.say(vi, en)
+        summary = ", ".join(f"{n} {entity}" for entity, n in report.counts.items()) or "0"
+        cli.say(f"Đã nhập: {summary}.", f"Imported: {summary}.")
+        return EXIT_OK
+    if action == "export":
+        cli.know_all_secrets()
+        for path in export_catalog(cli.catalog, cli.args.dir, cli.args.format):
+            cli.print(str(path))
+        return EXIT_OK
+    if action == "template":
+        from app.sync.catalog_excel import write_template
+        target = Path(cli.args.file)
+        if target.suffix.lower() != ".xlsx":
+            raise usage_error("Tên tệp mẫu phải kết thúc bằng .xlsx.",
+                              "The template's file name must end in .xlsx.")
+        try:
+            write_template(target)
+        except OSError as exc:
+            raise usage_error(f"Không ghi được {target}: {exc.strerror or exc}.",
+                              f"Cannot write {target}: {exc.strerror or exc}.") from None
+        cli.say(f"Đã ghi mẫu nhập: {target}", f"Import template written: {target}")
+        return EXIT_OK
+    raise usage_error("Thiếu lệnh con: import, export, template.",
+                      "Missing subcommand: import, export, template.")
+
+
+def write_results(cli: Any, rows: list[dict[str, Any]], fmt: str, out: str | None,
+                  usage_error: type) -> None:
+    """`results --format csv` to stdout (or --out), `--format xlsx --out FILE.xlsx`; every
+    cell through the redactor (COM-07) and the one table writer (formula-safe)."""
+    if fmt == "csv" and not out:
+        cli.out_stream.write(csv_text(RESULT_COLUMNS, ({k: cli.redact(v) if isinstance(v, str)
+                                                         else v for k, v in row.items()}
+                                                        for row in rows)))
+        return
+    if not out:
+        raise usage_error("Xuất Excel cần --out TỆP.xlsx.",
+                          "An Excel export needs --out FILE.xlsx.")
+    target = Path(out)
+    if fmt == "xlsx" and target.suffix.lower() != ".xlsx":
+        target = target.with_suffix(".xlsx")
+    try:
+        count = write_table(target, RESULT_COLUMNS, rows, sheet="Kết quả", redact=cli.redact)
+    except OSError as exc:
+        raise usage_error(f"Không ghi được {target}: {exc.strerror or exc}.",
+                          f"Cannot write {target}: {exc.strerror or exc}.") from None
+    cli.say(f"Đã ghi {count} dòng vào {target}.", f"Wrote {count} rows to {target}.")
