@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
 import random
 import time
@@ -59,6 +60,23 @@ class Redactor:
 # Rate limiters
 # --------------------------------------------------------------------------------------------
 
+# Who hears about a wait of this run (the engine's event stream sets it; None = nobody). A
+# context variable, so two runs in two threads each hear only their own waits.
+WAIT_LISTENER: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
+    "shopsync_wait_listener", default=None)
+
+
+def announce_wait(reason: str, seconds: float, attempt: int = 0) -> None:
+    """Tell the listener a pause starts: reason "rate_limit" (the POS's limit or the pause it
+    asked for) or "retry" (a failed request tried again after `seconds`)."""
+    listener = WAIT_LISTENER.get()
+    if listener is not None and seconds > 0:
+        try:
+            listener(reason, seconds, attempt)
+        except Exception:  # noqa: BLE001 - telling the window must never stop a request
+            log.debug("wait listener failed", exc_info=True)
+
+
 class RateLimiter(Protocol):
     async def acquire(self, key: str) -> None:
         """Wait until one more request under `key` is allowed, then count it."""
@@ -82,6 +100,7 @@ class _Locks:
 
     async def wait(self, key: str) -> None:
         while (remaining := self.until.get(key, 0.0) - self.clock()) > 0:
+            announce_wait("rate_limit", remaining)
             await self.sleep(remaining)
 
 
@@ -132,6 +151,7 @@ class LeakyBucket:
             self._drain()
             limit = self.capacity - self.headroom
             if self.level + 1 > limit:
+                announce_wait("rate_limit", (self.level + 1 - limit) / self.leak)
                 await self.sleep((self.level + 1 - limit) / self.leak)
                 self._drain()
             self.level += 1
@@ -178,6 +198,7 @@ class SlidingWindow:
                 if len(stamps) < self.limit:
                     stamps.append(now)
                     return
+                announce_wait("rate_limit", stamps[0] + self.window - now)
                 await self.sleep(stamps[0] + self.window - now)
 
     def observe(self, key: str, response: httpx.Response) -> None:
@@ -350,6 +371,7 @@ class PosHttp:
                 delay = self.retry.backoff(transient_tries - 1, self._rng)
                 log.info("transient error on %s %s (%s); retry in %.1fs", method,
                          self.redact(path), error.detail, delay)
+                announce_wait("retry", delay, transient_tries)
                 await self.sleep(delay)
                 continue
             raise error

@@ -108,6 +108,8 @@ class SyncWorker(QThread):
             elif isinstance(event, ev.RunFinished):
                 self.last_finished = event
                 self.finished_run.emit(event)
+            elif isinstance(event, ev.Waiting):      # shown where progress is shown
+                self.progress.emit(event)
 
     def run(self) -> None:
         # The worker is CPU-bound Python between requests; a shorter GIL switch interval lets
@@ -135,6 +137,7 @@ class SyncWorker(QThread):
         # The engine keeps objects alive before the run out of the collector's passes while
         # it works (app/sync/collector.py): a full pass over a sample shop's data held the
         # GIL for ~100 ms and stalled the window.
+        waits = ev.report_waits(self._emit)
         try:
             engine = self.services.make_engine(request.profile, connector, self._emit,
                                                self.cancel_flag)
@@ -161,6 +164,7 @@ class SyncWorker(QThread):
             else:
                 raise ValueError(f"unknown run kind {request.kind!r}")
         finally:
+            ev.stop_reporting_waits(waits)
             await connector.aclose()
 
 
