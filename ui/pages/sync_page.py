@@ -140,7 +140,10 @@ class SyncPage(QWidget):
             self.time_left.setText("")
 
     def platform_name(self) -> str:
-        return pick(self.platform.name_vi, self.platform.name_en) if self.platform else "POS"
+        """The brand the owner knows ("KiotViet", "Sapo", "Nhanh.vn"), not the product line."""
+        if self.platform is None:
+            return "POS"
+        return pick(self.platform.name_vi, self.platform.name_en).split(" ")[0]
 
     def show_started(self, event) -> None:
         self.state = "running"
