@@ -8,7 +8,7 @@ canonical records from `contract.records`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Protocol, Sequence
 
@@ -187,6 +187,9 @@ class Platform:
     sandbox_settings: Mapping[str, str] = field(default_factory=dict)
     sandbox_secrets: Mapping[str, str] = field(default_factory=dict)
     deprecated: bool = False                # NH-12: selectable with a warning
+    # The last day the platform supports this API (NH-12: 30/11/2026); after it the wizard
+    # calls it retired rather than retiring.
+    retired_after: "date | None" = None
 
     def option_defaults(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}
