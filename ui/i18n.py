@@ -202,8 +202,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wizard.connection.profile_taken": ("Đã có kết nối tên này. Hãy đặt tên khác.",
                                         "A connection with this name exists. Pick another name."),
     "wizard.connection.sample_note": (
-        "Cửa hàng mẫu: thông tin đã được điền sẵn. Muốn thử lỗi kết nối, hãy sửa mã bí mật.",
-        "Sample shop: the details are filled in. To see a failed connection, change the secret."),
+        "Cửa hàng mẫu: thông tin đã được điền sẵn, mã bí mật hiện rõ. Muốn thấy lỗi kết nối, "
+        "hãy sửa một ký tự của mã bí mật rồi bấm Kiểm tra; sửa lại như cũ để kết nối được.",
+        "Sample shop: the details are filled in and the secret is shown. To see a failed "
+        "connection, change one character of the secret and press Test; change it back to "
+        "connect."),
     "wizard.test.button": ("&Kiểm tra kết nối", "&Test connection"),
     "wizard.test.running": ("Đang kiểm tra kết nối…", "Testing the connection…"),
     "wizard.test.ok": ("✔ Kết nối thành công tới cửa hàng \"{shop}\".",
@@ -226,7 +229,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "open.nhanh.vn, then open the login page."),
     "wizard.nhanh.redirect": ("Redirect URL", "Redirect URL"),
     "wizard.nhanh.webhook": ("Webhooks callback URL", "Webhooks callback URL"),
-    "wizard.nhanh.open": ("&Mở trang đăng nhập Nhanh.vn", "&Open the Nhanh.vn login page"),
+    "wizard.nhanh.open": ("Đăng &nhập Nhanh.vn", "&Log in to Nhanh.vn"),
     "wizard.nhanh.paste_label": (
         "Sau khi đăng nhập, trình duyệt chuyển tới một địa chỉ có accessCode. Dán địa chỉ đó (hoặc chỉ mã) vào đây:",
         "After logging in, the browser goes to an address containing accessCode. Paste that address (or just the code) here:"),

@@ -61,7 +61,7 @@ class NhanhLoginPage(QWizardPage):
         self.code_status.setWordWrap(True)
         layout.addWidget(self.code_status)
         self.test_panel = ConnectionTestPanel(state, services, jobs, self.read_code)
-        self.test_panel.tested.connect(lambda _ok: self.completeChanged.emit())
+        self.test_panel.tested.connect(self._tested)
         layout.addWidget(self.test_panel)
         layout.addWidget(caveat_note("NH-13"))
         layout.addStretch(1)
@@ -89,8 +89,20 @@ class NhanhLoginPage(QWizardPage):
         self.code_edit.setText(QGuiApplication.clipboard().text().strip())
         self.read_code()
 
+    def _tested(self, ok: bool) -> None:
+        # The code has been exchanged for a token: it cannot be used again, and a second test
+        # must not try (it said "already used, click Log in" — a dead end in the sample shop).
+        if ok and self.state.secrets.get("access_token"):
+            self._exchanged = self.services.parse_access_code(self.code_edit.text())
+        self.completeChanged.emit()
+
     def read_code(self) -> bool:
         code = self.services.parse_access_code(self.code_edit.text())
+        if code and code == getattr(self, "_exchanged", "") and \
+                self.state.secrets.get("access_token"):
+            # Already logged in with this code: test again with the token it gave.
+            self.state.secrets.pop("access_code", None)
+            return True
         if not code:
             self.code_status.setStyleSheet("color: #c62828;")
             self.code_status.setText(tr("wizard.nhanh.no_code"))
