@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.results_page.delete_in_app_requested.connect(self._delete_rows)
         self.results_page.message.connect(self.show_message)
         self.conflicts_page.resolve_requested.connect(self.resolve_conflicts)
+        self.conflicts_page.resolve_fields_requested.connect(self.resolve_conflict_fields)
         self.conflicts_page.message.connect(self.show_message)
         self.app_data_page.push_requested.connect(self.push_products)
         self.app_data_page.message.connect(self.show_message)
@@ -323,6 +324,28 @@ class MainWindow(QMainWindow):
         else:
             self.nav.setCurrentRow(SYNC)
             self._sync_requested(None, False)
+
+    def resolve_conflict_fields(self, conflict_id: int, pos_paths: list) -> None:
+        """Keep the POS's value for `pos_paths` and the App's for the rest: the App record
+        becomes that mix (as if the owner edited it), then "keep App" sends it to the POS
+        where the entity pushes and closes the conflict (COM-04)."""
+        if self.profile is None or self.controller.is_running():
+            self.show_message(tr("sync.busy"))
+            return
+        import json as _json
+
+        from app.sync.conflicts import blend
+        from contract.records import Entity, from_plain, to_plain
+        conflict = m.Conflict.get_by_id(conflict_id)
+        entity = Entity(conflict.entity)
+        catalog = self.services.catalog()
+        current = catalog.get(entity, conflict.app_id)
+        if current is None:
+            return
+        pos_plain = _json.loads(conflict.pos_data or "null") or {}
+        mixed = from_plain(entity, blend(to_plain(current), pos_plain, list(pos_paths)))
+        catalog.put(entity, mixed, origin=catalog.origin(entity, conflict.app_id) or "app")
+        self.resolve_conflicts([conflict_id], "app")
 
     def undo_last_run(self) -> None:
         if self.profile is not None and self.ask(tr("sync.undo_confirm")):

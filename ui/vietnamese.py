@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -36,6 +37,34 @@ def money_text(value) -> str:
         digits = format(fraction.normalize(), "f").split(".")[1]
         text = f"{grouped},{digits}"
     return f"{sign}{text} ₫"
+
+
+_THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+_THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+
+
+def parse_money(text: str) -> Decimal:
+    """'42.000 ₫', '42.000', '42000', '42,000', '1.234,5', '150000đ' → Decimal. A dot or comma
+    before exactly three digits groups thousands, as the shop writes; otherwise it is the
+    decimal mark. Raises ValueError for text that is not an amount."""
+    cleaned = re.sub(r"[\s₫đĐ]|VND|vnd", "", text or "")
+    if not cleaned:
+        raise ValueError("empty amount")
+    if "." in cleaned and "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif _THOUSANDS_DOT.match(cleaned):
+        cleaned = cleaned.replace(".", "")
+    elif _THOUSANDS_COMMA.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    if not amount.is_finite():
+        raise ValueError(text)
+    return amount
 
 
 # -- dates ------------------------------------------------------------------------------------

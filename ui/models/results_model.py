@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.caveats import UnknownRule, caveat
 from app.store import models as m
+from ui.vietnamese import when_text
 from ui.i18n import (action_name, direction_arrow, entity_name, language, outcome_name, pick,
                      tr)
 from ui.models.lazy_query import Column, LazyQueryModel
@@ -68,11 +69,8 @@ def _columns() -> list[Column]:
 
 
 def _short_time(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone()
-    return value.strftime("%d/%m %H:%M:%S") if hasattr(value, "strftime") else str(value)
+    """dd/MM/yyyy HH:mm in local time, as every date of the window."""
+    return when_text(value) if value is not None else ""
 
 
 class ResultsModel(LazyQueryModel):

@@ -16,6 +16,8 @@ from app.store import models as m
 from contract.connector import StatusChange
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
+from ui.vietnamese import money_text, parse_money, sorted_vietnamese
+from ui.widgets.variants_editor import VariantsEditor
 from ui.wizard.caveat_notes import caveat_note, caveat_title
 
 ONE_CATEGORY_RULE = "SAPO-08"
@@ -47,7 +49,7 @@ class ProductDialog(QDialog):
         self.catalog, self.platform, self.record = catalog, platform, record
         self.one_category = platform is not None and needs_one_category(platform)
         self.setWindowTitle(tr("product.title_edit" if record else "product.title_new"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(720)
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.name = QLineEdit(record.name if record else "")
@@ -56,9 +58,11 @@ class ProductDialog(QDialog):
         self.sku = QLineEdit(variant.sku)
         self.sku.setObjectName("productSku")
         self.barcode = QLineEdit(variant.barcode)
-        self.price = QLineEdit(format(variant.price, "f") if record else "")
+        self.price = QLineEdit(money_text(variant.price).removesuffix(" ₫") if record else "")
         self.price.setObjectName("productPrice")
-        categories = [(row.app_id, row.name) for row in catalog.list(Entity.CATEGORY, limit=2000)]
+        categories = sorted_vietnamese([(row.app_id, row.name) for row in
+                                        catalog.list(Entity.CATEGORY, limit=2000)],
+                                       key=lambda pair: pair[1])
         chosen = set(record.category_keys) if record else set()
         if self.one_category:
             self.categories = QComboBox()
@@ -93,6 +97,7 @@ class ProductDialog(QDialog):
             form.addRow(label, widget)
         form.addRow("", self.visible)
         layout.addLayout(form)
+        self._add_variants_editor(layout, record)
         if self.one_category:
             layout.addWidget(caveat_note(ONE_CATEGORY_RULE))
         self.error = QLabel("")
@@ -120,7 +125,7 @@ class ProductDialog(QDialog):
             self.error.setText(tr("product.need_name"))
             return None
         try:
-            price = money(self.price.text().strip() or "0")
+            price = self._read_price(self.price.text())
         except (InvalidOperation, ValueError):
             self.error.setText(tr("product.bad_price"))
             return None
@@ -132,10 +137,35 @@ class ProductDialog(QDialog):
         first = base.variants[0] if base.variants else Variant(key="")
         variant = dataclasses.replace(first, sku=self.sku.text().strip(),
                                       barcode=self.barcode.text().strip(), price=price)
+        try:
+            variants = self.variants_editor.variants(variant)
+        except (InvalidOperation, ValueError):
+            self.error.setText(tr("variants.bad_number"))
+            return None
         return dataclasses.replace(base, name=name, description=self.description.toPlainText(),
-                                   category_keys=categories,
-                                   variants=(variant,) + tuple(base.variants[1:]),
+                                   category_keys=categories, variants=variants,
                                    visible=self.visible.isChecked())
+
+    # -- variants and stock per branch (issue 20 pt 9) -------------------------------------------
+    def _add_variants_editor(self, layout, record: Product | None) -> None:
+        branches = [(row.app_id, row.name) for row in
+                    self.catalog.list(Entity.BRANCH, limit=50)]
+        label = QLabel(tr("variants.title"))
+        label.setObjectName("variantsTitle")
+        layout.addWidget(label)
+        self.variants_editor = VariantsEditor(branches, record.variants if record else ())
+        layout.addWidget(self.variants_editor)
+        for field in (self.sku, self.barcode, self.price):
+            field.textChanged.connect(self._mirror_first_variant)
+        self._mirror_first_variant()
+
+    def _mirror_first_variant(self) -> None:
+        self.variants_editor.mirror_first(self.sku.text(), self.barcode.text(), self.price.text())
+
+    @staticmethod
+    def _read_price(text: str):
+        """The price as typed: "42.000", "42000" or "42.000 ₫" are all 42000 đồng."""
+        return parse_money(text) if text.strip() else money("0")
 
     def accept(self) -> None:
         product = self.build()
