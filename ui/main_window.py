@@ -213,6 +213,12 @@ class MainWindow(QMainWindow):
         next_run = self.autosync.next_run(self.profile.name)
         self.sync_page.show_runs(last, next_run, first_run)
         self.home_page.show_health(self.health(self.profile), next_run)
+        self._mute_banner()
+
+    def _mute_banner(self) -> None:
+        """On a connection's Overview its notices are the card itself: not said twice."""
+        on_home = self.nav.currentRow() == HOME and self.profile is not None
+        self.banner.mute(f":{self.profile.name}" if on_home else "")
 
     def health(self, profile):
         platform = self.services.platform(profile.platform)
@@ -403,6 +409,7 @@ class MainWindow(QMainWindow):
 
     def _navigate(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
+        self._mute_banner()
         if row in (RESULTS, CONFLICTS, APP_DATA):
             self.refresh_current()
 

@@ -143,10 +143,22 @@ def _primary(base: str) -> tuple[int, int | str]:
 
 
 def vietnamese_sort_key(text: str) -> tuple:
-    """A sort key in Vietnamese dictionary order: letters first, then tones, then case."""
+    """A sort key in Vietnamese dictionary order: letters first, then tones, then case; a run
+    of digits counts as one number ("Áo 44" before "Áo 108")."""
     letters = list(_letters(text or ""))
-    return (tuple(_primary(base) for base, _tone, _upper in letters),
-            tuple(tone for _base, tone, _upper in letters),
+    primary: list[tuple] = []
+    digits = ""
+    for base, _tone, _upper in letters:
+        if base.isdigit():
+            digits += base
+            continue
+        if digits:
+            primary.append((2, int(digits)))
+            digits = ""
+        primary.append(_primary(base))
+    if digits:
+        primary.append((2, int(digits)))
+    return (tuple(primary), tuple(tone for _base, tone, _upper in letters),
             tuple(upper for _base, _tone, upper in letters))
 
 

@@ -49,8 +49,8 @@ class ConflictsPage(QWidget):
         self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.detail.verticalHeader().setVisible(False)
         self.detail.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.detail.horizontalHeader().setSectionResizeMode(
-            3, QHeaderView.ResizeMode.ResizeToContents)
+        self.detail.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        self.detail.setColumnWidth(3, 110)
         self.field_choices: dict[str, QComboBox] = {}
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)

@@ -41,13 +41,15 @@ class ResultsPage(QWidget):
             caption = QLabel(label)
             caption.setBuddy(combo)
             filters.addWidget(caption)
-            filters.addWidget(combo)
+            filters.addWidget(combo, 1)
         self.search = QLineEdit()
         self.search.setObjectName("resultsSearch")
         self.search.setPlaceholderText(tr("results.search"))
         self.search.setClearButtonEnabled(True)
-        filters.addWidget(self.search, 1)
+        # The search gets its own line: five filters and a search did not fit a 1366×768
+        # screen at 150 %.
         layout.addLayout(filters)
+        layout.addWidget(self.search)
         self.table = QTableView()
         self.table.setObjectName("resultsTable")
         self.table.setModel(self.proxy)
@@ -89,7 +91,11 @@ class ResultsPage(QWidget):
     def _combo(name: str) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # As wide as its text when there is room, narrower (text elided, full in the list)
+        # on a small screen at 150 % rather than pushing the window wider than the screen.
+        combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(3)
         return combo
 
     def _fill(self, combo: QComboBox, items: list[tuple[str, object]]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from app.sync import events as ev
 from contract.records import SYNC_ORDER
@@ -14,6 +14,7 @@ from contract.connector import Direction
 from ui.i18n import direction_arrow, entity_name, format_duration, pick, run_status_name, tr
 from ui.run_words import finished_text, progress_text, started_text, waiting_text
 from ui.vietnamese import when_text
+from ui.widgets.icons import pixmap
 from ui.wizard.caveat_notes import caveat_note
 
 
@@ -35,7 +36,16 @@ class SyncPage(QWidget):
         super().__init__(parent)
         self.services = services
         self.entity_buttons: dict[str, QPushButton] = {}
-        layout = QVBoxLayout(self)
+        # The page scrolls when the window is small (1366×768 at 150 % leaves 512 points).
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         self.entities_box = QGroupBox(tr("sync.header"))
         self.grid = QGridLayout(self.entities_box)
         layout.addWidget(self.entities_box)
@@ -52,11 +62,16 @@ class SyncPage(QWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.retry_button.clicked.connect(self.retry_requested)
         self.undo_button.clicked.connect(self.undo_requested)
-        for button in (self.all_button, self.preview_button, self.cancel_button,
-                       self.retry_button, self.undo_button):
+        for button in (self.all_button, self.preview_button, self.cancel_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        # Repair actions on their own line: the row fits a 1366×768 screen at 150 %.
+        repairs = QHBoxLayout()
+        for button in (self.retry_button, self.undo_button):
+            repairs.addWidget(button)
+        repairs.addStretch(1)
         layout.addLayout(actions)
+        layout.addLayout(repairs)
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
         self.progress.setFormat("%v / %m")
@@ -117,11 +132,14 @@ class SyncPage(QWidget):
                     button.setToolTip(tr("sync.not_offered", entity=name))
                 self.entity_buttons[entity.value] = button
             button.setObjectName(f"sync_{entity.value}")
-            self.grid.addWidget(QLabel(f"<b>{name}</b>"), row, 0)
-            self.grid.addWidget(arrow, row, 1)
-            self.grid.addWidget(button, row, 2)
+            mark = QLabel()
+            mark.setPixmap(pixmap(entity.value, 20))
+            self.grid.addWidget(mark, row, 0)
+            self.grid.addWidget(QLabel(f"<b>{name}</b>"), row, 1)
+            self.grid.addWidget(arrow, row, 2)
+            self.grid.addWidget(button, row, 3)
             row += 1
-        self.grid.setColumnStretch(3, 1)
+        self.grid.setColumnStretch(4, 1)
 
     def set_busy(self, busy: bool) -> None:
         for button in [self.all_button, self.preview_button, self.retry_button,
@@ -131,7 +149,7 @@ class SyncPage(QWidget):
         if busy:
             self._started = {}
             self.state = "running"
-            self.progress.setProperty("state", "running")
+            self._restyle("running")
             self.progress.setFormat("%v / %m")
             self.progress.setRange(0, 0)          # busy indicator until a total is known
             self.progress.setTextVisible(False)
@@ -173,6 +191,12 @@ class SyncPage(QWidget):
                 eta = (event.total - event.done) * elapsed / done
         self.time_left.setText(tr("sync.time_left", time=format_duration(eta)))
 
+    def _restyle(self, state: str) -> None:
+        """The bar's colour follows its state (grey once stopped), through the style sheet."""
+        self.progress.setProperty("state", state)
+        self.progress.style().unpolish(self.progress)
+        self.progress.style().polish(self.progress)
+
     def show_waiting(self, event) -> None:
         """A pause says what it waits for and until when; the bar keeps where it was."""
         self.state = "waiting"
@@ -198,7 +222,7 @@ class SyncPage(QWidget):
             self.progress.setFormat(tr("run.bar.stopped" if status == "cancelled"
                                        else "run.bar.failed") + "  %v / %m")
             self.progress.setTextVisible(True)
-        self.progress.setProperty("state", self.state)
+        self._restyle(self.state)
         self.time_left.setText("")
         self.status.setText(text)
 

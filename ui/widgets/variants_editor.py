@@ -59,6 +59,9 @@ class VariantsEditor(QWidget):
         layout.addLayout(buttons)
         for variant in self.originals:
             self.add_variant(variant)
+        self.table.resizeColumnsToContents()
+        for column in range(self.table.columnCount()):
+            self.table.setColumnWidth(column, max(self.table.columnWidth(column), 90))
 
     # -- rows -----------------------------------------------------------------------------------
     def add_variant(self, variant: Variant | None = None) -> int:
