@@ -193,7 +193,7 @@ def test_home_page_reads_in_five_seconds_and_conflict_notice_follows_the_state(
     home = window.home_page
     assert home.health.state.value == "attention"
     assert home.title.text() == f"{profile.name}: cần bạn xem"
-    assert home.reason.text().startswith("2 mục đã sửa ở cả App và POS")
+    assert home.reason.text().startswith("Đã sửa ở cả App và POS: 2 mục")
     assert home.action.text() == "Xem xung đột"
     rows = {row[0]: row for row in home.row_texts()}
     assert rows["Sản phẩm"][1] == "App ⇄ POS"
@@ -201,7 +201,7 @@ def test_home_page_reads_in_five_seconds_and_conflict_notice_follows_the_state(
     assert int(rows["Sản phẩm"][3].replace(".", "")) > 0
     assert rows["Sản phẩm"][5] == "2"
     key = f"conflicts:{profile.name}"
-    assert window.banner.notices()[key].startswith(f"{profile.name}: 2 mục")
+    assert window.banner.notices()[key].startswith(f"{profile.name}: Đã sửa ở cả App và POS: 2 mục")
     # one per subject: a second refresh does not stack a second banner
     window.update_notices(profile.name)
     assert list(window.banner.notices()).count(key) == 1
@@ -211,7 +211,7 @@ def test_home_page_reads_in_five_seconds_and_conflict_notice_follows_the_state(
     page = window.conflicts_page
     page.table.selectRow(0)
     run_and_wait(qtbot, window, page.keep_pos.click)
-    assert window.banner.notices()[key].startswith(f"{profile.name}: 1 mục")
+    assert window.banner.notices()[key].startswith(f"{profile.name}: Đã sửa ở cả App và POS: 1 mục")
     page.table.selectRow(0)
     run_and_wait(qtbot, window, page.keep_app.click)
     assert key not in window.banner.notices()

@@ -8,12 +8,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from contract.connector import InvalidInput, PosError
 from ui.i18n import pick, tr
+from ui.run_words import without_rule_ids
 
 
 def error_text(exc: BaseException) -> str:
     """The user-facing sentence for an error: the PosError/InvalidInput message, never a trace."""
     if isinstance(exc, (PosError, InvalidInput)):
-        return pick(exc.message_vi, exc.message_en)
+        return without_rule_ids(pick(exc.message_vi, exc.message_en))
     vi = getattr(exc, "message_vi", None)
     en = getattr(exc, "message_en", None)
     if vi or en:
@@ -92,7 +93,7 @@ class ConnectionTestPanel(QWidget):
         if info.permissions:
             lines.append(f"{tr('wizard.test.permissions')} "
                          f"{', '.join(permission_text(p) for p in info.permissions)}.")
-        lines.extend(pick(vi, en) for vi, en in
+        lines.extend(without_rule_ids(pick(vi, en)) for vi, en in
                      zip(info.warnings_vi, info.warnings_en or info.warnings_vi))
         # The same expiry the Connections page shows: a date only for a token the owner must
         # renew by logging in (Nhanh, kept with the profile); a token ShopSync renews by itself
