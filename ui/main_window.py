@@ -366,6 +366,7 @@ class MainWindow(QMainWindow):
                 self.close()
 
     def _on_run_started(self, event) -> None:
+        self.banner.clear_notice(f"crash:{event.profile}")
         self.sync_page.show_started(event)
         self.status_label.setText(started_text(event, self.sync_page.platform))
 
@@ -384,8 +385,10 @@ class MainWindow(QMainWindow):
         text = pick(vi, en) if (vi or en) else tr("wizard.test.unexpected")
         self.sync_page.show_finished(text)
         self.status_label.setText(text)
+        # Not a subject of the connection's health (no run row may exist): its own notice,
+        # gone when the next run of that connection starts.
         name = self._run_profile or (self.profile.name if self.profile else "")
-        self.notify(Notice(f"run:{name}", "error", name, text))
+        self.notify(Notice(f"crash:{name}", "error", name, text))
 
     def refresh_after_run(self) -> None:
         if self._run_profile:
@@ -434,7 +437,8 @@ class MainWindow(QMainWindow):
             profile = None
         wanted = health_notices(self.health(profile)) if profile is not None else {}
         shown = self.banner.notices()
-        for key in [k for k in shown if k.endswith(f":{profile_name}") and k not in wanted]:
+        for key in [k for k in shown if k.endswith(f":{profile_name}") and k not in wanted
+                    and not k.startswith("crash:")]:
             self.banner.clear_notice(key)
         for key, notice in wanted.items():
             text = f"{notice.title}: {notice.text}"
