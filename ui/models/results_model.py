@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.caveats import UnknownRule, caveat
 from app.store import models as m
+from ui.run_words import without_rule_ids
 from ui.vietnamese import when_text
 from ui.i18n import (action_name, direction_arrow, entity_name, language, outcome_name, pick,
                      tr)
@@ -45,7 +46,8 @@ class ResultRow:
 
     @property
     def message(self) -> str:
-        return pick(self.message_vi, self.message_en)
+        # The rule ID has its own column (and the tooltip): the sentence reads without it.
+        return without_rule_ids(pick(self.message_vi, self.message_en))
 
 
 _OUTCOME_COLOURS = {"failed": "#c62828", "ok": "#2e7d32", "skipped": "#757575"}
