@@ -179,3 +179,9 @@ def test_com04_conflict_resolved_per_field_keeps_pos_price_and_app_name(qtbot, s
     assert raw["name"] == "Tên App"
     assert Decimal(str(raw["variants"][0]["price"])) == Decimal(99000)
     QApplication.processEvents()
+
+
+def test_push_preview_shows_the_price_as_the_shop_writes_it():
+    from ui.pages.app_data_page import push_line
+    product = Product(key="P1", name="Bánh mì", variants=(Variant(key="", price=Decimal(25000)),))
+    assert push_line(product) == "Bánh mì — 25.000 ₫ (P1)"

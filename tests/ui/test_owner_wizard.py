@@ -145,3 +145,11 @@ def test_caveat_boxes_keep_rule_ids_for_the_tooltip(qtbot):
     assert "SAPO-04" not in note.title_label.text()
     assert note.toolTip() == "SAPO-04"
     assert TIMEOUT
+
+
+def test_nh01_login_page_shows_no_empty_webhook_field(qtbot, services):
+    wizard = start_sample(qtbot, services, "nhanh-v3")
+    wizard.next()
+    page = wizard.pages[W.NHANH_LOGIN]
+    assert page.webhook.isHidden()
+    assert not page.redirect.isHidden()

@@ -177,6 +177,13 @@ class ProductDialog(QDialog):
         super().accept()
 
 
+def push_line(product: Product) -> str:
+    """'Bánh mì — 25.000 ₫ (P000123)': a preview line with the price as the shop writes it."""
+    price = product.variants[0].price if product.variants else None
+    return f"{product.name} — {money_text(price)} ({product.key})" if price is not None \
+        else f"{product.name} ({product.key})"
+
+
 class PushDialog(QDialog):
     """Preview of a manual push: what will go, what is blocked and why (SAPO-08)."""
 
@@ -192,7 +199,7 @@ class PushDialog(QDialog):
             ready_list = QListWidget()
             ready_list.setObjectName("pushReady")
             for product in ready:
-                ready_list.addItem(f"{product.name} ({product.key})")
+                ready_list.addItem(push_line(product))
             layout.addWidget(ready_list)
         else:
             layout.addWidget(QLabel(tr("appdata.push_nothing")))

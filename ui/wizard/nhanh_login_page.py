@@ -27,6 +27,7 @@ class NhanhLoginPage(QWizardPage):
         self.webhook.setObjectName("webhookUrl")
         form.addRow(tr("wizard.nhanh.redirect"), self.redirect)
         form.addRow(tr("wizard.nhanh.webhook"), self.webhook)
+        self.form = form
         layout.addLayout(form)
         self.url_note = QLabel("")
         self.url_note.setObjectName("urlNote")
@@ -74,6 +75,8 @@ class NhanhLoginPage(QWizardPage):
         self.authorize_url = urls.get("authorize", "")
         self.url_note.setText(urls.get("note", ""))
         self.webhook.edit.setPlaceholderText("—")
+        # ShopSync needs no webhooks (NH-01, the steps): no empty "—" field to wonder about.
+        self.form.setRowVisible(self.webhook, bool(urls.get("webhook")))
         # The sample shop hands out its code here; the real consent page would not know it.
         self.open_button.setEnabled(bool(self.authorize_url) and not self.state.sample)
         self.sample_label.setVisible(self.state.sample)
