@@ -223,10 +223,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wizard.test.token_expires": ("Token hết hạn ngày {date}.", "The token expires on {date}."),
     "wizard.nhanh.title": ("Đăng nhập Nhanh.vn", "Log in to Nhanh.vn"),
     "wizard.nhanh.sub": (
-        "Nhanh.vn cấp quyền qua trình duyệt. Đăng ký hai địa chỉ dưới đây trên open.nhanh.vn, "
-        "rồi mở trang đăng nhập.",
-        "Nhanh.vn grants access through your browser. Register the two addresses below on "
-        "open.nhanh.vn, then open the login page."),
+        "Nhanh.vn cấp quyền qua trình duyệt. Dán Redirect URL dưới đây vào ứng dụng trên "
+        "open.nhanh.vn, rồi bấm \"Đăng nhập Nhanh.vn\".",
+        "Nhanh.vn grants access through your browser. Paste the Redirect URL below into your "
+        "app on open.nhanh.vn, then press \"Log in to Nhanh.vn\"."),
     "wizard.nhanh.redirect": ("Redirect URL", "Redirect URL"),
     "wizard.nhanh.webhook": ("Webhooks callback URL", "Webhooks callback URL"),
     "wizard.nhanh.open": ("Đăng &nhập Nhanh.vn", "&Log in to Nhanh.vn"),

@@ -48,7 +48,6 @@ class SyncPage(QWidget):
         layout = QVBoxLayout(inner)
         self.entities_box = QGroupBox(tr("sync.header"))
         self.grid = QGridLayout(self.entities_box)
-        layout.addWidget(self.entities_box)
         actions = QHBoxLayout()
         self.all_button = QPushButton(tr("sync.all"))
         self.all_button.setObjectName("syncAll")
@@ -88,6 +87,9 @@ class SyncPage(QWidget):
         self.next_run = QLabel("")
         for label in (self.status, self.time_left, self.last_run, self.next_run):
             layout.addWidget(label)
+        # What is happening first (it must be seen without scrolling at 150 %), then the
+        # one-kind-at-a-time buttons.
+        layout.addWidget(self.entities_box)
         self.first_run_note = caveat_note("KVF-15")
         layout.addWidget(self.first_run_note)
         layout.addStretch(1)
