@@ -4,7 +4,8 @@ controllers; pages only show and ask. The Overview page and the banner both come
 connection's health (app/health.py): one notice per subject, naming its connection."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QMai
 
 from app.health import Reason, connection_health
 from app.store import models as m
+from app.sync.conflicts import blend
+from contract.records import Entity, from_plain, to_plain
 from ui.controllers.notices import Notice
 from ui.controllers.schedule import AutoSync
 from ui.controllers.sync_controller import RunRequest, SyncController
@@ -25,7 +28,7 @@ from ui.pages.connections_page import ConnectionsPage
 from ui.pages.results_page import ResultsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.sync_page import SyncPage
-from ui.run_words import finished_text, progress_text, started_text, waiting_text
+from ui.run_words import finished_text, started_text
 from ui.widgets.banner import Banner
 from ui.widgets.icons import icon as ui_icon
 from ui.wizard.setup_wizard import SetupWizard
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
 
     def _show_runs(self) -> None:
         if self.profile is None:
+            self.home_page.show_health(None, None)
             return
         # Every kind of run: after a push the page shows the push, not the sync before it.
         last = (m.Run.select().where((m.Run.profile == self.profile.id)
@@ -290,7 +294,6 @@ class MainWindow(QMainWindow):
 
     def retry_last_failed(self) -> None:
         if self.profile is None:
-            self.home_page.show_health(None, None)
             return
         last = (m.Run.select().join(m.ItemResult)
                 .where((m.Run.profile == self.profile.id) & (m.ItemResult.outcome == "failed"))
@@ -311,7 +314,7 @@ class MainWindow(QMainWindow):
         entity, ids = next(iter(by_entity.items()))
         self.start_run(RunRequest(self.profile, "delete", app_ids=tuple(ids), entity=entity))
 
-    def resolve_conflicts(self, ids: list, keep) -> None:
+    def resolve_conflicts(self, ids: list, keep: str) -> None:
         if self.profile is not None and ids:
             self.start_run(RunRequest(self.profile, "resolve", conflict_ids=tuple(ids), keep=keep))
 
@@ -338,17 +341,13 @@ class MainWindow(QMainWindow):
         if self.profile is None or self.controller.is_running():
             self.show_message(tr("sync.busy"))
             return
-        import json as _json
-
-        from app.sync.conflicts import blend
-        from contract.records import Entity, from_plain, to_plain
         conflict = m.Conflict.get_by_id(conflict_id)
         entity = Entity(conflict.entity)
         catalog = self.services.catalog()
         current = catalog.get(entity, conflict.app_id)
         if current is None:
             return
-        pos_plain = _json.loads(conflict.pos_data or "null") or {}
+        pos_plain = json.loads(conflict.pos_data or "null") or {}
         mixed = from_plain(entity, blend(to_plain(current), pos_plain, list(pos_paths)))
         catalog.put(entity, mixed, origin=catalog.origin(entity, conflict.app_id) or "app")
         self.resolve_conflicts([conflict_id], "app")
@@ -446,6 +445,8 @@ class MainWindow(QMainWindow):
                 self.notify(notice, tray=key not in shown)
 
     def check_tokens(self, now: datetime | None = None) -> None:
+        """Every connection's notices at start (token expiry, failures, conflicts): `now` is
+        kept for callers; the health reads the clock itself."""
         for profile in self.services.list_profiles():
             self.update_notices(profile.name)
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from app.store import models as m
 from ui.controllers.notices import token_notice
-from ui.i18n import pick, run_status_name, tr
+from ui.i18n import run_status_name, tr
 from ui.platform_names import platform_label
 
 

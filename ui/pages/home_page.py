@@ -4,13 +4,15 @@ scheduled run. The state comes from app/health.py; this page only words and show
 notices in the window's banner are made from the same health (one per subject)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.health import ConnectionHealth, Reason, State
+from app.health import ConnectionHealth, Reason
 from ui.controllers.notices import Notice
-from ui.i18n import direction_arrow, entity_name, pick, run_status_name, tr
+from ui.i18n import TEXTS, direction_arrow, entity_name, pick, run_status_name, tr
 from ui.run_words import without_rule_ids
 from ui.vietnamese import when_text
 from ui.widgets.icons import icon, pixmap
@@ -66,11 +68,7 @@ def health_notices(health: ConnectionHealth) -> dict[str, Notice]:
             continue
         level = "error" if reason in (Reason.TOKEN_EXPIRED, Reason.RUN_FAILED,
                                       Reason.REPEATED_FAILURES) else "warning"
-        single = ConnectionHealth(name, health.state, reason, health.entities, health.conflicts,
-                                  health.failures, health.failed_run_id, health.last_run_status,
-                                  health.last_run_at, health.last_run_kind, health.last_error,
-                                  health.token_expires_at, health.token_days_left, health.streak)
-        notices[key] = Notice(key, level, name, reason_text(single))
+        notices[key] = Notice(key, level, name, reason_text(replace(health, reason=reason)))
     return notices
 
 
@@ -158,7 +156,7 @@ class HomePage(QWidget):
         else:
             self.last_run.setText(tr("home.last_run", when=when_text(health.last_run_at),
                                      kind=tr(f"home.kind.{health.last_run_kind}")
-                                     if f"home.kind.{health.last_run_kind}" in _KINDS else "",
+                                     if f"home.kind.{health.last_run_kind}" in TEXTS else "",
                                      status=run_status_name(health.last_run_status)))
         self.next_run.setText(tr("sync.next_off") if next_run is None
                               else tr("home.next_run", when=when_text(next_run)))
@@ -186,6 +184,3 @@ class HomePage(QWidget):
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
                 for r in range(self.table.rowCount())]
 
-
-_KINDS = {"home.kind.sync", "home.kind.push", "home.kind.retry", "home.kind.resolve",
-          "home.kind.undo", "home.kind.delete"}

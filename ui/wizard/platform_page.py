@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFrame, QLabel, QRadioButton, QScro
 
 from contract.records import SYNC_ORDER
 from contract.connector import Direction, Platform
-from ui.i18n import direction_arrow, entity_name, pick, tr
+from ui.i18n import direction_arrow, entity_name, tr
 from ui.platform_names import platform_label
 from ui.wizard.caveat_notes import caveat_note
 
