@@ -455,6 +455,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- run states (one sentence each) --------------------------------------------------------
     "run.starting": ("Đang bắt đầu đồng bộ: {entities}.", "Starting the sync: {entities}."),
     "run.starting_plain": ("Đang bắt đầu…", "Starting…"),
+    "run.reading": ("Đang đọc {entity} ({direction})…", "Reading {entity} ({direction})…"),
     "run.kind.push": ("Đang đẩy sản phẩm lên POS…", "Pushing products to the POS…"),
     "run.kind.retry": ("Đang chạy lại các mục lỗi…", "Retrying the failed items…"),
     "run.kind.resolve": ("Đang xử lý xung đột…", "Resolving conflicts…"),

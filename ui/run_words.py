@@ -48,6 +48,8 @@ def started_text(event, platform=None) -> str:
 
 def progress_text(event) -> str:
     name, arrow = entity_name(event.entity), direction_arrow(event.direction)
+    if not event.done and not event.total:
+        return tr("run.reading", entity=name, direction=arrow)
     if event.total:
         return tr("sync.running", entity=name, direction=arrow, done=event.done,
                   total=event.total)

@@ -59,6 +59,9 @@ class PullSteps(RunSteps):
             records, deleted, made_from = [], [], {}
             held, grouped_since = None, self.monotonic()
 
+        # Said at once, before the first page (a resumed or rate-limited read may take a
+        # while to bring one): the window names what is being read from the first second.
+        self._progress(entity, PULL, 0, None, began)
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
             if page.total is not None:

@@ -263,3 +263,17 @@ def test_switching_language_keeps_the_current_connection(qtbot, services, home):
     qtbot.addWidget(new)
     assert new.profile.name == second.name
     assert new.home_page.title.text().startswith(second.name)
+
+
+def test_a_pull_names_what_it_reads_from_its_first_second(qtbot, services, window):
+    """A resumed KiotViet pull showed "… 0 · Còn khoảng đang tính…" for minutes."""
+    profile = save_sample_profile(services, "kiotviet-fnb")
+    window.refresh_profiles(profile.name)
+    first: list = []
+    window.controller.progress.connect(
+        lambda e: first.append((e, window.sync_page.status.text())) if not first else None)
+    finished = run_and_wait(qtbot, window, window.sync_page.all_button.click)
+    assert finished.status == "done"
+    event, text = first[0]
+    assert event.done == 0 and event.total is None
+    assert text == "Đang đọc Chi nhánh (POS → App)…"

@@ -99,6 +99,8 @@ class SyncWorker(QThread):
             self._outbox.add_item(event)
         elif isinstance(event, ev.Progress):
             self._outbox.set_progress(event)
+            if event.done == 0:       # a new kind of data starts: said now, not after a page
+                self._outbox.flush()
         else:
             self._outbox.flush()
             if isinstance(event, ev.RunStarted):
