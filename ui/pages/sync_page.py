@@ -238,8 +238,7 @@ class SyncPage(QWidget):
         if next_when is None:
             self.next_run.setText(tr("sync.next_off"))
         else:
-            self.next_run.setText(tr("sync.next_run",
-                                     when=next_when.astimezone().strftime("%H:%M")))
+            self.next_run.setText(tr("sync.next_run", when=when_text(next_when)))
         # KVF-15 is KiotViet's first pull: the note shows on KiotViet connections only.
         kiotviet = self.platform is not None and any(
             rule.startswith("KVF-") for rule in platform_rules(self.platform))
