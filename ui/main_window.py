@@ -376,7 +376,10 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, event) -> None:
         self.sync_page.show_finished(event)
-        self.status_label.setText(finished_text(event))
+        # Said once where the owner looks: on the Sync page its own line says it, elsewhere
+        # the status bar does.
+        on_sync = self.nav.currentRow() == SYNC
+        self.status_label.setText("" if on_sync else finished_text(event))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""
