@@ -540,6 +540,9 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                 cli.print(ev.to_json(event))
             return
         if isinstance(event, ev.Waiting):
+            from connectors.http import ANNOUNCE_AFTER
+            if event.reason == ev.WaitReason.RETRY or event.seconds < ANNOUNCE_AFTER:
+                return      # short pauses and retries: the log has them, the terminal need not
             minutes = max(1, round(event.seconds / 60))
             if event.reason == "pacing":
                 cli.say(f"Đang chờ để không vượt giới hạn số lượt gọi của POS; tự tiếp tục lúc "

@@ -173,6 +173,7 @@ class _Locks:
 
     async def wait(self, key: str) -> None:
         while (remaining := self.until.get(key, 0.0) - self.clock()) > 0:
+            # Told once, where the POS asked for the pause (the 429 path), not again here.
             await self.sleep(remaining)
 
 
@@ -223,6 +224,7 @@ class LeakyBucket:
             self._drain()
             limit = self.capacity - self.headroom
             if self.level + 1 > limit:
+                announce_wait((self.level + 1 - limit) / self.leak, "pacing")
                 await self.sleep((self.level + 1 - limit) / self.leak)
                 self._drain()
             self.level += 1
@@ -270,8 +272,7 @@ class SlidingWindow:
                     stamps.append(now)
                     return
                 delay = stamps[0] + self.window - now
-                if delay >= ANNOUNCE_AFTER:
-                    announce_wait(delay, "pacing")
+                announce_wait(delay, "pacing")
                 await self.sleep(delay)
 
     def observe(self, key: str, response: httpx.Response) -> None:
@@ -412,17 +413,27 @@ class ThrottleWait:
     seconds: float
     until: datetime                 # aware, local time zone
     reason: str = "throttled"       # "throttled": the POS asked; "pacing": our own limiter
-                                    # keeps under the POS's budget (KiotViet 5,000 GET/hour)
+                                    # keeps under the POS's budget (KiotViet 5,000 GET/hour);
+                                    # "retry": a failed request tried again after a back-off
+    attempt: int = 0                # retries: the how-many-th retry this is
 
     def clock_text(self) -> str:
         return _clock_text(self.until)
 
 
-def announce_wait(seconds: float, reason: str) -> None:
+def announce_wait(seconds: float, reason: str, attempt: int = 0,
+                  now: float | None = None) -> None:
+    """Tell this run's listener (if any) that a pause starts; listeners decide what is worth
+    saying (app/sync/events.py). Telling must never stop a request."""
     listener = throttle_listener.get()
-    if listener is not None:
-        listener(ThrottleWait(seconds, datetime.fromtimestamp(time.time() + seconds)
-                              .astimezone(), reason))
+    if listener is None or seconds <= 0:
+        return
+    start = time.time() if now is None else now
+    try:
+        listener(ThrottleWait(seconds, datetime.fromtimestamp(start + seconds).astimezone(),
+                              reason, attempt))
+    except Exception:  # noqa: BLE001
+        log.debug("wait listener failed", exc_info=True)
 
 
 def _clock_text(moment: datetime) -> str:
@@ -625,11 +636,7 @@ class PosHttp:
                 log.info("throttled on %s %s; waiting %.1fs", method, self.redact(path), wait)
                 if throttle_tries >= self.retry.throttle_attempts:
                     raise error
-                if wait >= self.retry.announce_wait:
-                    listener = throttle_listener.get()
-                    if listener is not None:
-                        listener(ThrottleWait(wait, datetime.fromtimestamp(
-                            self.wall() + wait).astimezone()))
+                announce_wait(wait, "throttled", now=self.wall())
                 continue
             if error.retryable and not repeatable and not unsent:
                 raise _outcome_unknown(method, self.redact(path), error)
@@ -640,6 +647,7 @@ class PosHttp:
                 delay = self.retry.backoff(transient_tries - 1, self._rng)
                 log.info("transient error on %s %s (%s); retry in %.1fs", method,
                          self.redact(path), error.detail, delay)
+                announce_wait(delay, "retry", transient_tries, now=self.wall())
                 await self.sleep(delay)
                 continue
             raise error

@@ -8,7 +8,7 @@ canonical records from `contract.records`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Protocol, Sequence
 
@@ -231,6 +231,9 @@ class Platform:
     branch_field: str = ""
     # Shown with the branch choice (e.g. KVF-14: pick the central branch); "" = none.
     branch_rule: str = ""
+    # The last day the platform supports this API (NH-12: 30/11/2026); after it the wizard
+    # calls it retired rather than retiring.
+    retired_after: "date | None" = None
 
     def option_defaults(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}

@@ -158,7 +158,10 @@ class DesktopApp:
         if geometry is not None:
             self.window.restoreGeometry(geometry)
         if old is not None:
-            # Stay on the page the owner was on (Settings), not jump to Sync.
+            # Stay on the connection and the page the owner was on (Settings), not jump to
+            # the first connection's Sync page.
+            if old.profile is not None:
+                self.window.select_profile(old.profile.name)
             self.window.nav.setCurrentRow(old.nav.currentRow())
         if old is not None:
             old.autosync.stop()

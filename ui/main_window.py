@@ -1,9 +1,11 @@
-"""The main window: navigation on the left (Connections · Sync · Results · Conflicts · App data ·
-Settings), a connection picker and notice banner on top. It wires pages to the controllers;
-pages only show and ask."""
+"""The main window: navigation on the left (Overview · Connections · Sync · Results · Conflicts ·
+App data · Settings), a connection picker and notice banner on top. It wires pages to the
+controllers; pages only show and ask. The Overview page and the banner both come from the
+connection's health (app/health.py): one notice per subject, naming its connection."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
@@ -11,24 +13,32 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QMai
                                QMessageBox, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
                                QWidget)
 
+from app.health import Reason, connection_health
+from app.store import models as m
 from app.store import queries
-from ui.controllers.notices import (Notice, repeated_failure_notice, run_notice, token_notice)
+from app.sync.conflicts import blend
+from contract.records import Entity, from_plain, to_plain
+from ui.controllers.notices import Notice
 from ui.controllers.schedule import AutoSync
 from ui.controllers.sync_controller import RunRequest, SyncController
 from ui.i18n import pick, tr
 from ui.pages.app_data_page import AppDataPage
+from ui.pages.home_page import HomePage, health_notices
 from ui.pages.conflicts_page import ConflictsPage
 from ui.pages.connections_page import ConnectionsPage
 from ui.pages.results_page import ResultsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.sync_page import SyncPage
+from ui.run_words import finished_text, started_text
 from ui.widgets.banner import Banner
+from ui.widgets.icons import icon as ui_icon
 from ui.wizard.setup_wizard import SetupWizard
 from ui.wizard.state import WizardState
 
-CONNECTIONS, SYNC, RESULTS, CONFLICTS, APP_DATA, SETTINGS = range(6)
-NAV_KEYS = ("nav.connections", "nav.sync", "nav.results", "nav.conflicts", "nav.appdata",
-            "nav.settings")
+HOME, CONNECTIONS, SYNC, RESULTS, CONFLICTS, APP_DATA, SETTINGS = range(7)
+NAV_KEYS = ("nav.home", "nav.connections", "nav.sync", "nav.results", "nav.conflicts",
+            "nav.appdata", "nav.settings")
+NAV_ICONS = ("home", "connections", "sync", "results", "conflicts", "appdata", "settings")
 
 
 class MainWindow(QMainWindow):
@@ -40,7 +50,7 @@ class MainWindow(QMainWindow):
         self.icon = icon or QIcon()
         self.setWindowTitle(tr("app.title"))
         self.setWindowIcon(self.icon)
-        self.resize(1180, 760)
+        self.resize(1280, 740)
         self.controller = SyncController(services, self)
         self.autosync = AutoSync(services.list_profiles, self.controller.is_running, parent=self)
         self.profile = None
@@ -72,17 +82,19 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(170)
-        for key in NAV_KEYS:
+        self.nav.setFixedWidth(190)
+        for key, icon_name in zip(NAV_KEYS, NAV_ICONS):
             self.nav.addItem(tr(key))
+            self.nav.item(self.nav.count() - 1).setIcon(ui_icon(icon_name))
         self.stack = QStackedWidget()
+        self.home_page = HomePage()
         self.connections_page = ConnectionsPage(services)
         self.sync_page = SyncPage(services)
         self.results_page = ResultsPage()
         self.conflicts_page = ConflictsPage()
         self.app_data_page = AppDataPage(services)
         self.settings_page = SettingsPage(services)
-        for page in (self.connections_page, self.sync_page, self.results_page,
+        for page in (self.home_page, self.connections_page, self.sync_page, self.results_page,
                      self.conflicts_page, self.app_data_page, self.settings_page):
             self.stack.addWidget(page)
         self.nav.currentRowChanged.connect(self._navigate)
@@ -100,19 +112,20 @@ class MainWindow(QMainWindow):
         # and a scheduled connection would otherwise read "Automatic sync: off" at start.
         self.autosync.start()
         self.refresh_profiles()
-        self.nav.setCurrentRow(SYNC if self.profile else CONNECTIONS)
+        self.nav.setCurrentRow(HOME if self.profile else CONNECTIONS)
         self.check_tokens()
 
     # -- wiring ---------------------------------------------------------------------------------
     def _wire(self) -> None:
         c = self.controller
         c.run_started.connect(self._on_run_started)
-        c.progress.connect(self.sync_page.show_progress)
+        c.progress.connect(self._on_progress)
         c.run_finished.connect(self._on_run_finished)
         c.crashed.connect(self._on_crashed)
         c.busy_elsewhere.connect(self._on_busy_elsewhere)
         c.busy_changed.connect(self._on_busy)
         self.autosync.due.connect(lambda profile: self.start_run(RunRequest(profile)))
+        self.home_page.action_requested.connect(self._do_health_action)
         cp = self.connections_page
         cp.add_requested.connect(lambda: self.open_wizard())
         cp.edit_requested.connect(self.edit_profile)
@@ -128,6 +141,7 @@ class MainWindow(QMainWindow):
         self.results_page.delete_in_app_requested.connect(self._delete_rows)
         self.results_page.message.connect(self.show_message)
         self.conflicts_page.resolve_requested.connect(self.resolve_conflicts)
+        self.conflicts_page.resolve_fields_requested.connect(self.resolve_conflict_fields)
         self.conflicts_page.message.connect(self.show_message)
         self.app_data_page.push_requested.connect(self.push_products)
         self.app_data_page.message.connect(self.show_message)
@@ -195,10 +209,29 @@ class MainWindow(QMainWindow):
 
     def _show_runs(self) -> None:
         if self.profile is None:
+            self.home_page.show_health(None, None)
             return
-        last = queries.last_sync_run(self.profile.id)
-        first_run = last is None or last.status != "done"
-        self.sync_page.show_runs(last, self.autosync.next_run(self.profile.name), first_run)
+        # Every kind of run: after a push the page shows the push, not the sync before it.
+        last = (m.Run.select().where((m.Run.profile == self.profile.id)
+                                     & (m.Run.dry_run == False))  # noqa: E712
+                .order_by(m.Run.id.desc()).first())
+        first_run = not (m.Run.select().where((m.Run.profile == self.profile.id)
+                                              & (m.Run.kind == "sync")
+                                              & (m.Run.status == "done")).exists())
+        next_run = self.autosync.next_run(self.profile.name)
+        self.sync_page.show_runs(last, next_run, first_run)
+        self.home_page.show_health(self.health(self.profile), next_run)
+        self._mute_banner()
+
+    def _mute_banner(self) -> None:
+        """On a connection's Overview its notices are the card itself: not said twice."""
+        on_home = self.nav.currentRow() == HOME and self.profile is not None
+        self.banner.mute(f":{self.profile.name}" if on_home else "")
+
+    def health(self, profile):
+        platform = self.services.platform(profile.platform)
+        enabled = self.services.enabled_entities(profile)
+        return connection_health(profile, platform, set(enabled) if enabled is not None else None)
 
     def _update_conflict_count(self) -> None:
         count = 0
@@ -286,6 +319,40 @@ class MainWindow(QMainWindow):
         if self.profile is not None and ids:
             self.start_run(RunRequest(self.profile, "resolve", conflict_ids=tuple(ids), keep=keep))
 
+    def _do_health_action(self, reason: str) -> None:
+        """The one thing to do on the Overview page."""
+        if self.profile is None:
+            return
+        reason = Reason(reason)
+        if reason in (Reason.TOKEN_EXPIRED, Reason.TOKEN_EXPIRING, Reason.RUN_FAILED,
+                      Reason.REPEATED_FAILURES):
+            self.edit_profile(self.profile.name)
+        elif reason is Reason.CONFLICTS:
+            self.nav.setCurrentRow(CONFLICTS)
+        elif reason is Reason.FAILED_ITEMS:
+            self.retry_last_failed()
+        else:
+            self.nav.setCurrentRow(SYNC)
+            self._sync_requested(None, False)
+
+    def resolve_conflict_fields(self, conflict_id: int, pos_paths: list) -> None:
+        """Keep the POS's value for `pos_paths` and the App's for the rest: the App record
+        becomes that mix (as if the owner edited it), then "keep App" sends it to the POS
+        where the entity pushes and closes the conflict (COM-04)."""
+        if self.profile is None or self.controller.is_running():
+            self.show_message(tr("sync.busy"))
+            return
+        conflict = m.Conflict.get_by_id(conflict_id)
+        entity = Entity(conflict.entity)
+        catalog = self.services.catalog()
+        current = catalog.get(entity, conflict.app_id)
+        if current is None:
+            return
+        pos_plain = json.loads(conflict.pos_data or "null") or {}
+        mixed = from_plain(entity, blend(to_plain(current), pos_plain, list(pos_paths)))
+        catalog.put(entity, mixed, origin=catalog.origin(entity, conflict.app_id) or "app")
+        self.resolve_conflicts([conflict_id], "app")
+
     def undo_last_run(self) -> None:
         """B-02: the confirm shows per entity what will change; a refused undo (nothing
         changed, already undone, a first pull) is explained and nothing starts."""
@@ -320,39 +387,32 @@ class MainWindow(QMainWindow):
                 self.close()
 
     def _on_run_started(self, event) -> None:
-        self.status_label.setText(tr("sync.running_nototal", entity=", ".join(
-            event.entities) or event.kind, direction="", done=0))
+        self.banner.clear_notice(f"crash:{event.profile}")
+        self.sync_page.show_started(event)
+        self.status_label.setText(started_text(event, self.sync_page.platform))
+
+    def _on_progress(self, event) -> None:
+        self.sync_page.show_progress(event)
+        # The status bar repeats the run's one live line for the owner on another page.
+        self.status_label.setText(self.sync_page.status.text())
 
     def _on_run_finished(self, event) -> None:
-        counts = event.counts or {}
-        by_action = counts.get("by_action") or {}
-        summary = tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
-                     conflict=by_action.get("conflict", 0), skipped=counts.get("skipped", 0))
-        if event.status == "cancelled":
-            text = tr("sync.cancelled")
-        elif event.status == "done":
-            text = tr("sync.finished", summary=summary)
-        else:
-            text = tr("sync.finished_failed", message=pick(event.message_vi, event.message_en))
-        self.sync_page.show_finished(text)
-        self.status_label.setText(text)
-        if event.status != "cancelled":
-            self.notify(run_notice(self._run_profile, event))
-        self.notify(self._failure_streak(self._run_profile))
-
-    def _failure_streak(self, profile_name: str) -> Notice | None:
-        try:
-            profile = self.services.get_profile(profile_name)
-        except Exception:  # noqa: BLE001
-            return None
-        return repeated_failure_notice(profile_name, queries.recent_run_endings(profile.id))
+        self.sync_page.show_finished(event)
+        # Said once where the owner looks: on the Sync page its own line says it, elsewhere
+        # the status bar does.
+        on_sync = self.nav.currentRow() == SYNC
+        self.status_label.setText("" if on_sync else finished_text(event))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""
         en = getattr(exc, "message_en", "") or ""
         text = pick(vi, en) if (vi or en) else tr("wizard.test.unexpected")
-        self.sync_page.show_finished(tr("sync.finished_failed", message=text))
-        self.notify(Notice(f"run:{self._run_profile}", "error", tr("notify.failed"), text))
+        self.sync_page.show_finished(text)
+        self.status_label.setText(text)
+        # Not a subject of the connection's health (no run row may exist): its own notice,
+        # gone when the next run of that connection starts.
+        name = self._run_profile or (self.profile.name if self.profile else "")
+        self.notify(Notice(f"crash:{name}", "error", name, text))
 
     def _on_busy_elsewhere(self, busy) -> None:
         """COM-09: a scheduled `shopsync sync` (or another window) is running this connection."""
@@ -362,6 +422,8 @@ class MainWindow(QMainWindow):
                            text))
 
     def refresh_after_run(self) -> None:
+        if self._run_profile:
+            self.update_notices(self._run_profile)
         if self.profile is None:
             return
         self.results_page.refresh()
@@ -381,25 +443,44 @@ class MainWindow(QMainWindow):
 
     def _navigate(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
+        self._mute_banner()
         if row in (RESULTS, CONFLICTS, APP_DATA):
             self.refresh_current()
 
     # -- notices (B-05) -------------------------------------------------------------------------
-    def notify(self, notice: Notice | None) -> None:
+    def notify(self, notice: Notice | None, tray: bool = True) -> None:
         if notice is None:
             return
         self.last_notice = notice
         self.banner.show_notice(notice.key, f"{notice.title}: {notice.text}", notice.level)
-        if self.tray is not None and self.tray.supportsMessages():
-            icon = {"error": QSystemTrayIcon.MessageIcon.Critical,
-                    "warning": QSystemTrayIcon.MessageIcon.Warning}.get(
+        if tray and self.tray is not None and self.tray.supportsMessages():
+            icon_kind = {"error": QSystemTrayIcon.MessageIcon.Critical,
+                         "warning": QSystemTrayIcon.MessageIcon.Warning}.get(
                 notice.level, QSystemTrayIcon.MessageIcon.Information)
-            self.tray.showMessage(notice.title, notice.text, icon, 8000)
+            self.tray.showMessage(notice.title, notice.text, icon_kind, 8000)
+
+    def update_notices(self, profile_name: str) -> None:
+        """The banner follows the connection's health: one notice per subject and connection,
+        replaced when its text changes, gone when the subject is resolved."""
+        try:
+            profile = self.services.get_profile(profile_name)
+        except Exception:  # noqa: BLE001 - removed meanwhile: its notices go
+            profile = None
+        wanted = health_notices(self.health(profile)) if profile is not None else {}
+        shown = self.banner.notices()
+        for key in [k for k in shown if k.endswith(f":{profile_name}") and k not in wanted
+                    and not k.startswith("crash:")]:
+            self.banner.clear_notice(key)
+        for key, notice in wanted.items():
+            text = f"{notice.title}: {notice.text}"
+            if shown.get(key) != text:
+                self.notify(notice, tray=key not in shown)
 
     def check_tokens(self, now: datetime | None = None) -> None:
-        now = now or datetime.now(timezone.utc)
+        """Every connection's notices at start (token expiry, failures, conflicts): `now` is
+        kept for callers; the health reads the clock itself."""
         for profile in self.services.list_profiles():
-            self.notify(token_notice(profile, now))
+            self.update_notices(profile.name)
 
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)

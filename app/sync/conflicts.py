@@ -66,3 +66,49 @@ def count_open(profile_id: int) -> int:
 def get_conflict(conflict_id: int) -> ConflictView | None:
     row = m.Conflict.get_or_none(m.Conflict.id == conflict_id)
     return None if row is None else view(row)
+
+
+# -- per-field choice (issue 20 pt 10) ----------------------------------------------------------
+
+def _steps(path: str) -> list[str | int]:
+    """'variants[0].price' → ['variants', 0, 'price'] (the paths of the conflicts table)."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        name, *indexes = part.replace("]", "").split("[")
+        if name:
+            steps.append(name)
+        steps.extend(int(index) for index in indexes)
+    return steps
+
+
+def _get(data: Any, steps: list[str | int]) -> tuple[bool, Any]:
+    for step in steps:
+        if isinstance(step, int):
+            if not isinstance(data, list) or step >= len(data):
+                return False, None
+        elif not isinstance(data, dict) or step not in data:
+            return False, None
+        data = data[step]
+    return True, data
+
+
+def blend(app_plain: dict, pos_plain: dict, pos_paths: list[str]) -> dict:
+    """The App's record with the POS's value at each of `pos_paths` ("name",
+    "variants[0].price"): the owner kept the POS's price and the App's name. A path the App
+    record cannot hold (a variant it does not have) is left as the App has it."""
+    result = json.loads(json.dumps(app_plain))
+    for path in pos_paths:
+        steps = _steps(path)
+        found, value = _get(pos_plain, steps)
+        if not found or not steps:
+            continue
+        holder_found, holder = _get(result, steps[:-1])
+        last = steps[-1]
+        if not holder_found:
+            continue
+        if isinstance(last, int):
+            if isinstance(holder, list) and last < len(holder):
+                holder[last] = value
+        elif isinstance(holder, dict):
+            holder[last] = value
+    return result

@@ -34,7 +34,6 @@ from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECOR
                             display_name, from_context)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
-from connectors.http import throttle_listener
 
 __all__ = ["SyncEngine", "Cancelled", "PULL", "PUSH"]
 
@@ -308,10 +307,9 @@ class SyncEngine:
         return ctx
 
     async def _drive(self, ctx: RunState, body: Callable[[], Any]) -> ev.RunFinished:
-        # A long pause the POS asks for reaches the user as an event (CLI line, countdown).
-        listening = throttle_listener.set(lambda wait: self.emit(ev.Waiting(
-            round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
-            wait.clock_text(), wait.reason, run_id=ctx.row.id)))
+        # A pause worth telling (the POS asked, its budget, a retry) reaches the user as an
+        # event: a CLI line, the window's "continuing at 14:05".
+        listening = ev.report_waits(self.emit, ctx.row.id)
         try:
             with collector_paused():
                 await body()
@@ -344,7 +342,7 @@ class SyncEngine:
             self._finish(ctx, RunStatus.FAILED, say("run_bug"))
             raise
         finally:
-            throttle_listener.reset(listening)
+            ev.stop_reporting_waits(listening)
         if ctx.counts.get(Outcome.FAILED):
             return self._finish(ctx, RunStatus.DONE,
                                 say("run_done_failed", failed=ctx.counts[Outcome.FAILED]))

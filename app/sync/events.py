@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 
 class _Word(str, Enum):
@@ -123,16 +123,25 @@ class ConflictRaised:
     run_id: int = 0
 
 
+class WaitReason(_Word):
+    """Why a run pauses on purpose (COM-08)."""
+
+    THROTTLED = "throttled"     # the POS asked for a pause (429 Retry-After, Nhanh's lock)
+    PACING = "pacing"           # staying under the POS's own request budget
+    RETRY = "retry"             # a network or server error, tried again after a back-off
+
+
 @dataclass(frozen=True)
 class Waiting:
-    """The POS asked for a pause long enough to tell the user: the run continues by itself
-    at `until` (ISO time with offset; the window can count down to it, COM-08)."""
+    """The run pauses on purpose and says why and until when: the run continues by itself at
+    `until` (ISO time with offset; the window counts down to it, the CLI prints a line)."""
 
     seconds: float
     until: str
     until_clock: str = ""        # "14:05" (with the date when not today), for a status line
-    reason: str = "throttled"    # throttled: the POS asked; pacing: staying under its budget
+    reason: WaitReason | str = WaitReason.THROTTLED
     run_id: int = 0
+    attempt: int = 0             # retries: the how-many-th retry this is (0 otherwise)
 
 
 @dataclass(frozen=True)
@@ -167,3 +176,31 @@ def to_json(event: Event) -> str:
 def ignore(event: Event) -> None:
     """An emit that drops everything (for callers that only want the stored results)."""
     return None
+
+
+# Waits of a few seconds are not worth a sentence; longer ones are announced (issue 20 pt 7).
+# A retry is always said (the owner otherwise reads "Ready" while nothing moves).
+ANNOUNCE_WAIT_SECONDS = 3.0
+
+
+def waiting_event(wait: Any, run_id: int = 0) -> Waiting:
+    """The HTTP layer's `ThrottleWait` as an event."""
+    return Waiting(round(wait.seconds, 1), wait.until.isoformat(timespec="seconds"),
+                   wait.clock_text(), WaitReason(wait.reason), run_id, wait.attempt)
+
+
+def report_waits(emit: Emit, run_id: int = 0):
+    """Route the HTTP layer's waits of this run (and the tasks it starts: a context variable)
+    to `emit` as Waiting events; returns a token for `stop_reporting_waits`."""
+    from connectors.http import throttle_listener
+
+    def on_wait(wait: Any) -> None:
+        if wait.reason == WaitReason.RETRY or wait.seconds >= ANNOUNCE_WAIT_SECONDS:
+            emit(waiting_event(wait, run_id))
+
+    return throttle_listener.set(on_wait)
+
+
+def stop_reporting_waits(token) -> None:
+    from connectors.http import throttle_listener
+    throttle_listener.reset(token)

@@ -68,6 +68,9 @@ class PullSteps(RunSteps):
         # pull committing. A group is written once it holds `page_records` records or after
         # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
         group = PullGroup(started=self.monotonic())
+        # Said at once, before the first page (a resumed or rate-limited read may take a
+        # while to bring one): the window names what is being read from the first second.
+        self._progress(entity, PULL, 0, None, began)
         async for page in self.connector.pull(entity, since, resume):
             self._check_cancel()
             if page.total is not None:

@@ -5,6 +5,7 @@ selectable for existing setups until Nhanh retires v2 after 2026-11-30 (NH-12).
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Mapping
 
 from contract.records import Entity, OrderStatus
@@ -173,6 +174,10 @@ def _sandbox_values(version: str) -> tuple[dict[str, str], dict[str, str]]:
             {"secret_key": SANDBOX_SECRET_KEY, "access_token": sandbox_token(version)})
 
 
+# NH-12: "Nhanh ngừng hỗ trợ API v2 sau ngày 30/11/2026".
+V2_LAST_DAY = date(2026, 11, 30)
+
+
 def _login(version: str) -> BrowserLogin:
     """Nhanh's authorize → paste → exchange (NH-13), with the API version bound."""
     def addresses(fields: Mapping[str, str], hosts: Mapping[str, str]) -> LoginAddresses:
@@ -208,13 +213,15 @@ def _platform(version: str) -> Platform:
     v2 = version == "2"
     return Platform(
         key=f"nhanh-v{version}",
-        name_vi="Nhanh.vn (API v2 – sắp ngừng)" if v2 else "Nhanh.vn",
-        name_en="Nhanh.vn (API v2 – retiring)" if v2 else "Nhanh.vn",
+        # Whether v2 is retiring or retired depends on the day: the window says it (NH-12).
+        name_vi="Nhanh.vn (API v2)" if v2 else "Nhanh.vn",
+        name_en="Nhanh.vn (API v2)" if v2 else "Nhanh.vn",
         credential_fields=CREDENTIAL_FIELDS, options=OPTIONS, hosts=HOSTS, entities=ENTITIES,
         caveats=("NH-12", "NH-13", "NH-10", "NH-11"),
         setup_steps=SETUP_STEPS, connect=_connect(version), sandbox=_sandbox(version),
         sandbox_settings=settings, sandbox_secrets=secrets, deprecated=v2,
-        login=_login(version))
+        login=_login(version),
+        retired_after=V2_LAST_DAY if v2 else None)
 
 
 NHANH_V3 = _platform("3")

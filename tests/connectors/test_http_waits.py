@@ -102,10 +102,22 @@ def test_com08_a_wait_under_the_cap_is_announced_with_the_time_the_run_continues
 
 
 def test_com08_a_short_wait_is_honoured_exactly_and_not_announced():
+    """The HTTP layer tells every pause; the run's event stream (what the CLI and the window
+    show) says only those worth a sentence."""
+    from app.sync import events as ev
     t = FakeTime()
-    heard: list = []
-    _get(_client(_throttled_then_ok("1.5"), t), heard)
-    assert t.waits == [1.5] and heard == []
+    said: list = []
+    client = _client(_throttled_then_ok("1.5"), t)
+
+    async def go():
+        token = ev.report_waits(said.append)
+        try:
+            await client.request("GET", "/x")
+        finally:
+            ev.stop_reporting_waits(token)
+            await client.aclose()
+    asyncio.run(go())
+    assert t.waits == [1.5] and said == []
 
 
 @pytest.mark.parametrize("nonsense", ["-5", "0", "soon", "nan", "inf", "", "1e400x"])

@@ -75,14 +75,14 @@ def test_b04_language_switch_rebuilds_window_in_english_and_is_saved(qtbot, serv
     desktop = DesktopApp(QApplication.instance(), home, services)
     window = desktop.show()
     qtbot.addWidget(window)
-    assert window.nav.item(0).text() == "Kết nối"                # Vietnamese by default
+    assert window.nav.item(0).text() == "Tổng quan"              # Vietnamese by default
     if window.wizard is not None:
         window.wizard.reject()
     window.settings_page.language_changed.emit("en")
     new = desktop.window
     qtbot.addWidget(new)
     assert new is not window
-    assert new.nav.item(0).text() == "Connections"
+    assert new.nav.item(0).text() == "Overview"
     assert UiSettings(home).language == "en"
     assert DesktopApp(QApplication.instance(), home, services).settings.language == "en"
 

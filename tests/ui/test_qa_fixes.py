@@ -129,7 +129,8 @@ def test_kvf15_progress_shows_counts_only_while_a_run_counts(qtbot, services):
     window.sync_page.show_progress(SimpleNamespace(entity="product", direction="pull", done=40,
                                                    total=200, eta_seconds=None))
     assert bar.isTextVisible() and bar.text() == "40 / 200"
-    window.sync_page.show_finished("xong")
+    window.sync_page.show_finished(SimpleNamespace(status="done", counts={}, message_vi="Xong.",
+                                                   message_en="Done."))
     assert bar.isTextVisible() is False
 
 

@@ -79,9 +79,13 @@ def test_sapo11_pasted_address_is_reduced_to_shop_name_inline(qtbot, services):
 
 def test_kvf14_secret_field_is_password_echo_and_branch_comes_from_the_test(qtbot, services):
     from PySide6.QtWidgets import QLineEdit
+    real = start_sample(qtbot, services, "kiotviet-fnb", sample=False)
+    assert real.pages[W.CONNECTION].editors["client_secret"].input.echoMode() == \
+        QLineEdit.EchoMode.Password
+    # The sample shop's secret is no secret: shown so the owner can change it (issue 20 pt 2).
     wizard = start_sample(qtbot, services, "kiotviet-fnb")
     page = wizard.pages[W.CONNECTION]
-    assert page.editors["client_secret"].input.echoMode() == QLineEdit.EchoMode.Password
+    assert page.editors["client_secret"].input.echoMode() == QLineEdit.EchoMode.Normal
     assert "branch" not in page.editors
     pass_connection(qtbot, wizard)
     combo = wizard.pages[W.BRANCH].combo

@@ -103,14 +103,17 @@ class SyncWorker(QThread):
             self._outbox.add_item(event)
         elif isinstance(event, ev.Progress):
             self._outbox.set_progress(event)
+            if event.done == 0:       # a new kind of data starts: said now, not after a page
+                self._outbox.flush()
         else:
             self._outbox.flush()
             if isinstance(event, ev.RunStarted):
                 self.started_run.emit(event)
             elif isinstance(event, ev.ConflictRaised):
                 self.conflict.emit(event)
-            elif isinstance(event, ev.Waiting):
+            elif isinstance(event, ev.Waiting):      # shown where progress is shown
                 self.waiting.emit(event)
+                self.progress.emit(event)
             elif isinstance(event, ev.RunFinished):
                 self.last_finished = event
                 self.finished_run.emit(event)

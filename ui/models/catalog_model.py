@@ -1,18 +1,33 @@
 """App catalog rows of one entity (products, orders …), loaded page by page as the view
-scrolls, with an "on POS" column from the profile's links."""
+scrolls, with an "on POS" column from the profile's links.
+
+Rows are in Vietnamese alphabetical order (Áo, Đồ before Trà) when the list is small enough to
+sort here (VIETNAMESE_ORDER_LIMIT rows; the store's own order is byte order); a larger list
+keeps the store's order so that the first page still appears at once. Products also show the
+price ("42.000 ₫", or a range), the total stock and the number of variants."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from contract.records import ORDER_STATUS_VI, OrderStatus
+from app.store import models as m
 from app.store import queries
 from ui.i18n import pick, tr
+from ui.vietnamese import money_text, vietnamese_sort_key, when_text
+
+VIETNAMESE_ORDER_LIMIT = 10_000
 
 _HEADERS = {"name": "appdata.col.name", "code": "appdata.col.code",
             "status": "appdata.col.status", "origin": "appdata.col.origin",
-            "pos_id": "appdata.col.linked", "updated_at": "appdata.col.updated"}
+            "pos_id": "appdata.col.linked", "updated_at": "appdata.col.updated",
+            "price": "appdata.col.price", "stock": "appdata.col.stock",
+            "variants": "appdata.col.variants"}
+PRODUCT_COLUMNS = ("name", "code", "price", "stock", "variants", "status", "origin", "pos_id",
+                   "updated_at")
 _STATUS_EN = {s: s.value.replace("_", " ") for s in OrderStatus}
 
 
@@ -25,6 +40,35 @@ class CatalogLine:
     origin: str
     updated_at: object
     pos_id: str
+    price: str = ""
+    stock: str = ""
+    variants: str = ""
+
+
+def product_figures(data: dict) -> tuple[str, str, str]:
+    """(price or price range, total stock, variant count) of a product's stored JSON."""
+    variants = data.get("variants") or []
+    prices = []
+    total = Decimal(0)
+    for variant in variants:
+        try:
+            prices.append(Decimal(str(variant.get("price") or 0)))
+        except ArithmeticError:
+            pass
+        for level in variant.get("stock") or []:
+            try:
+                total += Decimal(str(level.get("available") or 0))
+            except ArithmeticError:
+                pass
+    if not prices:
+        price = ""
+    elif min(prices) == max(prices):
+        price = money_text(prices[0])
+    else:
+        price = f"{money_text(min(prices)).removesuffix(' ₫')}–{money_text(max(prices))}"
+    stock = f"{int(total):,}".replace(",", ".") if total == total.to_integral() else \
+        str(total).replace(".", ",")
+    return price, stock, str(len(variants))
 
 
 def _origin(key: str) -> str:
@@ -55,6 +99,10 @@ class CatalogModel(QAbstractTableModel):
         super().__init__(parent)
         self.catalog = catalog
         self.entity = entity
+        if entity == "product":
+            self.COLUMNS = PRODUCT_COLUMNS
+        self._sorted: list | None = None          # every row, in Vietnamese order
+        self._large = False
         self.search = ""
         self.profile_id: int | None = None
         self._rows: list[CatalogLine] = []
@@ -82,9 +130,10 @@ class CatalogModel(QAbstractTableModel):
             if key == "origin":
                 return tr("appdata.origin.app") if line.origin == "app" else _origin(line.origin)
             if key == "updated_at":
-                value = line.updated_at
-                return value.strftime("%d/%m/%Y %H:%M") if hasattr(value, "strftime") else str(value)
+                return when_text(line.updated_at)
             return str(getattr(line, key) or "")
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("price", "stock", "variants"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return line
         return None
@@ -95,7 +144,7 @@ class CatalogModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:
         if parent.isValid() or self._exhausted:
             return
-        rows = self.catalog.list(self.entity, self.search, limit=self.PAGE, offset=len(self._rows))
+        rows = self._next_rows()
         if len(rows) < self.PAGE:
             self._exhausted = True
         if not rows:
@@ -103,16 +152,42 @@ class CatalogModel(QAbstractTableModel):
         links = {}
         if self.profile_id is not None:
             links = queries.pos_ids(self.profile_id, self.entity, [r.app_id for r in rows])
+        figures = self._product_figures([r.app_id for r in rows]) if self.entity == "product" \
+            else {}
         lines = [CatalogLine(r.app_id, r.name, r.code, r.status, r.origin, r.updated_at,
-                             links.get(r.app_id, "")) for r in rows]
+                             links.get(r.app_id, ""), *figures.get(r.app_id, ("", "", "")))
+                 for r in rows]
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(lines) - 1)
         self._rows.extend(lines)
         self.endInsertRows()
 
+    def _next_rows(self) -> list:
+        """The next page: from the whole list sorted in Vietnamese order when it is small,
+        else the store's page."""
+        if self._sorted is None:
+            count = self.catalog.count(self.entity, self.search)
+            if count <= VIETNAMESE_ORDER_LIMIT:
+                self._sorted = sorted(self.catalog.list(self.entity, self.search),
+                                      key=lambda row: (vietnamese_sort_key(row.name), row.app_id))
+            else:
+                self._sorted = []
+                self._large = True
+        if self._large:
+            return self.catalog.list(self.entity, self.search, limit=self.PAGE,
+                                     offset=len(self._rows))
+        return self._sorted[len(self._rows):len(self._rows) + self.PAGE]
+
+    def _product_figures(self, app_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+        query = (m.CatalogItem.select(m.CatalogItem.app_id, m.CatalogItem.data)
+                 .where((m.CatalogItem.entity == "product")
+                        & (m.CatalogItem.app_id.in_(app_ids))).tuples())
+        return {app_id: product_figures(json.loads(data or "{}")) for app_id, data in query}
+
     def reload(self) -> None:
         self.beginResetModel()
         self._rows, self._exhausted = [], False
+        self._sorted, self._large = None, False
         self.endResetModel()
         self.fetchMore()
 

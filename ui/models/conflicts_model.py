@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from app.store import models as m
 from contract.records import UNSYNCED_FIELDS
 from ui.i18n import entity_name, pick, tr
+from ui.vietnamese import money_text, when_text
 
 
 @dataclass(frozen=True)
@@ -113,18 +114,32 @@ def plain_text(value: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+# Amounts of money: shown "42.000 ₫" as the shop writes them, never "42000".
+MONEY = {"price", "compare_at_price", "total", "discount", "shipping_fee", "amount"}
+
+
 def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
     """(field, App value, POS value, differs) for every field of either side."""
+    return [(label, a, p, differs) for _path, label, a, p, differs in
+            compare_paths(app_data, pos_data)]
+
+
+def compare_paths(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, str, bool]]:
+    """(path, field, App value, POS value, differs): the path names the stored field, so a
+    per-field choice can be applied to the record (issue 20 pt 10)."""
     app, pos = _flatten(app_data or {}), _flatten(pos_data or {})
     rows = []
     for name in list(dict.fromkeys([*app, *pos])):
-        if name.split(".")[-1].split("[")[0] in IGNORED:
+        last = name.split(".")[-1].split("[")[0]
+        if last in IGNORED:
             continue
         a, p = app.get(name, ""), pos.get(name, "")
-        if name.split(".")[-1] in RICH_TEXT:
-            rows.append((field_label(name), plain_text(a), plain_text(p), a != p))
-        else:
-            rows.append((field_label(name), a, p, a != p))
+        differs = a != p
+        if last in RICH_TEXT:
+            a, p = plain_text(a), plain_text(p)
+        elif last in MONEY:
+            a, p = money_text(a), money_text(p)
+        rows.append((name, field_label(name), a, p, differs))
     return rows
 
 
@@ -172,8 +187,7 @@ class ConflictsModel(QAbstractTableModel):
             if key == "entity":
                 return entity_name(line.entity)
             if key == "created_at":
-                value = line.created_at
-                return value.strftime("%d/%m %H:%M") if hasattr(value, "strftime") else str(value)
+                return when_text(line.created_at)
             return str(getattr(line, key))
         if role == Qt.ItemDataRole.UserRole:
             return line

@@ -11,6 +11,8 @@ from app.caveats import UnknownRule, caveat
 from app.store import models as m
 from app.store import queries
 from app.store.queries import ResultFilter
+from ui.run_words import without_rule_ids
+from ui.vietnamese import when_text
 from ui.i18n import (action_name, direction_arrow, entity_name, language, outcome_name, pick,
                      tr)
 from ui.models.lazy_query import Column, LazyQueryModel
@@ -20,7 +22,8 @@ from ui.models.lazy_query import Column, LazyQueryModel
 class ResultRow(queries.ResultRow):
     @property
     def message(self) -> str:
-        return pick(self.message_vi, self.message_en)
+        # The rule ID has its own column (and the tooltip): the sentence reads without it.
+        return without_rule_ids(pick(self.message_vi, self.message_en))
 
 
 _OUTCOME_COLOURS = {"failed": "#c62828", "ok": "#2e7d32", "skipped": "#757575"}
@@ -44,11 +47,8 @@ def _columns() -> list[Column]:
 
 
 def _short_time(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone()
-    return value.strftime("%d/%m %H:%M:%S") if hasattr(value, "strftime") else str(value)
+    """dd/MM/yyyy HH:mm in local time, as every date of the window."""
+    return when_text(value) if value is not None else ""
 
 
 class _CountResults(QRunnable):

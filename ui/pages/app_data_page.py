@@ -3,6 +3,7 @@ synced orders locked), customers, news, categories, branches."""
 from __future__ import annotations
 
 import dataclasses
+from decimal import InvalidOperation
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -18,6 +19,8 @@ from app.sync.written_amounts import AmountKind, AmountRefused, read_amount
 from contract.connector import StatusChange
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
+from ui.vietnamese import money_text, parse_money, sorted_vietnamese
+from ui.widgets.variants_editor import VariantsEditor
 from ui.wizard.caveat_notes import caveat_note, caveat_title
 
 ONE_CATEGORY_RULE = "SAPO-08"
@@ -49,7 +52,7 @@ class ProductDialog(QDialog):
         self.catalog, self.platform, self.record = catalog, platform, record
         self.one_category = platform is not None and needs_one_category(platform)
         self.setWindowTitle(tr("product.title_edit" if record else "product.title_new"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(720)
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.name = QLineEdit(record.name if record else "")
@@ -58,9 +61,11 @@ class ProductDialog(QDialog):
         self.sku = QLineEdit(variant.sku)
         self.sku.setObjectName("productSku")
         self.barcode = QLineEdit(variant.barcode)
-        self.price = QLineEdit(format(variant.price, "f") if record else "")
+        self.price = QLineEdit(money_text(variant.price).removesuffix(" ₫") if record else "")
         self.price.setObjectName("productPrice")
-        categories = [(row.app_id, row.name) for row in catalog.list(Entity.CATEGORY, limit=2000)]
+        categories = sorted_vietnamese([(row.app_id, row.name) for row in
+                                        catalog.list(Entity.CATEGORY, limit=2000)],
+                                       key=lambda pair: pair[1])
         chosen = set(record.category_keys) if record else set()
         if self.one_category:
             self.categories = QComboBox()
@@ -95,6 +100,7 @@ class ProductDialog(QDialog):
             form.addRow(label, widget)
         form.addRow("", self.visible)
         layout.addLayout(form)
+        self._add_variants_editor(layout, record)
         if self.one_category:
             layout.addWidget(caveat_note(ONE_CATEGORY_RULE))
         self.error = QLabel("")
@@ -135,10 +141,30 @@ class ProductDialog(QDialog):
         first = base.variants[0] if base.variants else Variant(key="")
         variant = dataclasses.replace(first, sku=self.sku.text().strip(),
                                       barcode=self.barcode.text().strip(), price=price)
+        try:
+            variants = self.variants_editor.variants(variant)
+        except (InvalidOperation, ValueError):
+            self.error.setText(tr("variants.bad_number"))
+            return None
         return dataclasses.replace(base, name=name, description=self.description.toPlainText(),
-                                   category_keys=categories,
-                                   variants=(variant,) + tuple(base.variants[1:]),
+                                   category_keys=categories, variants=variants,
                                    visible=self.visible.isChecked())
+
+    # -- variants and stock per branch (issue 20 pt 9) -------------------------------------------
+    def _add_variants_editor(self, layout, record: Product | None) -> None:
+        branches = [(row.app_id, row.name) for row in
+                    self.catalog.list(Entity.BRANCH, limit=50)]
+        label = QLabel(tr("variants.title"))
+        label.setObjectName("variantsTitle")
+        layout.addWidget(label)
+        self.variants_editor = VariantsEditor(branches, record.variants if record else ())
+        layout.addWidget(self.variants_editor)
+        for field in (self.sku, self.barcode, self.price):
+            field.textChanged.connect(self._mirror_first_variant)
+        self._mirror_first_variant()
+
+    def _mirror_first_variant(self) -> None:
+        self.variants_editor.mirror_first(self.sku.text(), self.barcode.text(), self.price.text())
 
     def accept(self) -> None:
         product = self.build()
@@ -148,6 +174,13 @@ class ProductDialog(QDialog):
                                                                         product.key) or "app")
         self.saved = self.catalog.put(Entity.PRODUCT, product, origin=origin)
         super().accept()
+
+
+def push_line(product: Product) -> str:
+    """'Bánh mì — 25.000 ₫ (P000123)': a preview line with the price as the shop writes it."""
+    price = product.variants[0].price if product.variants else None
+    return f"{product.name} — {money_text(price)} ({product.key})" if price is not None \
+        else f"{product.name} ({product.key})"
 
 
 class PushDialog(QDialog):
@@ -165,7 +198,7 @@ class PushDialog(QDialog):
             ready_list = QListWidget()
             ready_list.setObjectName("pushReady")
             for product in ready:
-                ready_list.addItem(f"{product.name} ({product.key})")
+                ready_list.addItem(push_line(product))
             layout.addWidget(ready_list)
         else:
             layout.addWidget(QLabel(tr("appdata.push_nothing")))

@@ -1,17 +1,18 @@
 """Conflicts (COM-04): the list, the App and POS values side by side with differences
-highlighted, and keep App / keep POS / skip for one or many at once."""
+highlighted, and keep App / keep POS / skip for one or many at once — or, for one conflict,
+a choice per differing field (keep the POS's price and the App's name)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSplitter, QTableView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ui.i18n import tr
-from ui.models.conflicts_model import ConflictsModel, compare
+from ui.models.conflicts_model import ConflictsModel, compare, compare_paths
 from ui.wizard.caveat_notes import caveat_note
 
 DIFF = QColor("#fff1c2")
@@ -19,6 +20,7 @@ DIFF = QColor("#fff1c2")
 
 class ConflictsPage(QWidget):
     resolve_requested = Signal(list, str)     # [conflict ids], "app" | "pos" | "skip"
+    resolve_fields_requested = Signal(int, list)   # conflict id, paths whose POS value is kept
     message = Signal(str)
 
     def __init__(self, parent=None) -> None:
@@ -39,13 +41,16 @@ class ConflictsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.detail = QTableWidget(0, 3)
+        self.detail = QTableWidget(0, 4)
         self.detail.setObjectName("conflictDetail")
         self.detail.setHorizontalHeaderLabels([tr("conflicts.field"), tr("conflicts.app"),
-                                               tr("conflicts.pos")])
+                                               tr("conflicts.pos"), tr("conflicts.keep")])
         self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.detail.verticalHeader().setVisible(False)
         self.detail.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.detail.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        self.detail.setColumnWidth(3, 110)
+        self.field_choices: dict[str, QComboBox] = {}
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setSizes([200, 300])
@@ -59,12 +64,16 @@ class ConflictsPage(QWidget):
         self.keep_pos.setObjectName("keepPos")
         self.skip = QPushButton(tr("conflicts.skip"))
         self.skip.setObjectName("skipConflict")
+        self.keep_fields = QPushButton(tr("conflicts.keep_fields"))
+        self.keep_fields.setObjectName("keepFields")
+        self.keep_fields.setToolTip(tr("conflicts.keep_fields_tip"))
+        self.keep_fields.clicked.connect(self._resolve_fields)
         self.export_button = QPushButton(tr("conflicts.export"))
         self.keep_app.clicked.connect(lambda: self._resolve("app"))
         self.keep_pos.clicked.connect(lambda: self._resolve("pos"))
         self.skip.clicked.connect(lambda: self._resolve("skip"))
         self.export_button.clicked.connect(self._export)
-        for button in (self.keep_app, self.keep_pos, self.skip):
+        for button in (self.keep_app, self.keep_pos, self.keep_fields, self.skip):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
@@ -88,7 +97,8 @@ class ConflictsPage(QWidget):
         self.empty.setVisible(not has)
         self.table.setVisible(has)
         self.detail.setVisible(has)
-        for button in (self.keep_app, self.keep_pos, self.skip, self.export_button):
+        for button in (self.keep_app, self.keep_pos, self.keep_fields, self.skip,
+                       self.export_button):
             button.setEnabled(has)
 
     def selected_ids(self) -> list[int]:
@@ -105,9 +115,12 @@ class ConflictsPage(QWidget):
             self.detail.setRowCount(0)
             return
         line = self.model.line(rows[0])
-        fields = compare(line.app_data, line.pos_data)
+        fields = compare_paths(line.app_data, line.pos_data)
         self.detail.setRowCount(len(fields))
-        for row, (name, app_value, pos_value, differs) in enumerate(fields):
+        self.field_choices = {}
+        for row, (path, name, app_value, pos_value, differs) in enumerate(fields):
+            if differs:
+                self._add_choice(row, path)
             for column, value in enumerate((name, app_value, pos_value)):
                 item = QTableWidgetItem(value)
                 if differs:
@@ -119,6 +132,33 @@ class ConflictsPage(QWidget):
                 self.detail.setItem(row, column, item)
         if line.rule:
             self.rule_note_holder.addWidget(caveat_note(line.rule))
+
+    def _add_choice(self, row: int, path: str) -> None:
+        choice = QComboBox()
+        choice.setObjectName(f"keep_{path}")
+        choice.addItem(tr("conflicts.app"), "app")
+        choice.addItem(tr("conflicts.pos"), "pos")
+        self.field_choices[path] = choice
+        self.detail.setCellWidget(row, 3, choice)
+
+    def choose(self, path: str, side: str) -> None:
+        """Pick the side kept for one field (also what the keyboard user does in the combo)."""
+        box = self.field_choices[path]
+        box.setCurrentIndex(box.findData(side))
+
+    def _resolve_fields(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            self.message.emit(tr("conflicts.one_for_fields"))
+            return
+        pos_paths = [path for path, box in self.field_choices.items()
+                     if box.currentData() == "pos"]
+        if len(pos_paths) == len(self.field_choices):
+            self.resolve_requested.emit(ids, "pos")
+        elif not pos_paths:
+            self.resolve_requested.emit(ids, "app")
+        else:
+            self.resolve_fields_requested.emit(ids[0], pos_paths)
 
     def differing_fields(self) -> list[str]:
         return [self.detail.item(r, 0).text() for r in range(self.detail.rowCount())

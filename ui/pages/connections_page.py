@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from app.store import models as m
 from ui.controllers.notices import token_notice
-from ui.i18n import pick, run_status_name, tr
+from ui.i18n import run_status_name, tr
+from ui.platform_names import platform_label
 
 
 def _local(value) -> str:
@@ -83,8 +84,11 @@ class ConnectionsPage(QWidget):
         now = datetime.now(timezone.utc)
         for row, profile in enumerate(profiles):
             platform = self.services.platform(profile.platform)
-            name = profile.name + (f"  ({tr('conn.sample')})" if self.services.is_sample(profile)
-                                   else "")
+            name = profile.name
+            # "Cửa hàng mẫu  (cửa hàng mẫu)": the marker only when the name does not say it.
+            if self.services.is_sample(profile) and tr("conn.sample").casefold() not in \
+                    name.casefold():
+                name = f"{name} ({tr('conn.sample')})"
             notice = token_notice(profile, now)
             status = notice.title if notice else tr("conn.status.ok")
             expiry = (_local(profile.token_expires_at) if profile.token_expires_at
@@ -95,7 +99,7 @@ class ConnectionsPage(QWidget):
                     .order_by(m.Run.id.desc()).first())
             last_text = (f"{_local(last.finished_at or last.started_at)} — "
                          f"{run_status_name(last.status)}" if last else tr("common.never"))
-            values = [name, pick(platform.name_vi, platform.name_en), status, expiry, schedule,
+            values = [name, platform_label(platform), status, expiry, schedule,
                       last_text]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)

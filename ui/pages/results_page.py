@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
 from app.store import models as m
-from ui.i18n import ACTION_NAMES, OUTCOME_NAMES, action_name, entity_name, outcome_name, tr
+from ui.i18n import (ACTION_NAMES, DIRECTION_ARROWS, ENTITY_NAMES, OUTCOME_NAMES, action_name,
+                     direction_arrow, entity_name, outcome_name, tr)
 from ui.models.lazy_query import SqlSortProxy
 from ui.models.results_model import ResultsModel
 
@@ -40,13 +41,15 @@ class ResultsPage(QWidget):
             caption = QLabel(label)
             caption.setBuddy(combo)
             filters.addWidget(caption)
-            filters.addWidget(combo)
+            filters.addWidget(combo, 1)
         self.search = QLineEdit()
         self.search.setObjectName("resultsSearch")
         self.search.setPlaceholderText(tr("results.search"))
         self.search.setClearButtonEnabled(True)
-        filters.addWidget(self.search, 1)
+        # The search gets its own line: five filters and a search did not fit a 1366×768
+        # screen at 150 %.
         layout.addLayout(filters)
+        layout.addWidget(self.search)
         self.table = QTableView()
         self.table.setObjectName("resultsTable")
         self.table.setModel(self.proxy)
@@ -59,8 +62,7 @@ class ResultsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((50, 110, 90, 200, 80, 80, 100, 90, 80, 360, 110)):
-            self.table.setColumnWidth(column, width)
+        self._fit_columns()
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         self.count = QLabel("")
@@ -91,7 +93,11 @@ class ResultsPage(QWidget):
     def _combo(name: str) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # As wide as its text when there is room, narrower (text elided, full in the list)
+        # on a small screen at 150 % rather than pushing the window wider than the screen.
+        combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(3)
         return combo
 
     def _fill(self, combo: QComboBox, items: list[tuple[str, object]]) -> None:
@@ -104,6 +110,30 @@ class ResultsPage(QWidget):
         index = combo.findData(current)
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
+
+    def _fit_columns(self) -> None:
+        """Columns of known words are as wide as their longest word in this language and font
+        ("Danh mục sản phẩm" was cut at 1366 px); the message column takes what is left."""
+        metrics = self.table.fontMetrics()
+        pad = 28
+
+        def widest(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(text) for text in texts) + pad
+        header_texts = [self.model.headerData(c, Qt.Orientation.Horizontal)
+                        for c in range(self.model.columnCount())]
+        widths = {
+            0: widest(header_texts[0], "99999"),
+            1: widest(header_texts[1], *(entity_name(key) for key in ENTITY_NAMES)),
+            2: widest(header_texts[2], *(direction_arrow(key) for key in DIRECTION_ARROWS)),
+            3: 220, 4: widest(header_texts[4], "C000000"), 5: widest(header_texts[5], "1000000000"),
+            6: widest(header_texts[6], *(action_name(key) for key in ACTION_NAMES)),
+            7: widest(header_texts[7], *(outcome_name(key) for key in OUTCOME_NAMES)),
+            8: widest(header_texts[8], "SAPO-00"), 9: 360,
+            10: widest(header_texts[10], "00/00/0000 00:00"),
+        }
+        for column, width in widths.items():
+            if column < self.model.columnCount():
+                self.table.setColumnWidth(column, width)
 
     def set_profile(self, profile_id: int | None) -> None:
         self.profile_id = profile_id

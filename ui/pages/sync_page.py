@@ -3,16 +3,27 @@ time left (KVF-15), Stop, last and next run. The page only asks; MainWindow star
 from __future__ import annotations
 
 import time
-from datetime import timezone
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
+from app.sync import events as ev
 from contract.records import SYNC_ORDER
 from contract.connector import Direction
-from ui.i18n import direction_arrow, entity_name, format_duration, run_status_name, tr
+from ui.i18n import direction_arrow, entity_name, format_duration, pick, run_status_name, tr
+from ui.run_words import finished_text, progress_text, started_text, waiting_text
+from ui.vietnamese import when_text
+from ui.widgets.icons import pixmap
 from ui.wizard.caveat_notes import caveat_note
+
+
+def platform_rules(platform) -> set[str]:
+    rules = set(platform.caveats)
+    for cap in platform.entities.values():
+        rules.update(cap.caveats)
+        rules.add(cap.rule)
+    return rules
 
 
 class SyncPage(QWidget):
@@ -26,10 +37,18 @@ class SyncPage(QWidget):
         super().__init__(parent)
         self.services = services
         self.entity_buttons: dict[str, QPushButton] = {}
-        layout = QVBoxLayout(self)
+        # The page scrolls when the window is small (1366×768 at 150 % leaves 512 points).
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         self.entities_box = QGroupBox(tr("sync.header"))
         self.grid = QGridLayout(self.entities_box)
-        layout.addWidget(self.entities_box)
         actions = QHBoxLayout()
         self.all_button = QPushButton(tr("sync.all"))
         self.all_button.setObjectName("syncAll")
@@ -45,11 +64,16 @@ class SyncPage(QWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.retry_button.clicked.connect(self.retry_requested)
         self.undo_button.clicked.connect(self.undo_requested)
-        for button in (self.all_button, self.preview_button, self.cancel_button,
-                       self.retry_button, self.undo_button, self.restore_button):
+        for button in (self.all_button, self.preview_button, self.cancel_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        # Repair actions on their own line: the row fits a 1366×768 screen at 150 %.
+        repairs = QHBoxLayout()
+        for button in (self.retry_button, self.undo_button, self.restore_button):
+            repairs.addWidget(button)
+        repairs.addStretch(1)
         layout.addLayout(actions)
+        layout.addLayout(repairs)
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
         self.progress.setFormat("%v / %m")
@@ -66,10 +90,15 @@ class SyncPage(QWidget):
         self.next_run = QLabel("")
         for label in (self.status, self.time_left, self.last_run, self.next_run):
             layout.addWidget(label)
+        # What is happening first (it must be seen without scrolling at 150 %), then the
+        # one-kind-at-a-time buttons.
+        layout.addWidget(self.entities_box)
         self.first_run_note = caveat_note("KVF-15")
         layout.addWidget(self.first_run_note)
         layout.addStretch(1)
         self._started: dict[tuple[str, str], tuple[float, int]] = {}
+        self.platform = None
+        self.state = "idle"               # idle | running | waiting | done | stopped | failed
         self.set_busy(False)
 
     def set_profile(self, profile) -> None:
@@ -79,10 +108,13 @@ class SyncPage(QWidget):
                 item.widget().setParent(None)
         self.entity_buttons = {}
         if profile is None:
+            self.platform = None
             self.entities_box.setEnabled(False)
+            self.first_run_note.setVisible(False)
             return
         self.entities_box.setEnabled(True)
         platform = self.services.platform(profile.platform)
+        self.platform = platform
         enabled = self.services.enabled_entities(profile)
         row = 0
         for entity in SYNC_ORDER:
@@ -105,11 +137,14 @@ class SyncPage(QWidget):
                     button.setToolTip(tr("sync.not_offered", entity=name))
                 self.entity_buttons[entity.value] = button
             button.setObjectName(f"sync_{entity.value}")
-            self.grid.addWidget(QLabel(f"<b>{name}</b>"), row, 0)
-            self.grid.addWidget(arrow, row, 1)
-            self.grid.addWidget(button, row, 2)
+            mark = QLabel()
+            mark.setPixmap(pixmap(entity.value, 20))
+            self.grid.addWidget(mark, row, 0)
+            self.grid.addWidget(QLabel(f"<b>{name}</b>"), row, 1)
+            self.grid.addWidget(arrow, row, 2)
+            self.grid.addWidget(button, row, 3)
             row += 1
-        self.grid.setColumnStretch(3, 1)
+        self.grid.setColumnStretch(4, 1)
 
     def set_busy(self, busy: bool) -> None:
         for button in [self.all_button, self.preview_button, self.retry_button,
@@ -118,28 +153,42 @@ class SyncPage(QWidget):
         self.cancel_button.setEnabled(busy)
         if busy:
             self._started = {}
+            self.state = "running"
+            self._restyle("running")
+            self.progress.setFormat("%v / %m")
             self.progress.setRange(0, 0)          # busy indicator until a total is known
             self.progress.setTextVisible(False)
             self.time_left.setText(tr("sync.time_left", time=format_duration(None)))
         else:
             self.time_left.setText("")
 
+    def platform_name(self) -> str:
+        """The brand the owner knows ("KiotViet", "Sapo", "Nhanh.vn"), not the product line."""
+        if self.platform is None:
+            return "POS"
+        return pick(self.platform.name_vi, self.platform.name_en).split(" ")[0]
+
+    def show_started(self, event) -> None:
+        self.state = "running"
+        self.status.setText(started_text(event, self.platform))
+
     def show_progress(self, event) -> None:
+        if isinstance(event, ev.Waiting):
+            self.show_waiting(event)
+            return
+        self.state = "running"
         key = (event.entity, event.direction)
         now = time.monotonic()
         start = self._started.setdefault(key, (now, event.done))
-        name, arrow = entity_name(event.entity), direction_arrow(event.direction)
         if event.total:
             self.progress.setRange(0, max(event.total, 1))
             self.progress.setValue(min(event.done, event.total))
             self.progress.setTextVisible(True)
-            self.status.setText(tr("sync.running", entity=name, direction=arrow,
-                                   done=event.done, total=event.total))
+            self.progress.setFormat("%v / %m")
         else:
             self.progress.setRange(0, 0)
             self.progress.setTextVisible(False)
-            self.status.setText(tr("sync.running_nototal", entity=name, direction=arrow,
-                                   done=event.done))
+        self.status.setText(progress_text(event))
         eta = event.eta_seconds
         if eta is None and event.total:
             elapsed, done = now - start[0], event.done - start[1]
@@ -147,10 +196,39 @@ class SyncPage(QWidget):
                 eta = (event.total - event.done) * elapsed / done
         self.time_left.setText(tr("sync.time_left", time=format_duration(eta)))
 
-    def show_finished(self, text: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.progress.setTextVisible(False)
+    def _restyle(self, state: str) -> None:
+        """The bar's colour follows its state (grey once stopped), through the style sheet."""
+        self.progress.setProperty("state", state)
+        self.progress.style().unpolish(self.progress)
+        self.progress.style().polish(self.progress)
+
+    def show_waiting(self, event) -> None:
+        """A pause says what it waits for and until when; the bar keeps where it was."""
+        self.state = "waiting"
+        self.status.setText(waiting_text(event, self.platform_name()))
+        self.time_left.setText("")
+
+    def show_finished(self, event_or_text) -> None:
+        """Done fills the bar; stopped and failed keep it where the run stopped and say so."""
+        if isinstance(event_or_text, str):
+            status, text = "failed", event_or_text
+        else:
+            status, text = event_or_text.status, finished_text(event_or_text)
+        if status == "done":
+            self.state = "done"
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
+            self.progress.setTextVisible(False)
+        else:
+            self.state = "stopped" if status == "cancelled" else "failed"
+            if self.progress.maximum() == 0:       # never counted: an empty bar, not a full one
+                self.progress.setRange(0, 1)
+                self.progress.setValue(0)
+            self.progress.setFormat(tr("run.bar.stopped" if status == "cancelled"
+                                       else "run.bar.failed") + "  %v / %m")
+            self.progress.setTextVisible(True)
+        self._restyle(self.state)
+        self.time_left.setText("")
         self.status.setText(text)
 
     def show_runs(self, last, next_when, first_run: bool) -> None:
@@ -158,13 +236,13 @@ class SyncPage(QWidget):
             self.last_run.setText(tr("sync.last_run", when=tr("common.never"), status=""))
         else:
             when = last.finished_at or last.started_at
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            self.last_run.setText(tr("sync.last_run", when=when.astimezone().strftime(
-                "%d/%m/%Y %H:%M"), status=run_status_name(last.status)))
+            self.last_run.setText(tr("sync.last_run", when=when_text(when),
+                                     status=run_status_name(last.status)))
         if next_when is None:
             self.next_run.setText(tr("sync.next_off"))
         else:
-            self.next_run.setText(tr("sync.next_run",
-                                     when=next_when.astimezone().strftime("%H:%M")))
-        self.first_run_note.setVisible(first_run)
+            self.next_run.setText(tr("sync.next_run", when=when_text(next_when)))
+        # KVF-15 is KiotViet's first pull: the note shows on KiotViet connections only.
+        kiotviet = self.platform is not None and any(
+            rule.startswith("KVF-") for rule in platform_rules(self.platform))
+        self.first_run_note.setVisible(first_run and kiotviet)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-_COLOURS = {"info": "#e8f1fb", "warning": "#fff4d6", "error": "#fde2e1"}
+from ui.widgets.icons import pixmap
 
 
 class Banner(QWidget):
@@ -24,12 +24,15 @@ class Banner(QWidget):
     def show_notice(self, key: str, text: str, level: str = "info") -> None:
         self.clear_notice(key)
         row = QFrame()
-        row.setObjectName(f"banner_{level}")
-        row.setStyleSheet(f"QFrame#banner_{level} {{ background: {_COLOURS.get(level, '#eee')};"
-                          " border-radius: 4px; }")
+        row.setObjectName(f"banner_{level}")     # coloured by the style sheet, by level
         layout = QHBoxLayout(row)
         layout.setContentsMargins(8, 4, 4, 4)
+        mark = QLabel()
+        mark.setObjectName("noticeIcon")
+        mark.setPixmap(pixmap({"error": "broken", "warning": "attention"}.get(level, "info"), 18))
+        layout.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         label = QLabel(text)
+        label.setObjectName("noticeText")
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         button = QPushButton(self._dismiss_text)
@@ -39,7 +42,15 @@ class Banner(QWidget):
         layout.addWidget(button)
         self._rows[key] = row
         self._layout.addWidget(row)
-        self.setVisible(True)
+        self.mute(getattr(self, "_muted", ""))
+
+    def mute(self, suffix: str) -> None:
+        """Hide (not drop) the notices whose key ends with `suffix`: the Overview page of that
+        connection already says the same, in the same words."""
+        self._muted = suffix
+        for key, row in self._rows.items():
+            row.setVisible(not (suffix and key.endswith(suffix)))
+        self.setVisible(any(not row.isHidden() for row in self._rows.values()))
 
     def clear_notice(self, key: str, user: bool = False) -> None:
         row = self._rows.pop(key, None)
@@ -48,7 +59,8 @@ class Banner(QWidget):
             row.deleteLater()
             if user:
                 self.dismissed.emit(key)
-        self.setVisible(bool(self._rows))
+        self.mute(getattr(self, "_muted", ""))
 
     def notices(self) -> dict[str, str]:
-        return {key: row.findChild(QLabel).text() for key, row in self._rows.items()}
+        return {key: row.findChild(QLabel, "noticeText").text()
+                for key, row in self._rows.items()}

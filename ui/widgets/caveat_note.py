@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 
 class CaveatNote(QFrame):
-    """Title in bold, text wrapped, the rule ID small: support staff quote the ID, owners read
-    the text. Knows nothing of where the text comes from."""
+    """Title in bold, text wrapped, the rule ID in the tooltip: support staff quote the ID,
+    owners read the text. Knows nothing of where the text comes from."""
 
     def __init__(self, rule: str, title: str, text: str, *, warning: bool = False,
                  parent=None) -> None:
@@ -18,8 +18,9 @@ class CaveatNote(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(0)
-        self.title_label = QLabel(f"<b>{'⚠' if warning else 'ℹ'} {title}</b> "
-                                  f"<span style='color:#777'>({rule})</span>")
+        # The rule ID is for support staff: in the tooltip, not in the owner's reading line.
+        self.title_label = QLabel(f"<b>{'⚠' if warning else 'ℹ'} {title}</b>")
+        self.setToolTip(rule)
         self.title_label.setTextFormat(Qt.TextFormat.RichText)
         self.title_label.setWordWrap(True)
         self.text_label = QLabel(text)

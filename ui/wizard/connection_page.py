@@ -156,6 +156,10 @@ class ConnectionPage(QWizardPage):
             if self.services.is_branch_field(spec):
                 continue          # picked from the connection test's list on the next page
             editor = FieldEditor(spec)
+            if spec.secret and self.state.sample and isinstance(editor.input, QLineEdit):
+                # The sample secret is no secret: shown, so the owner can change it to see a
+                # failed test and type it back (the note suggests exactly that).
+                editor.input.setEchoMode(QLineEdit.EchoMode.Normal)
             value = defaults_secrets.get(spec.name) if spec.secret else defaults_fields.get(spec.name)
             if value:
                 editor.set_value(value)

@@ -8,12 +8,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from contract.connector import InvalidInput, PosError
 from ui.i18n import pick, tr
+from ui.run_words import without_rule_ids
 
 
 def error_text(exc: BaseException) -> str:
     """The user-facing sentence for an error: the PosError/InvalidInput message, never a trace."""
     if isinstance(exc, (PosError, InvalidInput)):
-        return pick(exc.message_vi, exc.message_en)
+        return without_rule_ids(pick(exc.message_vi, exc.message_en))
     vi = getattr(exc, "message_vi", None)
     en = getattr(exc, "message_en", None)
     if vi or en:
@@ -22,9 +23,24 @@ def error_text(exc: BaseException) -> str:
 
 
 
+# Scope names a POS may report as they are in its API ("product", "depot"): the owner reads words.
+SCOPE_WORDS = {
+    "product": ("sản phẩm", "products"), "products": ("sản phẩm", "products"),
+    "customer": ("khách hàng", "customers"), "customers": ("khách hàng", "customers"),
+    "order": ("đơn hàng", "orders"), "orders": ("đơn hàng", "orders"),
+    "depot": ("kho", "depots"), "depots": ("kho", "depots"),
+    "user": ("người dùng", "users"), "users": ("người dùng", "users"),
+    "category": ("danh mục", "categories"), "bill": ("hoá đơn", "bills"),
+    "inventory": ("tồn kho", "stock"), "store": ("cửa hàng", "store"),
+}
+
+
 def permission_text(raw: str) -> str:
     """Sapo reports a permission as "Khách hàng / Customers: ✓" (both languages at once); the
-    owner reads only the chosen language. Anything else is shown as the connector wrote it."""
+    owner reads only the chosen language. Nhanh reports API scope names ("product"): shown as
+    words. Anything else is shown as the connector wrote it."""
+    if raw.strip().lower() in SCOPE_WORDS:
+        return pick(*SCOPE_WORDS[raw.strip().lower()])
     names, colon, mark = raw.rpartition(": ")
     vi, slash, en = names.partition(" / ")
     if not colon or not slash or " / " in en:
@@ -76,12 +92,17 @@ class ConnectionTestPanel(QWidget):
         lines = [tr("wizard.test.ok", shop=info.shop_name)]
         if info.permissions:
             lines.append(f"{tr('wizard.test.permissions')} "
-                         f"{', '.join(permission_text(p) for p in info.permissions)}")
-        lines.extend(pick(vi, en) for vi, en in
+                         f"{', '.join(permission_text(p) for p in info.permissions)}.")
+        lines.extend(without_rule_ids(pick(vi, en)) for vi, en in
                      zip(info.warnings_vi, info.warnings_en or info.warnings_vi))
-        if info.token_expires_at:
+        # The same expiry the Connections page shows: a date only for a token the owner must
+        # renew by logging in (Nhanh, kept with the profile); a token ShopSync renews by itself
+        # (KiotViet's hourly client token) is not a date the owner has to remember.
+        if info.token_expires_at and self.state.fields.get("token_expires_at"):
             lines.append(tr("wizard.test.token_expires",
                             date=info.token_expires_at.astimezone().strftime("%d/%m/%Y")))
+        elif info.token_expires_at:
+            lines.append(tr("wizard.test.token_renews"))
         self.status.setStyleSheet("color: #2e7d32;")
         self.status.setText("\n".join(lines))
         self.tested.emit(True)

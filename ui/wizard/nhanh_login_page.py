@@ -27,6 +27,7 @@ class NhanhLoginPage(QWizardPage):
         self.webhook.setObjectName("webhookUrl")
         form.addRow(tr("wizard.nhanh.redirect"), self.redirect)
         form.addRow(tr("wizard.nhanh.webhook"), self.webhook)
+        self.form = form
         layout.addLayout(form)
         self.url_note = QLabel("")
         self.url_note.setObjectName("urlNote")
@@ -61,7 +62,7 @@ class NhanhLoginPage(QWizardPage):
         self.code_status.setWordWrap(True)
         layout.addWidget(self.code_status)
         self.test_panel = ConnectionTestPanel(state, services, jobs, self.read_code)
-        self.test_panel.tested.connect(lambda _ok: self.completeChanged.emit())
+        self.test_panel.tested.connect(self._tested)
         layout.addWidget(self.test_panel)
         layout.addWidget(caveat_note("NH-13"))
         layout.addStretch(1)
@@ -74,6 +75,8 @@ class NhanhLoginPage(QWizardPage):
         self.authorize_url = urls.get("authorize", "")
         self.url_note.setText(urls.get("note", ""))
         self.webhook.edit.setPlaceholderText("—")
+        # ShopSync needs no webhooks (NH-01, the steps): no empty "—" field to wonder about.
+        self.form.setRowVisible(self.webhook, bool(urls.get("webhook")))
         # The sample shop hands out its code here; the real consent page would not know it.
         self.open_button.setEnabled(bool(self.authorize_url) and not self.state.sample)
         self.sample_label.setVisible(self.state.sample)
@@ -89,8 +92,20 @@ class NhanhLoginPage(QWizardPage):
         self.code_edit.setText(QGuiApplication.clipboard().text().strip())
         self.read_code()
 
+    def _tested(self, ok: bool) -> None:
+        # The code has been exchanged for a token: it cannot be used again, and a second test
+        # must not try (it said "already used, click Log in" — a dead end in the sample shop).
+        if ok and self.state.secrets.get("access_token"):
+            self._exchanged = self.services.parse_access_code(self.code_edit.text())
+        self.completeChanged.emit()
+
     def read_code(self) -> bool:
         code = self.services.parse_access_code(self.code_edit.text())
+        if code and code == getattr(self, "_exchanged", "") and \
+                self.state.secrets.get("access_token"):
+            # Already logged in with this code: test again with the token it gave.
+            self.state.secrets.pop("access_code", None)
+            return True
         if not code:
             self.code_status.setStyleSheet("color: #c62828;")
             self.code_status.setText(tr("wizard.nhanh.no_code"))

@@ -101,8 +101,13 @@ class OptionsPage(QWizardPage):
                 box.toggled.connect(lambda on, name=spec.name: self._toggle_group(name, on))
                 if spec.name not in placed_options:
                     placed_options.add(spec.name)
+                    # A note about one entity of the group sits under that entity: KiotViet's
+                    # product notes (KVF-02/12/13) under Products, not under Categories.
+                    elsewhere = {rule for other in platform.entities.values()
+                                 if other is not cap for rule in other.caveats}
                     for rule in spec.caveats:
-                        self._note(rule, holder)
+                        if rule not in elsewhere or rule in cap.caveats:
+                            self._note(rule, holder)
             for option_name in set(cap.gated_fields.values()) | set(cap.update_fields_option.values()):
                 if option_name in option_specs and option_name not in placed_options:
                     self._add_option(option_specs[option_name], saved, holder)
@@ -166,7 +171,8 @@ class OptionsPage(QWizardPage):
         if spec.locked:
             widget.setEnabled(False)
             reason = QLabel(tr("wizard.options.locked_reason",
-                               reason=f"{caveat_title(spec.lock_rule)} ({spec.lock_rule})"))
+                               reason=caveat_title(spec.lock_rule)))
+            reason.setToolTip(tr("common.rule", rule=spec.lock_rule))
             reason.setObjectName(f"locked_{spec.name}")
             reason.setWordWrap(True)
             reason.setStyleSheet("color: #8a5a00;")

@@ -1,12 +1,14 @@
 """Pick the POS; each choice says what it syncs (from Platform.entities), v2 warns (NH-12)."""
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QLabel, QRadioButton, QScrollArea,
                                QVBoxLayout, QWidget, QWizardPage)
 
 from contract.records import SYNC_ORDER
 from contract.connector import Direction, Platform
-from ui.i18n import direction_arrow, entity_name, pick, tr
+from ui.i18n import direction_arrow, entity_name, tr
+from ui.platform_names import platform_label
 from ui.wizard.caveat_notes import caveat_note
 
 
@@ -32,9 +34,8 @@ class PlatformPage(QWizardPage):
         inner = QWidget()
         column = QVBoxLayout(inner)
         for index, platform in enumerate(services.platforms()):
-            name = pick(platform.name_vi, platform.name_en)
-            if platform.deprecated:
-                name = f"{name}  {tr('wizard.platform.deprecated')}"
+            # "&" in "food & beverage" is a letter here, not a keyboard mnemonic.
+            name = platform_label(platform).replace("&", "&&")
             button = QRadioButton(name)
             button.setObjectName(f"platform_{platform.key}")
             self.group.addButton(button, index)
@@ -65,15 +66,18 @@ class PlatformPage(QWizardPage):
         self.group.buttonToggled.connect(lambda *_: self.completeChanged.emit())
 
     def initializePage(self) -> None:
+        # Nothing is picked for the owner: Enter on this page must not choose Sapo by itself
+        # (it used to, with the focus on Next). The focus sits on the list, so the arrow keys
+        # move through the platforms at once.
         key = self.state.platform_key
         if key in self.buttons:
             self.buttons[key].setChecked(True)
-        elif not self.group.checkedButton() and self.buttons:
-            first = next(iter(self.buttons.values()))
-            first.setChecked(True)
         if self.state.editing:
             for button in self.buttons.values():
                 button.setEnabled(False)
+        target = self.group.checkedButton() or next(iter(self.buttons.values()), None)
+        if target is not None and target.isEnabled():
+            QTimer.singleShot(0, target, target.setFocus)
 
     def isComplete(self) -> bool:
         return self.group.checkedButton() is not None

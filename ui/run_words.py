@@ -1,0 +1,82 @@
+"""One plain sentence for each state of a run, as the owner at the counter reads it.
+
+The engine's events carry internal keys ("product", "pos_to_app") and its messages may name a
+rule ("(COM-04)"); the owner reads entity names, arrows and sentences, and rule IDs stay in the
+Results' rule column and in tooltips for support staff.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from app.sync import events as ev
+from contract.records import Entity
+from ui.i18n import TEXTS, direction_arrow, entity_name, pick, tr
+from ui.vietnamese import clock_text
+
+_RULE = re.compile(r"\s*\(?\b(?:COM|SAPO|KVF|NH|B)-\d{1,2}\b\)?")
+
+
+def without_rule_ids(text: str) -> str:
+    """'Bỏ qua: chỉ đồng bộ lần đầu (NH-08); …' → 'Bỏ qua: chỉ đồng bộ lần đầu; …'."""
+    cleaned = _RULE.sub("", text or "")
+    cleaned = re.sub(r"\(\s*\)", "", cleaned)
+    return re.sub(r"\s+([;:,.])", r"\1", cleaned).strip()
+
+
+def platform_entities(platform, entities) -> list[str]:
+    """The entities of a run that the platform has at all (no "news" for KiotViet)."""
+    names = []
+    for key in entities or ():
+        try:
+            cap = platform.entities.get(Entity(key)) if platform is not None else True
+        except ValueError:
+            cap = None
+        if cap is None or getattr(cap, "direction", None) is not None and cap.direction.value == "none":
+            continue
+        names.append(entity_name(key))
+    return names
+
+
+def started_text(event, platform=None) -> str:
+    names = platform_entities(platform, event.entities)
+    if event.kind == "sync" and names:
+        return tr("run.starting", entities=", ".join(names))
+    key = f"run.kind.{event.kind}"
+    return tr(key) if key in TEXTS else tr("run.starting_plain")
+
+
+def progress_text(event) -> str:
+    name, arrow = entity_name(event.entity), direction_arrow(event.direction)
+    if not event.done and not event.total:
+        return tr("run.reading", entity=name, direction=arrow)
+    if event.total:
+        return tr("sync.running", entity=name, direction=arrow, done=event.done,
+                  total=event.total)
+    return tr("sync.running_nototal", entity=name, direction=arrow, done=event.done)
+
+
+def waiting_text(event: ev.Waiting, platform_name: str) -> str:
+    try:
+        until = clock_text(datetime.fromisoformat(event.until))
+    except ValueError:
+        until = ""
+    if event.reason == ev.WaitReason.RETRY:
+        return tr("run.retrying", platform=platform_name, n=max(event.attempt, 1), at=until)
+    return tr("run.waiting_limit", platform=platform_name, at=until)
+
+
+def finished_text(event) -> str:
+    """The run's end in one sentence: the engine's own sentence, without wrapping it again."""
+    message = without_rule_ids(pick(event.message_vi, event.message_en))
+    counts = event.counts or {}
+    if event.status == "cancelled":
+        return tr("run.stopped")
+    if event.status == "done":
+        by_action = counts.get("by_action") or {}
+        summary = tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
+                     conflict=by_action.get("conflict", 0), skipped=counts.get("skipped", 0))
+        return tr("sync.finished", summary=summary)
+    if event.status == "interrupted":
+        return message or tr("run.interrupted")
+    return message or tr("run.failed")
