@@ -1,5 +1,6 @@
 """Per-item results (COM-06): filters, search, retry failed items, CSV export (B-03), and the
 one-click "delete in App" for items deleted on the POS (COM-01)."""
+from contract.rules import RuleId
 from __future__ import annotations
 
 from pathlib import Path
@@ -128,7 +129,7 @@ class ResultsPage(QWidget):
             3: 220, 4: widest(header_texts[4], "C000000"), 5: widest(header_texts[5], "1000000000"),
             6: widest(header_texts[6], *(action_name(key) for key in ACTION_NAMES)),
             7: widest(header_texts[7], *(outcome_name(key) for key in OUTCOME_NAMES)),
-            8: widest(header_texts[8], "SAPO-00"), 9: 360,
+            8: widest(header_texts[8], *(rule.value for rule in RuleId)), 9: 360,
             10: widest(header_texts[10], "00/00/0000 00:00"),
         }
         for column, width in widths.items():
