@@ -482,6 +482,10 @@ def order_adjustments(order: Order) -> tuple[Decimal, Decimal]:
             discount += computed - order.total
         else:
             fees += order.total - computed
+    if discount > lines:
+        # Sapo takes no more discount than the lines are worth: the rest comes off the fee
+        # (a voucher that also covers the shipping).
+        fees, discount = max(fees - (discount - lines), Decimal(0)), lines
     return money(discount), money(fees)
 
 
