@@ -230,7 +230,9 @@ class Order:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     # What makes `total` differ from the sum of the lines: an amount off the whole order, and
-    # fees the customer pays on top (surcharges, shipping charged to the customer). With them
+    # fees the customer pays on top (surcharges, shipping charged to the customer, and tax a
+    # POS adds on top of prices that exclude it: Nhanh's line VAT, Sapo's `total_tax` when its
+    # prices exclude tax). With them
     # Σ(line price × quantity − line discount) − discount + fees == total, to the đồng.
     discount: Decimal = Decimal("0")
     fees: Decimal = Decimal("0")

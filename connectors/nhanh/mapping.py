@@ -188,30 +188,29 @@ def order_total(item: Mapping) -> Decimal:
     return money(lines - money(item.get("discount")) + money(item.get("shipFee")))
 
 
-def _vnd(amount: Decimal) -> str:
-    return f"{int(amount):,}".replace(",", ".") + " ₫"
+def line_vat(line: Mapping) -> Decimal:
+    """The VAT Nhanh adds on top of a line (its `price` excludes VAT), to the đồng."""
+    net = (money(line.get("price")) - money(line.get("discount"))) * quantity(line.get("quantity"))
+    return money(line_total(line) - net)
 
 
 def _line(line: Mapping) -> OrderLine:
-    """An order line as the owner reads it on Nhanh: `price` is what one unit costs after its
-    discount, VAT included, so lines add up to the order; the list price, the discount and
-    the VAT rate are kept in the line's note."""
+    """An order line as Nhanh lists it: the list price of one unit (before VAT), the line's
+    discount as a whole (Nhanh's `discount` is per unit: × quantity), and the VAT rate in the
+    note, the one part of the line the App has no field for (its amount is in the order's
+    fees)."""
     count = quantity(line.get("quantity"))
-    total = line_total(line)
-    unit = money(total / count) if count else money(line.get("price"))
-    listed, off = money(line.get("price")), money(line.get("discount"))
     vat = money(line.get("vat"))
-    notes = []
-    if off:
-        notes.append(f"Giá {_vnd(listed)}, giảm {_vnd(off)}/sp")
-    if vat:
-        notes.append(f"VAT {vat}%")
     return OrderLine(sku=text(line.get("code")), name=text(line.get("name")), quantity=count,
-                     price=unit, variant_key=_key(line.get("id")), note="; ".join(notes))
+                     price=money(line.get("price")), variant_key=_key(line.get("id")),
+                     note=f"VAT {vat}%" if vat else "",
+                     discount=money(money(line.get("discount")) * count))
 
 
 def order(item: Mapping) -> Order:
-    lines = tuple(_line(line) for line in item.get("products") or ())
+    products = item.get("products") or ()
+    lines = tuple(_line(line) for line in products)
+    vat = sum((line_vat(line) for line in products), Decimal("0"))
     return Order(key=_key(item.get("id")), number=text(item.get("appOrderId")),
                  status=APP_STATUS.get(int(item.get("status") or NEW), OrderStatus.PLACED),
                  lines=lines, customer_key=_key(item.get("customerId")),
@@ -219,21 +218,66 @@ def order(item: Mapping) -> Order:
                  customer_phone=text(item.get("mobile")),
                  shipping_address=text(item.get("address")), branch_key=_key(item.get("depotId")),
                  note=text(item.get("description")), total=order_total(item),
+                 discount=money(item.get("discount")),
+                 # What the customer pays above the lines: the shipping fee charged to them
+                 # and the VAT Nhanh adds on top of prices that exclude it.
+                 fees=money(money(item.get("shipFee")) + vat),
                  created_at=item.get("createdAt"), updated_at=item.get("updatedAt"))
+
+
+# UNVERIFIED: that order/add takes the fee charged to the customer as `customerShipFee`
+# (v3: inside `carrier`, documented there beside `sendCarrierType`; v2: at the top, as
+# order/index lists it) when no carrier is chosen. False sends no fee: Nhanh's total is then
+# lower than the App's by the order's fees (the behaviour before issue 23).
+SEND_CUSTOMER_FEE = True
+
+
+def unit_discount(line: OrderLine) -> Decimal | None:
+    """The App line's discount as Nhanh's per-unit `discount` (DOC /v3: the order list's
+    `products[].discount` is per unit; order/add is read the same way, UNVERIFIED), or None
+    when it does not split into whole đồng per unit (it then goes to the order's discount)."""
+    if not line.discount:
+        return Decimal("0")
+    if not line.quantity:
+        return None
+    per_unit = line.discount / line.quantity
+    return money(per_unit) if per_unit == per_unit.to_integral_value() else None
 
 
 def new_order(record: Order, product_ids: Mapping[int, str]) -> dict:
     """The common-shape order/add body of an App order; `product_ids[i]` is the Nhanh id of
-    line i. Raises InvalidValue with the reason when Nhanh would refuse it."""
+    line i. Raises InvalidValue with the reason when Nhanh would refuse it.
+
+    Lines go at their list price with their discount per unit; the order's discount (plus any
+    line discount that is no whole đồng per unit) as the order discount, its fees as the fee
+    charged to the customer, so Nhanh's total is the App's (issue 23)."""
     if not text(record.customer_name) or not text(record.customer_phone):
         raise InvalidValue("order needs the customer's name and mobile")
     if not record.lines:
         raise InvalidValue("order has no lines")
     status = CREATE_STATUS.get(record.status, NEW)
+    products, folded = [], Decimal("0")
+    for index, line in enumerate(record.lines):
+        per_unit = unit_discount(line)
+        if per_unit is None:
+            folded += line.discount
+            per_unit = Decimal("0")
+        products.append({"id": product_ids[index], "price": line.price,
+                         "quantity": line.quantity, "discount": per_unit,
+                         "name": text(line.name), "code": text(line.sku)})
     listed = sum((line.price * line.quantity for line in record.lines), Decimal("0"))
-    # The App's total below its lines is an order-level discount Nhanh must know, or its
-    # total would be higher than the App's (issue 23.2). Fees above it are not sent.
-    discount = listed - record.total if Decimal("0") < record.total < listed else Decimal("0")
+    computed = (listed - sum((line.discount for line in record.lines), Decimal("0"))
+                - record.discount + record.fees)
+    discount, fee = folded + record.discount, record.fees
+    # An App total that differs from what its parts add up to (an order typed in by hand):
+    # below it is more discount Nhanh must know, above it more fee.
+    if Decimal("0") < record.total != computed:
+        if record.total < computed:
+            discount += computed - record.total
+        else:
+            fee += record.total - computed
+    if not SEND_CUSTOMER_FEE:
+        fee = Decimal("0")
     return {
         "appOrderId": text(record.key),
         "status": status,
@@ -243,8 +287,6 @@ def new_order(record: Order, product_ids: Mapping[int, str]) -> dict:
         "address": text(record.shipping_address),
         "description": text(record.note),
         "discount": money(discount),
-        "products": [{"id": product_ids[index], "price": line.price,
-                      "quantity": line.quantity, "name": text(line.name),
-                      "code": text(line.sku)}
-                     for index, line in enumerate(record.lines)],
+        "shipFee": money(fee),
+        "products": products,
     }

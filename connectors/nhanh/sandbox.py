@@ -805,7 +805,10 @@ class NhanhSandbox(SandboxBase):
             rows = [r for r in rows if start <= r["createdAt"] <= end]
         return self._cursor_page(rows, size, after, self._v3_order)
 
-    def _order_lines(self, lines: Any, limit: int, key: str) -> list[dict]:
+    def _order_lines(self, lines: Any, limit: int, key: str, *,
+                     line_discounts: bool = True) -> list[dict]:
+        """The lines of an order/add. v2's productList documents no `discount`/`vat`
+        (`line_discounts=False`): Nhanh is not assumed to honour what it never listed."""
         if not isinstance(lines, list) or not lines or len(lines) > limit:
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS", {key: f"1–{limit} sản phẩm"})
         result = []
@@ -819,7 +822,8 @@ class NhanhSandbox(SandboxBase):
                                    {f"{key}.id": f"Sản phẩm {product_id} là sản phẩm cha"})
             result.append({"productId": product_id, "quantity": line.get("quantity") or 0,
                            "price": line.get("price") or 0,
-                           "discount": line.get("discount") or 0, "vat": line.get("vat") or 0})
+                           "discount": (line.get("discount") or 0) if line_discounts else 0,
+                           "vat": (line.get("vat") or 0) if line_discounts else 0})
         return result
 
     def _check_depot(self, depot_id: Any, info: dict) -> int:
@@ -1089,7 +1093,8 @@ class NhanhSandbox(SandboxBase):
             raise NhanhRefusal("ERR_INVALID_FORM_FIELDS",
                                {"status": "chỉ New, Confirming, Confirmed"})
         depot = self._check_depot(data.get("depotId"), info)
-        lines = self._order_lines(data.get("productList"), 500, "productList")
+        lines = self._order_lines(data.get("productList"), 500, "productList",
+                                  line_discounts=False)
         row = self._store_order({"appOrderId": shop_order_id, "status": V2_CODE[status],
                                  "depotId": depot, "name": data["customerName"],
                                  "mobile": data["customerMobile"],

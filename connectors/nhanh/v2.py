@@ -264,6 +264,8 @@ class V2Api(NhanhApi):
         city, district = city_and_district(order.get("address") or "")
         if not city:
             raise InvalidValue("v2 order needs the city and district at the end of the address")
+        discount = order.get("discount", 0) + sum(
+            (p.get("discount", 0) * p["quantity"] for p in order["products"]), 0)
         body = {
             "id": order["appOrderId"], "type": "Shipping",
             "status": STATUS_NAMES.get(order["status"], "New"),
@@ -271,7 +273,11 @@ class V2Api(NhanhApi):
             **({"depotId": int(order["depotId"])} if order.get("depotId") else {}),
             **({"customerAddress": order["address"]} if order.get("address") else {}),
             "customerCityName": city, "customerDistrictName": district,
-            **({"moneyDiscount": order["discount"]} if order.get("discount") else {}),
+            # v2's productList documents no line discount: the lines' discounts join the
+            # order's, so Nhanh's total is still the App's (issue 23).
+            **({"moneyDiscount": discount} if discount else {}),
+            # The fee charged to the customer (see mapping.SEND_CUSTOMER_FEE).
+            **({"customerShipFee": order["shipFee"]} if order.get("shipFee") else {}),
             **({"description": order["description"]} if order.get("description") else {}),
             "productList": [{"id": p["id"], "idNhanh": int(p["id"]), "quantity": p["quantity"],
                              "name": p.get("name") or p.get("code") or p["id"],

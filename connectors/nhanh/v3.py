@@ -207,10 +207,14 @@ class V3Api(NhanhApi):
             "shippingAddress": {"name": order["name"], "mobile": order["mobile"],
                                 **({"address": order["address"]} if order.get("address")
                                    else {})},
-            "products": [{"id": int(p["id"]), "price": p["price"], "quantity": p["quantity"]}
+            "products": [{"id": int(p["id"]), "price": p["price"], "quantity": p["quantity"],
+                          **({"discount": p["discount"]} if p.get("discount") else {})}
                          for p in order["products"]],
             # Pro-rated to the lines by Nhanh (DOC /v3/order/add).
             **({"payment": {"discountAmount": order["discount"]}} if order.get("discount")
+               else {}),
+            # The fee charged to the customer (see mapping.SEND_CUSTOMER_FEE).
+            **({"carrier": {"customerShipFee": order["shipFee"]}} if order.get("shipFee")
                else {}),
         }
         envelope = await self.call("order/add", body, write=True)

@@ -421,10 +421,21 @@ def order_amounts(order: Mapping[str, Any]) -> OrderAmounts:
     shipping = order.get("shipping_lines") or []
     fees = (sum((money(s.get("price")) for s in shipping), Decimal(0)) if shipping
             else money(order.get("total_shipping_price")))
-    return OrderAmounts(lines, line_discounts, order_discount, fees, money(order.get("total_price")))
+    total = money(order.get("total_price"))
+    # Prices in VND shops include VAT; a shop whose prices exclude it has `total_tax` added on
+    # top: it is then part of what the customer pays above the lines.
+    tax = money(order.get("total_tax"))
+    if tax and lines - line_discounts - order_discount + fees + tax == total:
+        fees += tax
+    return OrderAmounts(money(lines), money(line_discounts), money(order_discount), money(fees),
+                        total)
 
 
 def order_from_sapo(order: Mapping[str, Any]) -> Order:
+    """A Sapo order: each line at its list price with its own discount (`total_discount`, the
+    whole line's), the order's discount codes and its shipping lines, so that the lines less
+    the discounts plus the fees are Sapo's `total_price` (issue 23)."""
+    amounts = order_amounts(order)
     lines = []
     for line in order.get("line_items") or []:
         name = text(line.get("title") or line.get("name"))
@@ -435,7 +446,8 @@ def order_from_sapo(order: Mapping[str, Any]) -> Order:
                                quantity=quantity(line.get("quantity")),
                                price=money(line.get("price")),
                                product_key=str(line.get("product_id") or ""),
-                               variant_key=str(line.get("variant_id") or "")))
+                               variant_key=str(line.get("variant_id") or ""),
+                               discount=money(line.get("total_discount"))))
     customer = order.get("customer") or {}
     shipping = order.get("shipping_address") or {}
     return Order(
@@ -446,9 +458,35 @@ def order_from_sapo(order: Mapping[str, Any]) -> Order:
                        or text(shipping.get("name"))),
         customer_phone=text(order.get("phone") or customer.get("phone") or shipping.get("phone")),
         shipping_address=_address_line(shipping), branch_key=str(order.get("location_id") or ""),
-        note=text(order.get("note")), total=money(order.get("total_price")),
+        note=text(order.get("note")), total=amounts.total,
+        discount=amounts.order_discount, fees=amounts.fees,
         created_at=parse_time(order.get("created_on")),
         updated_at=parse_time(order.get("modified_on")))
+
+
+def order_adjustments(order: Order) -> tuple[Decimal, Decimal]:
+    """What an App order sends besides its lines: one fixed-amount discount and one fee.
+
+    Sapo totals the lines itself and documents no discount on a line it is sent
+    (`line_items[{variant_id, quantity, price}]`, support.sapo.vn order API), only
+    `discount_codes[{code, amount, type: fixed_amount}]` and `shipping_lines[]`: the lines'
+    own discounts join the order's in the one code, the order's fees become the fee line, and
+    an App total that differs from what its parts add up to is reached with more of either,
+    so both sides show the same total."""
+    lines = sum((line.price * line.quantity for line in order.lines), Decimal(0))
+    discount = sum((line.discount for line in order.lines), Decimal(0)) + order.discount
+    fees = order.fees
+    computed = lines - discount + fees
+    if order.total > 0 and order.total != computed:
+        if order.total < computed:
+            discount += computed - order.total
+        else:
+            fees += order.total - computed
+    if discount > lines:
+        # Sapo takes no more discount than the lines are worth: the rest comes off the fee
+        # (a voucher that also covers the shipping).
+        fees, discount = max(fees - (discount - lines), Decimal(0)), lines
+    return money(discount), money(fees)
 
 
 def order_to_sapo(order: Order, *, inventory_behaviour: str) -> dict[str, Any]:
@@ -497,16 +535,13 @@ def order_to_sapo(order: Order, *, inventory_behaviour: str) -> dict[str, Any]:
                                     "name": order.customer_name, "phone": order.customer_phone}
     if order.branch_key.isdigit():
         body["location_id"] = int(order.branch_key)
-    # Sapo totals the lines itself: the App's total, when it differs, is reached with a
-    # documented fixed-amount discount or a fee line, so both sides show the same total.
-    lines_total = sum((line.price * line.quantity for line in order.lines), Decimal(0))
-    if order.total > 0 and order.total != lines_total:
-        if order.total < lines_total:
-            body["discount_codes"] = [{"code": ORDER_DISCOUNT_CODE, "type": "fixed_amount",
-                                       "amount": number(lines_total - order.total)}]
-        else:
-            body["shipping_lines"] = [{"title": ORDER_FEE_TITLE, "code": ORDER_FEE_TITLE,
-                                       "price": number(order.total - lines_total)}]
+    discount, fees = order_adjustments(order)
+    if discount:
+        body["discount_codes"] = [{"code": ORDER_DISCOUNT_CODE, "type": "fixed_amount",
+                                   "amount": number(discount)}]
+    if fees:
+        body["shipping_lines"] = [{"title": ORDER_FEE_TITLE, "code": ORDER_FEE_TITLE,
+                                   "price": number(fees)}]
     return body
 
 

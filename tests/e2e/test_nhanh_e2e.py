@@ -281,3 +281,38 @@ def test_com02_an_order_push_whose_answer_is_lost_makes_one_nhanh_order(catalog,
     assert not shop.items(outcome="failed")
     assert [e for e in shop.items(action="create", outcome="ok", app_id=order.key)
             if e.pos_id == str(pushed["id"])]
+
+
+@VERSIONS
+def test_issue23_nh04_an_order_pushed_before_the_upgrade_is_cancelled_after_it_quietly(
+        catalog, version, monkeypatch):
+    """Nhanh orders are never pulled into the App (NH-04: App → Nhanh only); what a link
+    keeps of Nhanh's reading is the order read back after a push. An order pushed, with a
+    discount, by the version before issue 23 (lines read at their net price, discounts in the
+    note), then cancelled in the App after the upgrade: the cancel reaches Nhanh with no
+    conflict and no update row, and the App order keeps its total."""
+    from connectors.nhanh import mapping
+    from contract.records import evolve
+
+    today = mapping.order
+
+    def before_issue23(item):
+        order = today(item)
+        return evolve(order, discount=Decimal(0), fees=Decimal(0), lines=tuple(
+            evolve(line, price=(line.price * line.quantity - line.discount) / line.quantity,
+                   note="Giá cũ", discount=Decimal(0)) for line in order.lines))
+
+    shop = Shop(catalog, version, sync_orders=True)
+    shop.sync()
+    order = shop.app_order(OrderStatus.PLACED)
+    order = catalog.put(Entity.ORDER, dataclasses.replace(order, total=Decimal(298000)))
+    monkeypatch.setattr(mapping, "order", before_issue23)
+    shop.sync([Entity.ORDER])
+    monkeypatch.setattr(mapping, "order", today)
+    shop.events.clear()
+    catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus.CANCELLED))
+    assert shop.sync([Entity.ORDER]).status == "done"
+    assert shop.pushed()[0]["status"] == 63
+    assert not shop.items(entity="order", action="conflict")
+    assert not shop.items(entity="order", action="update")
+    assert catalog.get(Entity.ORDER, order.key).total == Decimal(298000)

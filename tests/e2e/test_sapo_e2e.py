@@ -590,3 +590,39 @@ def test_com02_writes_sapo_commits_and_whose_answers_are_lost_are_linked_once(sh
     assert shop.sync().status == "done"                           # a later run makes nothing new
     assert len([p for p in shop.sandbox.products.values()
                 if p["variants"][0]["sku"] == "PIA-ST-1"]) == 1
+
+
+def test_issue23_sapo04_orders_linked_before_the_discount_fields_stay_quiet_after_the_upgrade(
+        shop, monkeypatch):
+    """An order pulled and linked by the mapping before issue 23 (no discount or fee fields),
+    then read again by today's (each line's and the order's discount, its fees): the same
+    fingerprint, so no conflict and no update row; the App total stays Sapo's."""
+    from app.sync.policy import policy_for
+    from connectors.sapo import mapping
+    from contract.records import evolve
+
+    today = mapping.order_from_sapo
+
+    def before_issue23(row):
+        order = today(row)
+        return evolve(order, discount=Decimal(0), fees=Decimal(0),
+                      lines=tuple(evolve(line, discount=Decimal(0)) for line in order.lines))
+
+    monkeypatch.setattr(mapping, "order_from_sapo", before_issue23)
+    assert shop.sync().status == "done"
+    discounted = [o for o in shop.sandbox.orders.values()
+                  if o["total_discounts"] or o["shipping_lines"]]
+    assert discounted                       # the sandbox's orders carry discounts and fees
+    monkeypatch.setattr(mapping, "order_from_sapo", today)
+    for row in shop.sandbox.orders.values():         # touched on Sapo (a tag, a payment
+        row["modified_on"] = shop.sandbox.now()       # note): every order is read again
+    shop.events.clear()
+    assert shop.sync([Entity.ORDER]).status == "done"
+    assert not shop.items(entity="order", action="conflict")
+    assert not shop.items(entity="order", action="update")
+    policy = policy_for(SAPO, Entity.ORDER, SAPO.option_defaults())
+    for row in discounted:
+        link = m.Link.get((m.Link.entity == "order") & (m.Link.pos_id == str(row["id"])))
+        assert policy.comparable(today(row)) == link.pos_fingerprint
+        app = shop.catalog.get(Entity.ORDER, link.app_id)
+        assert app.total == Decimal(str(row["total_price"]))

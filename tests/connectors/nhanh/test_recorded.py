@@ -15,6 +15,8 @@ from contract.records import OrderStatus
 from connectors.nhanh import mapping, v2, v3
 from connectors.nhanh.sandbox import nhanh_sandbox, order_total
 
+from tests.connectors.order_sums import parts_total
+
 from .conftest import FakeClock
 
 # -- v3 ------------------------------------------------------------------------------------
@@ -94,12 +96,16 @@ def test_issue23_v3_order_total_includes_line_discounts_vat_order_discount_and_f
     assert order.created_at == datetime(2024, 12, 5, 8, 32, tzinfo=timezone.utc)
     shirt, balm = order.lines
     assert (shirt.variant_key, shirt.sku, shirt.quantity) == ("1231264453", "AL-LINEN-BE-M", 2)
-    assert shirt.price == Decimal("180000")              # 189.000 less 9.000 off, per unit
-    assert shirt.note == "Giá 189.000 ₫, giảm 9.000 ₫/sp"
-    assert balm.price == Decimal("108000") and balm.note == "VAT 8%"
-    # 2 × 180.000 + 108.000 − 18.000 order discount + 30.000 shipping charged = 480.000
+    assert shirt.name == "Áo linen - Be - M"
+    # The list price again, the discount in its field (9.000 per unit × 2), not in the note.
+    assert shirt.price == Decimal("189000") and shirt.discount == Decimal("18000")
+    assert shirt.note == ""
+    assert balm.price == Decimal("100000") and balm.discount == 0 and balm.note == "VAT 8%"
+    assert order.discount == Decimal("18000")                      # payment.discount
+    assert order.fees == Decimal("38000")          # 30.000 charged for shipping + 8.000 VAT
+    # 2 × 189.000 − 18.000 + 100.000 − 18.000 order discount + 38.000 = 480.000
     assert order.total == Decimal("480000") == Decimal(V3_ORDER["payment"]["codAmount"])
-    assert sum(l.price * l.quantity for l in order.lines) == Decimal("468000")
+    assert parts_total(order) == order.total
 
 
 def test_issue23_v3_order_add_sends_the_app_orders_discount():
@@ -110,6 +116,22 @@ def test_issue23_v3_order_add_sends_the_app_orders_discount():
                                  price=Decimal(159000)),))
     payload = mapping.new_order(app, {0: "3000002"})
     assert payload["discount"] == Decimal("18000")
+
+
+def test_issue23_nh04_order_add_sends_line_discounts_per_unit_the_order_discount_and_fee():
+    from contract.records import Order, OrderLine
+    app = Order(key="APP-2", customer_name="Lan", customer_phone="0912345678",
+                total=Decimal("341000"), discount=Decimal("10000"), fees=Decimal("25000"),
+                lines=(OrderLine(sku="A", name="Áo", quantity=Decimal(2), price=Decimal(159000),
+                                 discount=Decimal(18000)),
+                       # 10.000 off 3 units is no whole đồng per unit: joins the order's.
+                       OrderLine(sku="B", name="Son", quantity=Decimal(3),
+                                 price=Decimal(12000), discount=Decimal(10000))))
+    payload = mapping.new_order(app, {0: "3000002", 1: "3000003"})
+    shirt, balm = payload["products"]
+    assert (shirt["price"], shirt["discount"]) == (Decimal(159000), Decimal(9000))
+    assert (balm["price"], balm["discount"]) == (Decimal(12000), 0)
+    assert payload["discount"] == Decimal("20000") and payload["shipFee"] == Decimal("25000")
 
 
 # -- v2 ------------------------------------------------------------------------------------
@@ -157,8 +179,12 @@ def test_issue23_v2_order_reads_discounts_fee_and_customer():
     assert order.status is OrderStatus.CANCELLED and order.customer_key == "42"
     assert order.created_at == datetime(2026, 11, 20, 7, 5, tzinfo=timezone.utc)
     [line] = order.lines
-    assert line.price == Decimal("154000") and line.quantity == 2
-    assert order.total == Decimal("318000")          # 2 × 154.000 − 10.000 + 20.000
+    assert (line.sku, line.name) == ("ATC-DEN-M", "Áo thun cotton - Đen - M")
+    assert line.price == Decimal("159000") and line.quantity == 2
+    assert line.discount == Decimal("10000") and line.note == ""       # 5.000 per unit × 2
+    assert (order.discount, order.fees) == (Decimal("10000"), Decimal("20000"))
+    assert order.total == Decimal("318000")          # 2 × 159.000 − 10.000 − 10.000 + 20.000
+    assert parts_total(order) == order.total
 
 
 def test_issue23_v2_order_add_answer_keyed_by_our_id_or_order_id():
@@ -195,4 +221,10 @@ def test_issue23_property_the_apps_total_equals_nhanhs_for_any_sandbox_order(
                                created=int(sandbox.clock()))
     shown = (sandbox._v3_order(row) if version == "3" else sandbox._v2_order(row))
     common = v3._order(shown) if version == "3" else v2._order(shown)
-    assert mapping.order(common).total == Decimal(order_total(row))
+    app = mapping.order(common)
+    assert app.total == Decimal(order_total(row))
+    assert parts_total(app) == app.total                  # lines − discounts + fees = total
+    assert app.discount == order_discount
+    assert [line.price for line in app.lines] == [p["price"] for p in products]
+    assert [line.discount for line in app.lines] == [p["discount"] * p["quantity"]
+                                                     for p in products]

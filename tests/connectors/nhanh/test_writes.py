@@ -8,10 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contract.records import Entity, Order, OrderLine, OrderStatus
 from contract.connector import TransientError
-from connectors.nhanh.sandbox import LOST_5XX, LOST_RESET, LOST_TIMEOUT
+from connectors.nhanh.sandbox import LOST_5XX, LOST_RESET, LOST_TIMEOUT, order_total
+from tests.connectors.order_sums import parts_total
 
 from .conftest import NOW, build, run
 
@@ -154,3 +157,39 @@ def test_issue19_10_order_lines_use_linked_ids_with_one_read_per_product_not_per
     names = [r for r in sandbox.requests if search in r.url.path]
     assert all(b"SKL-HD" not in r.content and b"ATC-DEN-M" not in r.content for r in names)
     assert sandbox.count("POST", "order/add") == 3
+
+
+ORDER_PARTS = st.fixed_dictionaries({
+    "shirt_off": st.sampled_from((0, 9000, 10001, 30000)),     # 10.001 is no whole đồng/unit
+    "lipstick_off": st.sampled_from((0, 15000)),
+    "discount": st.sampled_from((0, 5000, 20000)),
+    "fees": st.sampled_from((0, 25000)),
+    "adjustment": st.one_of(st.just(None), st.integers(-40_000, 60_000)),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(parts=ORDER_PARTS, version=st.sampled_from(["3", "2"]))
+def test_nh04_issue23_a_pushed_app_order_totals_the_same_on_nhanh(parts, version):
+    """An App order with line discounts, an order discount and fees, whose total is what its
+    parts add up to or any total typed in by hand: Nhanh's total (its own arithmetic, in the
+    sandbox) is the App's, and the lines keep their list prices."""
+    shirt, lipstick = linked_order().lines
+    order = linked_order(
+        lines=(dataclasses.replace(shirt, discount=Decimal(parts["shirt_off"])),
+               dataclasses.replace(lipstick, discount=Decimal(parts["lipstick_off"]))),
+        discount=Decimal(parts["discount"]), fees=Decimal(parts["fees"]))
+    total = parts_total(order) + (parts["adjustment"] or 0)
+    order = dataclasses.replace(order, total=total)
+    connector, sandbox, _ = build(version)
+    [outcome] = run(connector.create(Entity.ORDER, [order]))
+    assert outcome.error is None
+    row = sandbox.order_by_app_id(order.key)
+    assert Decimal(order_total(row)) == total
+    assert [Decimal(line["price"]) for line in row["products"]] == [Decimal(159000),
+                                                                   Decimal(189000)]
+    if version == "3" and parts["adjustment"] is None:
+        # Whole đồng per unit: the line's own discount, where Nhanh shows it.
+        assert row["products"][1]["discount"] * 1 == parts["lipstick_off"]
+        assert int(row["shipFee"]) == parts["fees"]

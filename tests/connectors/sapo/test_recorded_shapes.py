@@ -18,6 +18,8 @@ from contract.records import VIETNAM, Customer, Entity, OrderStatus, StockLevel
 from connectors.sapo import mapping
 from tests.connectors.sapo.conftest import BASE, build_connector, collect, run
 
+from tests.connectors.order_sums import parts_total  # noqa: E402
+
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "recorded_shop.json").read_text("utf-8"))
 
 
@@ -113,6 +115,25 @@ def test_sapo04_recorded_order_money_lines_dates_and_status():
     assert (amounts.lines, amounts.line_discounts, amounts.order_discount, amounts.fees) == (
         Decimal("570000"), Decimal("25000"), Decimal("10000"), Decimal("30000"))
     assert amounts.computed == amounts.total == order.total
+
+
+def test_sapo04_issue23_recorded_order_carries_line_and_order_discounts_and_fees():
+    order = mapping.order_from_sapo(RECORDED["order"])
+    first, box = order.lines
+    # List prices, each line's own discount (total_discount: the whole line's), no note.
+    assert (first.price, first.discount) == (Decimal("120000"), Decimal(0))
+    assert (box.price, box.discount) == (Decimal("450000"), Decimal("25000"))
+    assert first.note == box.note == ""
+    assert order.discount == Decimal("10000")                  # the TRAVIET10 code
+    assert order.fees == Decimal("30000")                      # the GHTK shipping line
+    # 120.000 + 450.000 − 25.000 − 10.000 + 30.000 = 565.000 = total_price
+    assert parts_total(order) == order.total == Decimal(RECORDED["order"]["total_price"])
+
+
+def test_sapo04_issue23_tax_added_on_top_of_prices_is_part_of_the_fees():
+    order = mapping.order_from_sapo({**RECORDED["order"], "total_tax": 53500.0,
+                                     "total_price": 618500.0})
+    assert order.fees == Decimal("83500") and parts_total(order) == order.total
 
 
 def test_sapo05_recorded_customer_and_gender_as_the_docs_list_it():
