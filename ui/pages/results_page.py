@@ -1,9 +1,10 @@
 """Per-item results (COM-06): filters, search, retry failed items, CSV export (B-03), and the
 one-click "delete in App" for items deleted on the POS (COM-01)."""
-from contract.rules import RuleId
 from __future__ import annotations
 
 from pathlib import Path
+
+from contract.rules import RuleId
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
