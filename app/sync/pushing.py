@@ -15,6 +15,7 @@ from app.sync.messages import say
 from app.sync.policy import EntityPolicy
 from app.sync.events import Action, Outcome
 from app.sync.push_marks import PushMarks, push_basis
+from app.sync.push_screening import shared_code_blocks
 from app.sync.steps import (CHOSEN_CREATES, PUSH, STOPPING_ERRORS, RunState, RunSteps,
                             display_name)
 from app.sync.translate import to_pos
@@ -196,9 +197,19 @@ class PushSteps(RunSteps):
         entity = policy.entity
         cap = self.platform.capability(entity)
         candidates: list[tuple[Record, Record]] = []
+        # COM-02: two App products not on the POS yet that share a SKU or barcode would become
+        # two POS products with one code; matching cannot help, so both wait for the owner.
+        shared = (shared_code_blocks(
+            self.catalog, records,
+            lambda app_id: self.ledger.link_by_app(Entity.PRODUCT, app_id) is not None)
+            if entity is Entity.PRODUCT else {})
         for app in records:
             self._check_cancel()
             ids = dict(app_id=app.key, name=display_name(app))
+            if (block := shared.get(app.key)) is not None:
+                self._item(ctx, entity, PUSH, Action.BLOCKED, Outcome.SKIPPED, rule=block.rule,
+                           text=(block.message_vi, block.message_en), **ids)
+                continue
             translation = to_pos(entity, app, self.ledger, app.key)
             missing = [key for ref, key in translation.missing if ref is Entity.PRODUCT]
             if isinstance(app, Order) and missing:

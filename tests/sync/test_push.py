@@ -426,3 +426,19 @@ def test_com06_order_deleted_in_app_where_app_delete_is_ignore_says_nothing(make
     shop.catalog.delete(Entity.ORDER, order.key)
     shop.sync([Entity.ORDER])
     assert shop.items(entity="order", direction="app_to_pos") == []
+
+
+def test_com02_two_unlinked_app_products_sharing_a_sku_are_both_blocked_naming_each_other(shop):
+    """COM-02 (issue 18 §2): `push --all-new` must not make two POS products with one SKU.
+    Neither exists on the POS, so matching cannot help: both wait, each naming the other."""
+    first = app_product(shop.catalog, "Bánh mì", "BM-01")
+    second = app_product(shop.catalog, "Bánh mì (nhập lại)", "BM-01")
+    other = app_product(shop.catalog, "Bánh bao", "BB-01")
+    finished = push(shop, all_new=True)
+    assert finished.status == "done"
+    assert [r.name for _, r in shop.pos.created] == ["Bánh bao"]
+    blocked = {r.app_id: r for r in shop.items(action="blocked")}
+    assert set(blocked) == {first.key, second.key}
+    assert second.key in blocked[first.key].message_en and first.key in blocked[second.key].message_vi
+    assert all(r.rule == "COM-02" for r in blocked.values())
+    assert m.Link.get_or_none(m.Link.app_id == other.key) is not None
