@@ -270,10 +270,12 @@ class KiotVietConnector:
         keep = self.keep_app_product_status
         families_seen: set[str] = set()
         emitted = rows_seen = 0
-        if since is None and refetch and len(refetch) > -(-start // PAGE_SIZE):
-            # A resumed first pull (issue 21/3): the held families' rows sit on the pages
-            # before `start`; reading those pages again costs start/100 requests, reading the
-            # families one by one costs one each (≈20,000 at 100k products).
+        if refetch and len(refetch) > -(-start // PAGE_SIZE):
+            # A resumed pull (issue 21/3): the held families' rows sit on the pages before
+            # `start`; reading those pages again costs start/100 requests, reading the
+            # families one by one costs one each (≈20,000 at 100k products). An incremental
+            # pull's pages hold only the changed rows: the App's copy completes those
+            # families below, as in an uninterrupted run.
             await self._hold_again(params, start, refetch, held)
             refetch -= held.keys()
         async for rows, body, offset, total, last in self._pages("/products", params, start):
