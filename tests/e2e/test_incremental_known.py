@@ -236,3 +236,26 @@ def test_nh08_linked_parent_changed_gives_its_skipped_row_without_a_children_rea
     shop.events.clear()
     assert shop.sync().status == "done"
     assert not shop.items(entity="product", rule="NH-08")
+
+
+@pytest.mark.parametrize("platform_key", ["nhanh-v3"])
+def test_nh08_parent_the_app_does_not_hold_is_still_read_with_its_children(catalog,
+                                                                         platform_key):
+    """Not linked (here: its link lost): emitted without its variants it would be created
+    variant-less, so its children are read as before."""
+    shop = Shop(catalog, platform_key, products=60)
+    assert shop.sync().status == "done"
+    box = shop.sandbox
+    parent = next(p for p, row in sorted(box.product_rows.items())
+                  if row["parentId"] <= 0 and box._children(p))
+    m.Link.delete().where((m.Link.entity == Entity.PRODUCT.value)
+                          & (m.Link.pos_id == str(parent))).execute()
+    shop.clock.now += 3600
+    box.edit_product(parent, name="Sản phẩm lại về")
+    shop.events.clear()
+    before = len(box.requests)
+    assert shop.sync().status == "done"
+    assert _children_reads(shop, before) == 1
+    app_id = shop.links(Entity.PRODUCT)[str(parent)]
+    product = shop.catalog.get(Entity.PRODUCT, app_id)
+    assert len(product.variants) == len(box._children(parent))
