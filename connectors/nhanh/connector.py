@@ -230,11 +230,13 @@ class NhanhConnector:
                 last_id = last["parentId"] if mapping.is_variant(last) else last["id"]
                 held[last_id] = families.pop(last_id)
             records = []
-            # A linked product listed without its children needs no children read: it is
-            # create-only (NH-08), so only its "skipped" row comes of it (issue 21).
+            # A linked product listed without its children needs no children read: products
+            # are create-only (NH-08) and an incremental read happens only with "keep stock
+            # and price updated" off (see `pull`), so only its "skipped" row comes of it and
+            # the App's variants stand in for the unchanged children (issue 21).
             known = self._known(Entity.PRODUCT, [
                 family_id for family_id, family in families.items()
-                if since is not None and family.parent is not None and not family.children
+                if family.parent is not None and not family.children
                 and family_id not in emitted]) if since is not None else {}
             for family_id, family in families.items():
                 if family_id in emitted:
