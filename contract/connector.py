@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Protocol, Sequence
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Collection, Mapping, Protocol,
+                    Sequence)
 
 from contract.records import Branch, Entity, OrderStatus, Record
 
@@ -350,6 +351,34 @@ class Page:
 
 
 @dataclass(frozen=True)
+class KnownRecord:
+    """A POS record the App already holds (it is linked), as the engine tells a connector
+    before a pull (`Connector.know_records`).
+
+    `record` is the App's copy keyed by the POS id, with the POS's ids inside (categories,
+    branches; a pulled product keeps the POS's variant ids). `as_last_synced` is True only
+    when that copy can stand in for the POS's own: nothing was edited in the App since the
+    last sync, it then equalled the POS's copy on every synced field, and every id in it is
+    linked. A connector may build a changed record from the POS rows that changed plus this
+    copy instead of reading the whole record again; with `as_last_synced` False it may use it
+    only where the App's values decide nothing (a create-only record's "skipped" row)."""
+
+    record: Record
+    as_last_synced: bool
+
+
+# (entity, POS ids) → the KnownRecord of each of those ids the App holds; ids the App does
+# not hold (new on the POS) are absent. Reads the App store only, never the POS.
+KnownRecords = Callable[[Entity, Collection[str]], Mapping[str, KnownRecord]]
+
+
+def nothing_known(entity: Entity, pos_keys: Collection[str]) -> Mapping[str, KnownRecord]:
+    """What a connector knows before (or without) the engine telling it: nothing, so every
+    changed record is read whole, as before the hook existed."""
+    return {}
+
+
+@dataclass(frozen=True)
 class PushOutcome:
     """Result of writing one App record to the POS."""
 
@@ -385,6 +414,14 @@ class Connector(Protocol):
         """The POS branches the App holds from its last branch pull (keyed by POS id), told
         before the run's first create. A connector may use them instead of reading its branch
         list where a stale list cannot write data to the wrong place. May ignore them."""
+        ...
+
+    def know_records(self, known: KnownRecords) -> None:
+        """Told before each pull: how to ask which POS records the App already holds
+        (`KnownRecords`). An incremental pull may then skip re-reading what the App needs of
+        a changed, already-linked record (KiotViet: a family's unchanged variant rows; Nhanh:
+        a create-only product's children). May ignore it (the default): the engine calls it
+        only where a connector defines it, and records are then read whole, as before."""
         ...
 
     async def find(self, entity: Entity, record: Record) -> Record | None:

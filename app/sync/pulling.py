@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from contract.records import Entity, Order, Record, SYNC_ORDER
 from contract.rules import RuleId
+from app.sync.known import StoreKnowledge
 from app.sync.ledger import atomic, stored_utc
 from app.sync.merge import merge
 from app.sync.messages import say
@@ -68,6 +69,11 @@ class PullSteps(RunSteps):
         # pull committing. A group is written once it holds `page_records` records or after
         # PAGE_SECONDS, so a slow, rate-limited read still commits (and shows) its progress.
         group = PullGroup(started=self.monotonic())
+        # Issue 21: a connector that asks may build a changed, linked record from what the
+        # App holds instead of re-reading it whole; one that does not is left as it was.
+        know_records = getattr(self.connector, "know_records", None)
+        if callable(know_records):
+            know_records(StoreKnowledge(self.ledger, self.catalog, self.policies))
         # Said at once, before the first page (a resumed or rate-limited read may take a
         # while to bring one): the window names what is being read from the first second.
         self._progress(entity, PULL, 0, None, began)

@@ -16,9 +16,9 @@ import orjson
 
 from contract.records import (Branch, Category, Customer, Entity, Order, OrderStatus, Product, Record,
                         now_utc, text)
-from contract.connector import (ConnectionInfo, ConnectionSettings, InvalidData, NotFound,
-                             NotSupported, Page, Platform, PosError, PushOutcome,
-                             TransientError, is_on)
+from contract.connector import (ConnectionInfo, ConnectionSettings, InvalidData, KnownRecords,
+                             NotFound, NotSupported, Page, Platform, PosError, PushOutcome,
+                             TransientError, is_on, nothing_known)
 from connectors.http import Clock, PosHttp, Redactor, RetryPolicy, Sleep
 from connectors.kiotviet import mapping, payload
 from connectors.kiotviet.dates import vietnam_wall_clock
@@ -88,6 +88,8 @@ class KiotVietConnector:
     _customers_by_phone: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     # Family roots whose rows were read this run (their SKUs are in `_product_ids`).
     _families_read: set[str] = field(default_factory=set)
+    # What the App holds of linked products (the engine tells it before a pull, issue 21).
+    _known: KnownRecords = nothing_known
     _rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -252,8 +254,9 @@ class KiotVietConnector:
                              ) -> AsyncIterator[Page]:
         """Rows of one family may sit on different pages (a variant added later has a later
         id), so families with siblings are held until the last page; an incremental pull
-        only sees the changed rows and re-reads those families whole. Held families travel in
-        the resume token and are re-read after a crash.
+        only sees the changed rows: a family the App holds as last synced is completed from
+        the App's copy, any other is re-read whole. Held families travel in the resume token
+        and are re-read after a crash.
 
         A first pull holds a big shop's family rows (two in five here): they are kept as their
         JSON bytes (a quarter of the memory of parsed rows) and given out after the last page in pages of
@@ -267,10 +270,12 @@ class KiotVietConnector:
         keep = self.keep_app_product_status
         families_seen: set[str] = set()
         emitted = rows_seen = 0
-        if since is None and refetch and len(refetch) > -(-start // PAGE_SIZE):
-            # A resumed first pull (issue 21/3): the held families' rows sit on the pages
-            # before `start`; reading those pages again costs start/100 requests, reading the
-            # families one by one costs one each (≈20,000 at 100k products).
+        if refetch and len(refetch) > -(-start // PAGE_SIZE):
+            # A resumed pull (issue 21/3): the held families' rows sit on the pages before
+            # `start`; reading those pages again costs start/100 requests, reading the
+            # families one by one costs one each (≈20,000 at 100k products). An incremental
+            # pull's pages hold only the changed rows: the App's copy completes those
+            # families below, as in an uninterrupted run.
             await self._hold_again(params, start, refetch, held)
             refetch -= held.keys()
         async for rows, body, offset, total, last in self._pages("/products", params, start):
@@ -294,13 +299,29 @@ class KiotVietConnector:
                            deleted_keys=deleted)
                 continue
             roots = sorted(set(held) | refetch, key=_by_number)
+            # An incremental pull lists only the rows that changed: a family the App holds as
+            # it was at the last sync is those rows plus the App's copy of the others, not a
+            # masterProductId read per family (issue 21). New families are read whole.
+            known = (self._known(Entity.PRODUCT, [r for r in roots if r in held
+                                                  and r not in refetch])
+                     if since is not None else {})
             for first in range(0, max(len(roots), 1), FAMILIES_PER_PAGE):
                 for root in roots[first:first + FAMILIES_PER_PAGE]:
+                    product = None
                     if since is None and root in held and root not in refetch:
                         family = [orjson.loads(row) for row in held.pop(root)]
+                    elif root in known and known[root].as_last_synced and \
+                            isinstance(known[root].record, Product):
+                        family = [orjson.loads(row) for row in held.pop(root)]
+                        product = mapping.family_from_known(family, known[root].record,
+                                                            seen_deleted, keep)
+                        if product is None:
+                            family = await self._family_rows(root)
                     else:
                         family = await self._family_rows(root)
-                    if family:
+                    if product is not None:
+                        records.append(product)
+                    elif family:
                         records.append(mapping.product_from_family(family, keep))
                 rest = roots[first + FAMILIES_PER_PAGE:]
                 emitted += len(records)
@@ -364,6 +385,11 @@ class KiotVietConnector:
 
     def know_branches(self, branches: Sequence[Branch]) -> None:
         """KiotViet's creates name their branch from the connection's settings."""
+
+    def know_records(self, known: KnownRecords) -> None:
+        """Used by an incremental product pull: a changed row of a family the App holds as
+        last synced completes that family from the App's copy (see `_pull_products`)."""
+        self._known = known
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.CUSTOMER and isinstance(record, Customer):

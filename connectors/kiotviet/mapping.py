@@ -199,6 +199,58 @@ def product_from_family(rows: Sequence[Row], keep_app_status: bool = True) -> Pr
                    updated_at=max(updated) if updated else None)
 
 
+def rows_of_known(product: Product) -> list[dict[str, Any]] | None:
+    """The rows a linked family had at the last sync, rebuilt from the App's copy of it (its
+    ids the POS's: a pulled product keeps KiotViet's row ids as variant keys), in the shape
+    `product_from_family` reads — so changed rows can replace theirs and the rest need not be
+    read again (issue 21). None when the copy cannot say which rows it came from (a variant
+    key that is not a KiotViet row id, or no row for the family's own id)."""
+    keys = [variant.key for variant in product.variants]
+    if not keys or product.key not in keys or not all(key.isdigit() for key in keys) \
+            or len(set(keys)) != len(keys):
+        return None
+    rows: list[dict[str, Any]] = []
+    for variant in product.variants:
+        row: dict[str, Any] = {
+            "id": int(variant.key), "code": variant.sku, "barCode": variant.barcode,
+            "basePrice": variant.price, "unit": variant.unit,
+            # Every option name on every row, in the product's order: product_from_family
+            # then finds the names in the order the App holds them.
+            "attributes": [{"attributeName": name, "attributeValue": value}
+                           for name, value in zip(product.option_names, variant.options)],
+            # Sellable stock as on-hand with nothing reserved: the same sellable amount.
+            "inventories": [{"branchId": level.branch_key, "onHand": level.available}
+                            for level in variant.stock]}
+        if variant.key == product.key:
+            row.update(name=product.name, description=product.description,
+                       categoryId=product.category_keys[0] if product.category_keys else None,
+                       images=list(product.images), isActive=product.visible,
+                       modifiedDate=product.updated_at.isoformat()
+                       if product.updated_at else None)
+        else:
+            row["masterProductId"] = int(product.key)
+        rows.append(row)
+    return rows
+
+
+def family_from_known(changed: Sequence[Row], known: Product, removed: Iterable[str] = (),
+                      keep_app_status: bool = True) -> Product | None:
+    """A linked family from the rows KiotViet listed as changed plus the App's copy of the
+    rest (`rows_of_known`); rows KiotViet reported removed are left out. A changed row
+    KiotViet added later (a new variant) joins the family. None when the copy cannot be used:
+    the family is then read whole."""
+    rows = rows_of_known(known)
+    if rows is None:
+        return None
+    by_id: dict[str, Row] = {_key(row["id"]): row for row in rows}
+    for row in changed:
+        by_id[_key(payload.get(row, "id"))] = row
+    for key in removed:
+        if key != known.key:
+            by_id.pop(key, None)
+    return product_from_family(list(by_id.values()), keep_app_status)
+
+
 def group_families(rows: Iterable[Row]) -> dict[str, list[Row]]:
     rows = list(rows)
     by_id = {_key(payload.get(row, "id")): row for row in rows}

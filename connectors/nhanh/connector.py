@@ -18,8 +18,8 @@ from contract.records import (Branch, Customer, Entity, InvalidValue, Order, Ord
                         parse_stored_time, text)
 from contract.connector import is_on
 from contract.connector import (AuthError, ConnectionInfo, ConnectionSettings, ErrorKind,
-                             InvalidData, NotFound, NotSupported, Page, PermissionDenied,
-                             Platform, PosError, PushOutcome)
+                             InvalidData, KnownRecords, NotFound, NotSupported, Page,
+                             PermissionDenied, Platform, PosError, PushOutcome, nothing_known)
 from connectors.http import Clock, Sleep, WriteOutcomeUnknown
 from connectors.nhanh import mapping
 from connectors.nhanh.adapter import NhanhApi
@@ -84,6 +84,8 @@ class NhanhConnector:
         # Linked Nhanh product id → {SKU: the child (variant) id that sells}, or {} for a
         # product without children: one read per product per run, not one search per line.
         self._sellable: dict[str, dict[str, str]] = {}
+        # What the App holds of linked products (the engine tells it before a pull, issue 21).
+        self._known: KnownRecords = nothing_known
 
     @property
     def request_count(self) -> int:
@@ -228,13 +230,26 @@ class NhanhConnector:
                 last_id = last["parentId"] if mapping.is_variant(last) else last["id"]
                 held[last_id] = families.pop(last_id)
             records = []
+            # A linked product listed without its children needs no children read: products
+            # are create-only (NH-08) and an incremental read happens only with "keep stock
+            # and price updated" off (see `pull`), so only its "skipped" row comes of it and
+            # the App's variants stand in for the unchanged children (issue 21).
+            known = self._known(Entity.PRODUCT, [
+                family_id for family_id, family in families.items()
+                if family.parent is not None and not family.children
+                and family_id not in emitted]) if since is not None else {}
             for family_id, family in families.items():
                 if family_id in emitted:
                     continue
+                linked = known.get(family_id)
                 if family.parent is None:
                     family = _Family.of(await self.api.product_family(family_id))
                     if family.parent is None:
                         continue  # parent gone on Nhanh since the child was listed
+                elif linked is not None and isinstance(linked.record, Product):
+                    records.append(mapping.product_beside_known(family.parent, linked.record))
+                    emitted.add(family_id)
+                    continue
                 elif since is not None and not family.children:
                     # An incremental list shows a parent whose variants did not change
                     # without them: read them, or the product would look variant-less.
@@ -289,6 +304,10 @@ class NhanhConnector:
 
     def know_branches(self, branches: Sequence[Branch]) -> None:
         """Nhanh's creates do not depend on the depot list."""
+
+    def know_records(self, known: KnownRecords) -> None:
+        """Used by an incremental product pull (see `_pull_products`)."""
+        self._known = known
 
     async def find(self, entity: Entity, record: Record) -> Record | None:
         if entity is Entity.PRODUCT and isinstance(record, Product):

@@ -15,6 +15,7 @@ aware UTC datetimes, ids as strings), so nothing here knows which API version sp
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
@@ -145,6 +146,18 @@ def product(parent: Mapping, children: Iterable[Mapping] = ()) -> Product:
                    images=tuple(text(i) for i in parent.get("images") or () if text(i)),
                    visible=int(parent.get("status") or 2) != HIDDEN_PRODUCT_STATUS,
                    updated_at=max(updated) if updated else None)
+
+
+def product_beside_known(parent: Mapping, known: Product) -> Product:
+    """A changed parent of a product the App already holds, listed by an incremental read
+    without its unchanged children: the App's copy supplies the variants instead of a
+    `product_children` read (issue 21). Only for a linked product: products are create-only
+    (NH-08), so these variants decide nothing but the fingerprint that reports the change
+    once. A single product (its own only variant) is the parent row alone, exactly."""
+    own = product(parent)
+    if [variant.key for variant in known.variants] in ([], [own.key]):
+        return own
+    return replace(own, option_names=known.option_names, variants=known.variants)
 
 
 _GENDERS = {"1": "male", "2": "female", "male": "male", "female": "female", "nam": "male",
