@@ -567,7 +567,8 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                       f"{event.pos_id or '-':<10} {event.name[:30]}{rule} {message}")
         elif isinstance(event, ev.RunFinished):
             message = event.message_vi if cli.lang == "vi" else event.message_en
-            counts = {k: v for k, v in event.counts.items() if k != "by_action"}
+            counts = {getattr(k, "value", k): v for k, v in event.counts.items()
+                      if k != "by_action"}
             cli.print(f"{message} ({event.status}; {counts}; "
                       f"{event.request_count} requests; {event.seconds}s)")
     return emit

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import machine  # noqa: E402
+from bench.limits import real_limit_seconds  # noqa: E402
+from bench.machine import load, machine  # noqa: E402
 
 PLATFORMS = ("sapo", "kiotviet-fnb", "kiotviet-retail", "nhanh-v3", "nhanh-v2")
 GOAL_SECONDS, GOAL_MB = 30.0, 500.0
@@ -91,7 +92,12 @@ def one_case(platform_key: str, products: int, profile: bool = False) -> dict:
             "products_per_s": round(in_app / seconds, 1),
             "rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1),
             "kib_per_product": round((peak - before) * 1024 / max(1, in_app), 2),
-            "requests": finished.request_count}
+            "requests": finished.request_count,
+            # What the POS's own limit adds on a real shop (issue 21 point 7): this run's
+            # requests at the platform's sustained rate (bench/limits.py).
+            "real_limit_seconds": round(real_limit_seconds(
+                platform_key, ((r.method, r.url.path) for r in shop.sandbox.requests)), 1),
+            "load": load()}
 
 
 def judge(rows: list[dict]) -> dict:
