@@ -711,12 +711,81 @@ def cmd_login(cli: Cli) -> int:
         raise UsageError(f"Kết nối {profile.name} chưa có App ID: thêm nó rồi đăng nhập lại.",
                          f"Connection {profile.name} has no App ID: add it, then log in again.")
     authorized_at = datetime.now(timezone.utc)
-    pasted = cli.args.code or _ask_login_code(cli, addresses.authorize_url, flow.code_minutes)
+    pasted = cli.args.code
+    if not pasted and cli.session.catches_login(platform, addresses.redirect_url):
+        pasted = asyncio.run(_catch_or_paste(cli, platform, addresses, flow.code_minutes))
+    if not pasted:
+        pasted = _ask_login_code(cli, addresses.authorize_url, flow.code_minutes)
     outcome = asyncio.run(cli.session.login(profile, pasted, authorized_at=authorized_at))
     until = outcome.expires_at.astimezone().strftime("%d/%m/%Y") if outcome.expires_at else "?"
     cli.say(f"Đã đăng nhập {platform.name_vi} cho {profile.name}; mã đăng nhập dùng đến {until}.",
             f"Logged {profile.name} in to {platform.name_en}; the login lasts until {until}.")
     return EXIT_OK
+
+
+async def _catch_or_paste(cli: Cli, platform, addresses, minutes: int) -> str:
+    """The redirect comes back to this PC (NH-13): ShopSync listens for it and, meanwhile,
+    still reads a pasted address or code (a browser on another machine, a blocked page) —
+    whichever comes first. "" when the catcher could not start (port busy): paste instead."""
+    ready = asyncio.Event()
+    catching = asyncio.ensure_future(
+        cli.session.catch_login_code(platform, addresses.redirect_url, ready=ready))
+    listening = asyncio.ensure_future(ready.wait())
+    await asyncio.wait({catching, listening}, return_when=asyncio.FIRST_COMPLETED)
+    listening.cancel()
+    if catching.done() and catching.exception() is not None:
+        failure = catching.exception()
+        cli.error(getattr(failure, "message_vi", str(failure)),
+                  getattr(failure, "message_en", str(failure)))
+        return ""
+    cli.say("1. Mở địa chỉ này trong trình duyệt, đăng nhập và bấm đồng ý:",
+            "1. Open this address in a browser, sign in and approve:")
+    cli.print(f"   {addresses.authorize_url}")
+    cli.say(f"2. ShopSync đang chờ Nhanh.vn chuyển trình duyệt về {addresses.redirect_url} "
+            f"(trong vòng {minutes} phút) và sẽ tự nhận mã. Nếu trình duyệt ở máy khác hoặc "
+            "báo không mở được trang đó, hãy dán địa chỉ trình duyệt hiện ra (hoặc mã "
+            "accessCode) vào đây:",
+            f"2. ShopSync is waiting for Nhanh.vn to send the browser back to "
+            f"{addresses.redirect_url} (within {minutes} minutes) and will take the code "
+            "itself. If the browser is on another machine or cannot open that page, paste the "
+            "address it shows (or the accessCode) here:")
+    pasted = _pasted_line(asyncio.get_running_loop())
+    try:
+        done, _ = await asyncio.wait({catching, pasted}, return_when=asyncio.FIRST_COMPLETED)
+        if catching in done:
+            code = catching.result()           # LoginError (declined, 10 minutes) → exit 3
+            cli.say("Đã nhận mã đăng nhập từ trình duyệt.",
+                    "Received the login code from the browser.")
+            return code
+        return pasted.result()
+    finally:
+        if not catching.done():
+            catching.cancel()                  # the port is freed at once
+            await asyncio.gather(catching, return_exceptions=True)
+
+
+def _pasted_line(loop: asyncio.AbstractEventLoop) -> "asyncio.Future[str]":
+    """The first non-empty line typed or pasted on stdin, read by a daemon thread: the
+    catcher may win while nobody types, and the process must not wait for a line to exit.
+    At the end of input (a script, /dev/null) the future never completes: the browser's
+    redirect is then the only way in."""
+    line: asyncio.Future[str] = loop.create_future()
+
+    def deliver(value: str) -> None:
+        if not line.done():
+            line.set_result(value)
+
+    def read() -> None:
+        try:
+            for raw in iter(sys.stdin.readline, ""):
+                if raw.strip():
+                    loop.call_soon_threadsafe(deliver, raw.strip())
+                    return
+        except (OSError, ValueError, RuntimeError):   # stdin closed, or the loop already ended
+            return
+
+    threading.Thread(target=read, name="shopsync-login-paste", daemon=True).start()
+    return line
 
 
 def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:

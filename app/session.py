@@ -263,6 +263,24 @@ class ShopSession:
                         hosts: Mapping[str, str] | None = None) -> LoginAddresses:
         return self.login_flow(platform).addresses(fields, {**platform.hosts, **(hosts or {})})
 
+    def catches_login(self, platform: Platform, redirect_url: str) -> bool:
+        """Whether the consent's redirect comes back to this PC, where ShopSync can catch the
+        code itself (NH-13); otherwise the owner pastes the address back."""
+        flow = self.login_flow(platform)
+        return flow.catch is not None and flow.catches(redirect_url)
+
+    async def catch_login_code(self, platform: Platform, redirect_url: str, *,
+                               timeout: float | None = None,
+                               ready: "asyncio.Event | None" = None) -> str:
+        """Wait on this PC for the browser's redirect and return its code (used once, never
+        stored). `timeout` defaults to the code's own lifetime; raises the flow's AuthError
+        kinds (declined, nothing arrived, port busy), each saying to paste instead."""
+        flow = self.login_flow(platform)
+        if flow.catch is None:
+            raise LoginNeeded()
+        return await flow.catch(redirect_url, timeout=timeout or flow.code_minutes * 60,
+                                ready=ready)
+
     def sample_login_code(self, platform: Platform) -> str:
         """What the sample shop's consent page would hand out (B-01: no browser needed)."""
         mint = getattr(self.sample_shop(platform), "mint_access_code", None)

@@ -191,7 +191,8 @@ class LoginAddresses:
 @dataclass(frozen=True)
 class BrowserLogin:
     """A POS whose token comes from consent in a browser: open `addresses().authorize_url`,
-    approve, paste the redirected address (or the code) back, `exchange` it in time."""
+    approve, and the redirect brings the code back — caught on this PC when the redirect is an
+    address here (`catches`/`catch`), otherwise pasted back — then `exchange` it in time."""
 
     # (fields, hosts) → the consent page and the addresses to register.
     addresses: Callable[[Mapping[str, str], Mapping[str, str]], LoginAddresses]
@@ -204,6 +205,12 @@ class BrowserLogin:
     code_secret: str = "access_code"
     # The secret the exchange yields; with it present the profile is logged in.
     token_secret: str = "access_token"
+    # redirect_url → whether ShopSync itself can catch the redirect there (an address on this
+    # PC); when False, the owner pastes the address back (the fallback that always works).
+    catches: Callable[[str], bool] = lambda redirect_url: False
+    # (redirect_url, timeout=, ready=) → awaitable code, caught on this PC; raises AuthError
+    # kinds whose message says to paste instead (declined, nothing arrived, port busy).
+    catch: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

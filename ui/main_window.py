@@ -504,6 +504,14 @@ class MainWindow(QMainWindow):
             self.controller.cancel()
             event.ignore()
             return
+        if self.app_data_page.importing():
+            # A file import is one transaction in a background job: close when it has ended
+            # (written whole or not at all), never with its thread still running.
+            if not getattr(self, "_close_after_import", False):
+                self._close_after_import = True
+                self.app_data_page.import_finished.connect(lambda *_: self.close())
+            event.ignore()
+            return
         self.autosync.stop()
         if self.tray is not None:
             self.tray.hide()

@@ -179,7 +179,7 @@ V2_LAST_DAY = date(2026, 11, 30)
 
 
 def _login(version: str) -> BrowserLogin:
-    """Nhanh's authorize → paste → exchange (NH-13), with the API version bound."""
+    """Nhanh's authorize → catch or paste → exchange (NH-13), with the API version bound."""
     def addresses(fields: Mapping[str, str], hosts: Mapping[str, str]) -> LoginAddresses:
         urls = login.callback_urls(hosts)
         try:
@@ -205,7 +205,8 @@ def _login(version: str) -> BrowserLogin:
             learned["token_expires_at"] = result.expires_at.isoformat()
         return LoginOutcome(learned, {"access_token": result.access_token}, result.expires_at)
 
-    return BrowserLogin(addresses, read_code, exchange, code_minutes=login.ACCESS_CODE_MINUTES)
+    return BrowserLogin(addresses, read_code, exchange, code_minutes=login.ACCESS_CODE_MINUTES,
+                        catches=login.is_loopback, catch=login.catch_access_code)
 
 
 def _platform(version: str) -> Platform:

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
 
 from app.store import models as m
 from contract.records import Entity, Product, Variant
@@ -19,6 +21,13 @@ def _page(qtbot, services):
     return page
 
 
+def import_and_wait(qtbot, page, path, timeout=120_000) -> tuple[bool, str]:
+    """The import runs in a background job; (imported?, text shown) once it has ended."""
+    with qtbot.waitSignal(page.import_finished, timeout=timeout) as finished:
+        page.import_from(path)
+    return tuple(finished.args)
+
+
 def test_b03_app_data_import_button_imports_an_excel_file_all_or_nothing(qtbot, services,
                                                                           tmp_path):
     page = _page(qtbot, services)
@@ -28,16 +37,57 @@ def test_b03_app_data_import_button_imports_an_excel_file_all_or_nothing(qtbot, 
     wb.active.append(["product", "Cà phê sữa", "00123", "25.000"])
     wb.save(tmp_path / "tot.xlsx")
     with qtbot.waitSignal(page.message) as said:
-        ok, _ = page.import_from(tmp_path / "tot.xlsx")
+        ok, _ = import_and_wait(qtbot, page, tmp_path / "tot.xlsx")
     assert ok and "1 product" in said.args[0]
     found = services.catalog().find(Entity.PRODUCT, "sku", "00123")
     assert services.catalog().get(Entity.PRODUCT, found[0]).variants[0].price == Decimal(25000)
     wb.active.append(["product", "Trà", "00123", "25,5"])
     wb.save(tmp_path / "xau.xlsx")
-    ok, text = page.import_from(tmp_path / "xau.xlsx")
+    ok, text = import_and_wait(qtbot, page, tmp_path / "xau.xlsx")
     assert not ok and "Không nhập gì cả" in text
     assert "Dòng 3, price: “25,5”" in text and "Dòng 3, sku" in text
     assert services.catalog().count(Entity.PRODUCT) == 1
+
+
+def test_b03_window_keeps_answering_while_a_large_file_imports(qtbot, services, tmp_path):
+    """A 100,000-row file froze the window for ~18 s: the import ran on the window's thread."""
+    rows = 30_000
+    path = tmp_path / "lon.csv"
+    path.write_text("entity,name,sku,price\n" + "".join(
+        f"product,Cà phê số {i},CF-{i:06d},{25_000 + i}\n" for i in range(rows)),
+        encoding="utf-8")
+    page = _page(qtbot, services)
+    page.show()
+    while_importing: list[bool] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: while_importing.append(page.importing()))
+    timer.start()
+    with qtbot.waitSignal(page.import_finished, timeout=180_000) as finished:
+        page.import_from(path)
+        assert page.importing()
+        assert not page.import_button.isEnabled() and not page.new_button.isEnabled()
+        assert page.import_status.isVisible() and "lon.csv" in page.import_status.text()
+    timer.stop()
+    ok, text = finished.args
+    assert ok and f"{rows} product" in text, text
+    # The event loop ran the timer again and again while the file was being imported.
+    assert sum(while_importing) >= 5, while_importing.count(True)
+    assert services.catalog().count(Entity.PRODUCT) == rows
+    assert page.import_button.isEnabled() and not page.import_status.isVisible()
+
+
+def test_b03_a_refused_import_still_shows_its_message(qtbot, services, tmp_path):
+    path = tmp_path / "xau.csv"
+    path.write_text("entity,name,sku,price\nproduct,Trà,T-1,25\nproduct,Trà đá,T-2,25,5\n",
+                    encoding="utf-8")
+    page = _page(qtbot, services)
+    ok, text = import_and_wait(qtbot, page, path)
+    assert not ok and "Không nhập gì cả" in text
+    box = page.findChild(QMessageBox, "importRefused")
+    assert box is not None and box.isVisible() and box.text() == text
+    assert services.catalog().count(Entity.PRODUCT) == 0
+    assert page.import_button.isEnabled() and not page.importing()
 
 
 def test_app_data_template_button_writes_the_excel_template(qtbot, services, tmp_path):

@@ -186,3 +186,22 @@ def test_kvf15_first_sync_note_only_for_kiotviet_platforms(qtbot, tmp_path, monk
         page.initializePage()
         assert page.first_sync_note.isVisibleTo(page) is shown, key
 
+
+
+def test_com04_order_conflict_shows_discount_and_fees_as_vietnamese_money():
+    """Fingerprints leave an order's discount and fees out, and the conflicts page hid every
+    such field: the owner saw two totals differ with no visible cause."""
+    app = {"key": "A1", "total": "53000", "discount": "5000", "fees": "0",
+           "lines": [{"sku": "CF", "name": "Cà phê", "quantity": "2", "price": "29000",
+                      "discount": "0"}]}
+    pos = {"key": "9", "total": "60000.0", "discount": "0", "fees": "2000.00",
+           "lines": [{"sku": "CF", "name": "Cà phê", "quantity": "2", "price": "29000.0",
+                      "discount": "0.0"}]}
+    rows = {label: (a, p, differs) for label, a, p, differs in compare(app, pos)}
+    assert rows["Giảm giá"] == ("5.000 ₫", "0 ₫", True)
+    assert rows["Phí khác"] == ("0 ₫", "2.000 ₫", True)
+    assert rows["Dòng 1 · Giảm giá"] == ("0 ₫", "0 ₫", False)     # same amount, other spelling
+    assert rows["Dòng 1 · Giá"][2] is False
+    set_language("en")
+    labels = [label for label, *_ in compare(app, pos)]
+    assert "Discount" in labels and "Fees" in labels and "Line 1 · Discount" in labels

@@ -12,6 +12,8 @@ the wizard's test, the preview, the first sync and later runs all see the same s
 """
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -140,6 +142,30 @@ class ShopServices:
                 "authorize": found.authorize_url, "note": pick(found.note_vi, found.note_en)}
 
     nhanh_urls = login_urls          # the name the login page calls
+
+    def catches_login(self, state) -> bool:
+        """The consent's redirect comes back to this PC (NH-13): the page listens for it."""
+        platform = self.platform(state.platform_key)
+        redirect = self.session.login_addresses(platform, state.fields).redirect_url
+        return self.session.catches_login(platform, redirect)
+
+    async def catch_login_code(self, state, stop: threading.Event) -> str:
+        """Runs in a background job: the code the browser brings back to this PC, or "" when
+        `stop` is set first (the owner left the page or closed the wizard; the port is
+        freed at once). Failures carry the message saying to paste instead."""
+        platform = self.platform(state.platform_key)
+        redirect = self.session.login_addresses(platform, state.fields).redirect_url
+        catching = asyncio.ensure_future(self.session.catch_login_code(platform, redirect))
+        try:
+            while not stop.is_set():
+                done, _ = await asyncio.wait({catching}, timeout=0.1)
+                if done:
+                    return catching.result()
+            return ""
+        finally:
+            if not catching.done():
+                catching.cancel()
+                await asyncio.gather(catching, return_exceptions=True)
 
     def parse_access_code(self, pasted: str, platform_key: str = "") -> str:
         platforms = ([self.platform(platform_key)] if platform_key

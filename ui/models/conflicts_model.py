@@ -50,9 +50,14 @@ def _flatten(value, prefix: str = "") -> dict[str, str]:
     return out
 
 
+# Parts of an order's total that fingerprints leave out only because links stored theirs
+# before these fields existed (a change of them changes `total`, which is compared). The owner
+# choosing a side must still see them: a different total with no visible cause is a guess.
+SHOWN_THOUGH_UNFINGERPRINTED = frozenset({"discount", "fees"})
+
 # Ids and cross-references differ between the App and the POS for the same thing (App
 # "C000002" vs POS "1002"): showing them as differences would only confuse.
-IGNORED = set(UNSYNCED_FIELDS)
+IGNORED = set(UNSYNCED_FIELDS) - SHOWN_THOUGH_UNFINGERPRINTED
 
 FIELD_NAMES = {
     "name": ("Tên", "Name"), "title": ("Tiêu đề", "Title"),
@@ -73,6 +78,7 @@ FIELD_NAMES = {
     "image": ("Ảnh", "Image"), "category_name": ("Danh mục", "Category"),
     "active": ("Đang hoạt động", "Active"), "position": ("Thứ tự", "Position"),
     "published_at": ("Ngày đăng", "Published"),
+    "discount": ("Giảm giá", "Discount"), "fees": ("Phí khác", "Fees"),
 }
 
 # A list item shown as a group in front of its fields: "variants[0]" → "Phiên bản 1".
@@ -115,7 +121,7 @@ def plain_text(value: str) -> str:
 
 
 # Amounts of money: shown "42.000 ₫" as the shop writes them, never "42000".
-MONEY = {"price", "compare_at_price", "total", "discount", "shipping_fee", "amount"}
+MONEY = {"price", "compare_at_price", "total", "discount", "fees", "shipping_fee", "amount"}
 
 
 def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
@@ -139,6 +145,7 @@ def compare_paths(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, s
             a, p = plain_text(a), plain_text(p)
         elif last in MONEY:
             a, p = money_text(a), money_text(p)
+            differs = a != p            # "42000.0" and "42000" are the same amount
         rows.append((name, field_label(name), a, p, differs))
     return rows
 

@@ -10,13 +10,15 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QPlainTextEdit, QPushButton, QTableView,
+                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+                               QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from contract.records import ORDER_STATUS_VI, Entity, OrderStatus, Product, Variant
 from app.store import models as m
 from app.sync.written_amounts import AmountKind, AmountRefused, read_amount
 from contract.connector import StatusChange
+from ui.controllers.background import BackgroundJobs
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
 from ui.vietnamese import money_text, parse_money, sorted_vietnamese
@@ -300,12 +302,13 @@ class EntityTab(QWidget):
 class AppDataPage(QWidget):
     push_requested = Signal(list)              # App product ids
     message = Signal(str)
+    import_finished = Signal(bool, str)        # imported?, the text shown
 
     ENTITIES = (("product", "appdata.products"), ("category", "appdata.categories"),
                 ("order", "appdata.orders"), ("customer", "appdata.customers"),
                 ("news", "appdata.news"), ("branch", "appdata.branches"))
 
-    def __init__(self, services, parent=None) -> None:
+    def __init__(self, services, parent=None, jobs: BackgroundJobs | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.catalog = services.catalog()
@@ -344,6 +347,18 @@ class AppDataPage(QWidget):
         self.status_button.clicked.connect(self.change_order_status)
         orders.toolbar.addWidget(self.status_button)
         self.tabs.currentChanged.connect(lambda _i: self.current_tab().reload())
+        self.import_progress = QProgressBar()
+        self.import_progress.setObjectName("importProgress")
+        self.import_progress.setRange(0, 0)             # busy: the length is not known
+        self.import_status = QLabel("")
+        self.import_status.setObjectName("importStatus")
+        self.import_status.setWordWrap(True)
+        layout.addWidget(self.import_status)
+        layout.addWidget(self.import_progress)
+        self.import_status.hide()
+        self.import_progress.hide()
+        self.jobs = jobs if jobs is not None else BackgroundJobs(self)
+        self._import_job = None
 
     def current_tab(self) -> EntityTab:
         return self.tabs.currentWidget()
@@ -387,28 +402,67 @@ class AppDataPage(QWidget):
         if path:
             self.import_from(Path(path))
 
-    def import_from(self, path: Path) -> tuple[bool, str]:
-        """All or nothing, as `shopsync catalog import`; (imported?, text shown)."""
-        from app.sync.catalog_files import ImportRefused, import_file
-        try:
-            report = import_file(self.catalog, path)
-        except ImportRefused as refused:
-            lang = "en" if pick("vi", "en") == "en" else "vi"
-            lines = [problem.line(lang) for problem in refused.errors[:50]]
-            if len(refused.errors) > 50:
-                lines.append(f"… +{len(refused.errors) - 50}")
-            text = tr("appdata.import_refused") + "\n\n" + "\n".join(lines)
-            box = QMessageBox(QMessageBox.Icon.Warning, tr("appdata.import"), text,
-                              QMessageBox.StandardButton.Ok, self)
-            box.setObjectName("importRefused")
-            box.open()
-            return False, text
+    def import_from(self, path: Path) -> None:
+        """All or nothing, as `shopsync catalog import`, in a background job: a 100,000-row
+        file takes many seconds to check and write, and the window must keep answering
+        meanwhile. `import_finished(imported?, text shown)` is emitted when it is done."""
+        if self.importing():
+            return
+        from app.sync.catalog_files import import_file
+        catalog = self.catalog
+
+        async def run():
+            return import_file(catalog, path)
+
+        self._set_importing(path)
+        self._import_job = self.jobs.start(run, self._imported, self._import_refused)
+
+    def importing(self) -> bool:
+        return self._import_job is not None
+
+    def _set_importing(self, path: Path | None) -> None:
+        for button in self._editing_buttons():
+            button.setEnabled(path is None)
+        if path is None:
+            self.set_profile(self.profile)          # buttons back as the platform allows
+        self.import_status.setText(tr("appdata.importing", name=path.name) if path else "")
+        self.import_status.setVisible(path is not None)
+        self.import_progress.setVisible(path is not None)
+
+    def _editing_buttons(self) -> tuple[QPushButton, ...]:
+        # The import holds the catalog's write transaction until it ends: an edit saved
+        # meanwhile would wait on it and fail, so the doors that write stay shut.
+        return (self.import_button, self.new_button, self.edit_button, self.push_button,
+                self.status_button)
+
+    def _imported(self, report) -> None:
+        self._import_job = None
+        self._set_importing(None)
         summary = ", ".join(f"{n} {entity}" for entity, n in report.counts.items())
         text = "\n".join([pick(vi, en) for vi, en in report.notes]
                          + [tr("appdata.import_done", summary=summary)])
         self.message.emit(text)
         self.refresh()
-        return True, text
+        self.import_finished.emit(True, text)
+
+    def _import_refused(self, exc: BaseException) -> None:
+        from app.sync.catalog_files import ImportRefused
+        self._import_job = None
+        self._set_importing(None)
+        if isinstance(exc, ImportRefused):
+            lang = "en" if pick("vi", "en") == "en" else "vi"
+            lines = [problem.line(lang) for problem in exc.errors[:50]]
+            if len(exc.errors) > 50:
+                lines.append(f"… +{len(exc.errors) - 50}")
+            text = tr("appdata.import_refused") + "\n\n" + "\n".join(lines)
+        else:
+            # A file that vanished, a locked database: the transaction was rolled back.
+            text = tr("appdata.import_failed", detail=type(exc).__name__)
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("appdata.import"), text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("importRefused")
+        box.open()
+        self.import_finished.emit(False, text)
 
     def _choose_template(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("appdata.template"), "mau-nhap-lieu.xlsx",

@@ -1,6 +1,10 @@
-"""Nhanh.vn browser login (NH-01, NH-13): register the URLs, open the authorize page, paste
-back the redirected address or the access code, then exchange it for the token."""
+"""Nhanh.vn browser login (NH-01, NH-13): register the URLs, open the authorize page; when the
+Redirect URL is this PC's own address the page catches the code itself (in a background job)
+and tests the connection at once, otherwise — and always as the fallback — the owner pastes
+back the redirected address or the access code, then it is exchanged for the token."""
 from __future__ import annotations
+
+import threading
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -10,7 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPus
 from ui.i18n import tr
 from ui.widgets.copy_field import CopyField
 from ui.wizard.caveat_notes import caveat_note
-from ui.wizard.connection_test import ConnectionTestPanel
+from ui.wizard.connection_test import ConnectionTestPanel, error_text
 
 
 class NhanhLoginPage(QWizardPage):
@@ -67,6 +71,7 @@ class NhanhLoginPage(QWizardPage):
         layout.addWidget(caveat_note("NH-13"))
         layout.addStretch(1)
         self.authorize_url = ""
+        self._stop_catching: threading.Event | None = None   # set while a catch runs
 
     def initializePage(self) -> None:
         urls = self.services.nhanh_urls(self.state)
@@ -85,8 +90,63 @@ class NhanhLoginPage(QWizardPage):
             self.read_code()
 
     def open_login(self) -> None:
-        if self.authorize_url:
-            QDesktopServices.openUrl(QUrl(self.authorize_url))
+        if not self.authorize_url:
+            return
+        if self._stop_catching is None and not self.state.sample and \
+                self.services.catches_login(self.state):
+            self._start_catching()
+        QDesktopServices.openUrl(QUrl(self.authorize_url))
+
+    def catching(self) -> bool:
+        return self._stop_catching is not None
+
+    def _start_catching(self) -> None:
+        stop = threading.Event()
+        self._stop_catching = stop
+        state = self.state
+        self.code_status.setStyleSheet("color: #555;")
+        self.code_status.setText(tr("wizard.nhanh.waiting"))
+        self.jobs.start(lambda: self.services.catch_login_code(state, stop),
+                        lambda code: self._caught(stop, code),
+                        lambda exc: self._catch_failed(stop, exc))
+
+    def _caught(self, stop: threading.Event, code: str) -> None:
+        if self._stop_catching is stop:
+            self._stop_catching = None
+        if not code or stop.is_set():
+            return                                   # stopped: the owner left the page
+        self.code_edit.setText(code)
+        if self.read_code():
+            self.code_status.setText(tr("wizard.nhanh.caught"))
+            # The code lasts 10 minutes and works once: exchange it now, not when the owner
+            # finds the button.
+            self.test_panel.start()
+
+    def _catch_failed(self, stop: threading.Event, exc: BaseException) -> None:
+        if self._stop_catching is stop:
+            self._stop_catching = None
+        if stop.is_set():
+            return
+        # Declined, nothing within 10 minutes, or the port busy: each says to paste instead,
+        # and the paste field below stays usable.
+        self.code_status.setStyleSheet("color: #c62828;")
+        self.code_status.setText(error_text(exc))
+
+    def stop_catching(self) -> None:
+        if self._stop_catching is not None:
+            self._stop_catching.set()
+            self._stop_catching = None
+
+    def cleanupPage(self) -> None:
+        self.stop_catching()
+        super().cleanupPage()
+
+    def hideEvent(self, event) -> None:
+        # Leaving the page (Next, Back) or closing the wizard: stop listening on this PC. A
+        # spontaneous hide is the window being minimised while the owner is in the browser.
+        if not event.spontaneous():
+            self.stop_catching()
+        super().hideEvent(event)
 
     def paste_from_clipboard(self) -> None:
         self.code_edit.setText(QGuiApplication.clipboard().text().strip())
