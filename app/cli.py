@@ -415,11 +415,11 @@ def _read_settings(items: Sequence[str], platform) -> _Settings:
             wanted.options[key] = _option_value(key, option_specs.get(key), value)
         elif key in platform.hosts:
             wanted.hosts[key] = _host_value(key, value)
-        elif key == "schedule_minutes":
+        elif key in ("schedule_minutes", "schedule"):
             wanted.schedule_minutes = _schedule_value(value)
         else:
             known = sorted(set(fields_by_name) | set(option_specs) | set(platform.hosts)
-                           | {SANDBOX_OPTION, "schedule_minutes"})
+                           | {SANDBOX_OPTION, "schedule_minutes", "schedule"})
             raise UsageError(f"Không biết “{key}”. Có thể dùng: {', '.join(known)}.",
                              f"Unknown “{key}”. Known keys: {', '.join(known)}.")
     return wanted
@@ -477,9 +477,14 @@ def _host_value(key: str, value: str) -> str:
 
 
 def _schedule_value(value: str) -> int:
+    from app.sync.schedule import REALTIME_MINUTES
+    if value.strip().lower() in ("realtime", "real-time", "gan-thoi-gian-thuc"):
+        return REALTIME_MINUTES           # near real time (COM-10): a run every minute
     if not value.isdigit():
-        raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm).",
-                         "schedule_minutes is a number of minutes (0 = on demand).")
+        raise UsageError("schedule_minutes là số phút (0 = chỉ chạy khi bấm; realtime = mỗi "
+                         "phút, gần thời gian thực).",
+                         "schedule_minutes is a number of minutes (0 = on demand; realtime = "
+                         "every minute, near real time).")
     return int(value)
 
 

@@ -15,6 +15,8 @@ from app.sync.ledger import stored_utc
 # not in a tight loop against a POS that is down.
 RETRY_AFTER_INTERRUPT = timedelta(minutes=2)
 MINIMUM_INTERVAL_MINUTES = 1
+# "Gần thời gian thực" (near real time): the wizard's choice and the CLI's `schedule=realtime`.
+REALTIME_MINUTES = 1
 # On a near-real-time schedule (every minute), the entities a shop rarely changes are read at
 # most this often by scheduled runs; orders, products and customers every run. A record that
 # names one of them the App does not know yet (a new category) has it read at once, in the

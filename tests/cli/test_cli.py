@@ -251,3 +251,12 @@ def test_shopsync_alone_opens_the_window_through_the_launcher(monkeypatch, home)
     assert launcher.main(["--home", str(home.home)]) == 0
     assert opened == [str(home.home)]
     assert launcher.main(["--home", str(home.home), "--version"]) == 0 and len(opened) == 1
+
+
+def test_com10_near_real_time_is_offered_on_the_command_line(shopsync):
+    """COM-10: `--set schedule=realtime` (gần thời gian thực) saves a run every minute."""
+    from app.store.profiles import get_profile
+    code, _, err = shopsync("profile", "add", "nhanh-lien-tuc", "--platform", "sapo",
+                            "--set", "sandbox=on", "--set", "schedule=realtime")
+    assert code == 0, err
+    assert get_profile("nhanh-lien-tuc").schedule_minutes == 1

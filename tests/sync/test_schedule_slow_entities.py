@@ -80,3 +80,4 @@ def test_com10_a_run_the_owner_starts_reads_every_entity(shop):
     asyncio.run(shop.engine(clock=lambda: T0 + timedelta(minutes=2)).run(
         [Entity.CATEGORY]))
     assert pulled(shop) == [Entity.CATEGORY]
+

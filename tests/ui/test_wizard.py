@@ -175,3 +175,20 @@ def test_nh01_verify_token_is_validated_on_leave(qtbot, services):
     assert editor.check() is None and editor.error.text()
     editor.input.setText("a" * 20)
     assert editor.check() == "a" * 20
+
+
+def test_com10_the_schedule_page_offers_near_real_time_every_minute(qtbot, services):
+    """COM-10: "real-time if the customer needs it" is a choice the owner can read, not a
+    number to guess; it saves a run every minute and comes back chosen on the page."""
+    wizard = start_sample(qtbot, services, "sapo")
+    pass_connection(qtbot, wizard)
+    wizard.next()                  # branch → options
+    wizard.next()                  # options → schedule
+    assert wizard.currentId() == W.SCHEDULE
+    page = wizard.pages[W.SCHEDULE]
+    assert "thời gian thực" in page.realtime.text()
+    page.realtime.setChecked(True)
+    wizard.next()
+    assert wizard.state.schedule_minutes == 1
+    wizard.back()
+    assert page.realtime.isChecked() and not page.every.isChecked()
