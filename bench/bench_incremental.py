@@ -38,9 +38,12 @@ KS = (0, 10, 1000)
 GOAL = 1.1          # issue 21: requests ÷ fewest possible, every platform, every k
 
 FEWEST_FORMULA = ("fewest = R0 + ⌈k ÷ P⌉ − 1 (+ Sapo: branches × ⌈changed variants ÷ "
-                  "INVENTORY_IDS_PER_REQUEST⌉); R0 = the requests of the no-change run (its "
-                  "fixed reads, one of them the empty first page of changed products), P = the "
-                  "POS's largest product page")
+                  "INVENTORY_IDS_PER_REQUEST⌉ + min(k, C, ⌈collects ÷ 250⌉) membership reads, "
+                  "since a Sapo product carries no collections: one collects read per changed "
+                  "product, one changed-products read per collection, or one scan of all "
+                  "collects); R0 = the requests of the no-change run (its fixed reads, one of "
+                  "them the empty first page of changed products), P = the POS's largest "
+                  "product page, C = the shop's collections")
 
 
 def page_size(platform_key: str) -> int:
@@ -59,7 +62,7 @@ def page_size(platform_key: str) -> int:
 
 
 def fewest(platform_key: str, k: int, no_change_requests: int, changed_variants: int = 0,
-           branches: int = 1) -> int:
+           branches: int = 1, collections: int = 0, collects: int = 0) -> int:
     """The fewest requests an incremental run with k changed products can make (FEWEST_FORMULA):
     the no-change run's fixed reads, the further pages of changed products, and (Sapo) the
     stock reads of their variants — Sapo's list carries stock only for a one-branch shop."""
@@ -68,7 +71,10 @@ def fewest(platform_key: str, k: int, no_change_requests: int, changed_variants:
     if platform_key == "sapo" and branches > 1 and changed_variants:
         from connectors.sapo.client import INVENTORY_IDS_PER_REQUEST
         stock = branches * -(-changed_variants // INVENTORY_IDS_PER_REQUEST)
-    return no_change_requests + extra_pages + stock
+    membership = 0
+    if platform_key == "sapo" and k:
+        membership = min(k, collections, -(-collects // 250))
+    return no_change_requests + extra_pages + stock + membership
 
 
 def edit(shop: Shop, k: int, round_: int) -> int:
@@ -99,6 +105,14 @@ def branches(shop: Shop) -> int:
     return len(shop.sandbox.locations) if shop.platform_key == "sapo" else 1
 
 
+def sapo_collections(shop: Shop) -> tuple[int, int]:
+    """(collections, collects) of a Sapo sandbox; (0, 0) elsewhere."""
+    if shop.platform_key != "sapo":
+        return 0, 0
+    box = shop.sandbox
+    return len(box.collections), len(getattr(box, "collects", ()) or ())
+
+
 def bench(platform_key: str, n: int) -> list[dict]:
     home = get_paths(Path(tempfile.mkdtemp(prefix="bench-incr-")))
     db = open_store(home)
@@ -124,7 +138,8 @@ def bench(platform_key: str, n: int) -> list[dict]:
                                      direction="pos_to_app", rule=create_only_rule))
         requests = shop.requests_sent - requests_from
         no_change = rows[0]["requests"] if rows else requests       # KS starts with k = 0
-        least = fewest(platform_key, k, no_change, variants, branches(shop))
+        least = fewest(platform_key, k, no_change, variants, branches(shop),
+                       *sapo_collections(shop))
         rows.append({"platform": platform_key, "n": n, "k": k, "status": finished.status,
                      "requests": requests, "fewest": least,
                      "ratio": round(requests / least, 2), "goal": GOAL,

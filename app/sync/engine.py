@@ -31,7 +31,7 @@ from app.sync.pushing import PushSteps
 from app.sync.schedule import slow_entities_not_due
 from app.sync.steps import (BATCH_SIZE, DELETION_SCAN_EVERY, OVERLAP, PAGE_RECORDS, PULL, PUSH,
                             STOPPING_ERRORS, Cancelled, RunContext, RunState, RunSteps,
-                            display_name, from_context)
+                            StoreWrites, display_name, from_context)
 from app.sync.translate import to_app, to_pos
 from contract.connector import Connector, PosError
 
@@ -277,7 +277,7 @@ class SyncEngine:
                 self.catalog.delete(entity, app_id)
                 self.ledger.add_change(ctx.row, entity, app_id, before, None)
             if link is not None:
-                link.delete_instance()
+                self.ledger.drop_link(link)
             result = self.steps._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.OK, app_id=app_id,
                                 pos_id=link.pos_id if link else "", name=display_name(before),
                                 rule=RuleId.COM_01, text=say("deleted_in_app_by_user"))
@@ -301,7 +301,8 @@ class SyncEngine:
     def _start(self, kind: str, entities: Sequence[Entity], dry_run: bool,
                resumed_from: m.Run | None) -> RunState:
         row = self.ledger.start_run(kind, entities, dry_run, resumed_from)
-        ctx = RunState(row=row, kind=kind, dry_run=dry_run, started=self.monotonic())
+        ctx = RunState(row=row, kind=kind, dry_run=dry_run, started=self.monotonic(),
+                       writes=StoreWrites(self.catalog, self.ledger, row))
         self.emit(ev.RunStarted(row.id, self.profile.name, tuple(e.value for e in entities),
                                 dry_run, kind))
         return ctx

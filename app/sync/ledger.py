@@ -162,6 +162,11 @@ class Ledger:
     # -- whole pages at once (a 100k first pull is not 100k round trips) ----------------------
     CHUNK = 500
 
+    def drop_link(self, link: m.Link) -> None:
+        """Forget a link (the App record it joined was deleted or moved to the recycle state):
+        with `save_link` and `update_link`, the only ways a link changes."""
+        link.delete_instance()
+
     def update_link(self, link: m.Link, **changes: Any) -> m.Link:
         """Change a read link's stored fields (fingerprints, pushed status, synced time): the
         one way the engine rewrites a link besides `save_link`."""

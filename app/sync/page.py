@@ -123,8 +123,10 @@ class PageWrites:
         return self.ledger.link_by_app(self.entity, app_id) is None
 
     # -- writing ----------------------------------------------------------------------------------
-    def put(self, before: Record | None, after: Record, origin: str) -> Record:
-        """An App write and its undo row (B-02); a new record gets its App id now."""
+    def put(self, entity: Entity, before: Record | None, after: Record, origin: str) -> Record:
+        """An App write and its undo row (B-02); a new record gets its App id now. (`entity`
+        is the page's own: the same call as `StoreWrites.put`.)"""
+        assert entity is self.entity, (entity, self.entity)
         if not after.key:
             self.ids = self.ids or self.catalog.id_allocator(self.entity)
             after = dataclasses.replace(after, key=self.ids.next())

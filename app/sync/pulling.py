@@ -156,7 +156,9 @@ class PullSteps(RunSteps):
         entity = policy.entity
         with self._committing(ctx):
             page = PageWrites(self.catalog, self.ledger, entity, ctx.row, self.clock)
-            ctx.page = page
+            # The page's items write into the page (one set of statements at its end), not
+            # into the store one by one: the run's sink is swapped for this page, said here.
+            outside, ctx.writes = ctx.writes, page
             try:
                 page.prefetch(records, deleted, made_from)
                 for record in records:
@@ -170,7 +172,7 @@ class PullSteps(RunSteps):
                 if checkpoint is not None:
                     self.ledger.save_resume(entity, PULL, checkpoint[0], ctx.row)
             finally:
-                ctx.page = None
+                ctx.writes = outside
         if not ctx.dry_run:
             ctx.synced.setdefault(entity, set()).update(page.new_by_app)
 

@@ -10,7 +10,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 from contract.records import Entity, Record, text
 from app.store import models as m
@@ -61,6 +61,37 @@ def display_name(record: Record | None) -> str:
     return ""
 
 
+class ItemWrites(Protocol):
+    """Where one item's result row (COM-06) and App write with its undo row (B-02) go."""
+
+    def result(self, row: tuple) -> None:
+        """(run_id, entity, direction, app_id, pos_id, name, action, outcome, rule,
+        message_vi, message_en, at)."""
+
+    def put(self, entity: Entity, before: Record | None, after: Record,
+            origin: str) -> Record: ...
+
+
+class StoreWrites:
+    """Outside a page of a pull: each row goes to the store at once, inside the item's own
+    commit (`RunSteps._committing`)."""
+
+    def __init__(self, catalog: Any, ledger: Ledger, run: m.Run) -> None:
+        self.catalog, self.ledger, self.run = catalog, ledger, run
+
+    def result(self, row: tuple) -> None:
+        (_, entity, direction, app_id, pos_id, name, action, outcome, rule, vi, en, _) = row
+        self.ledger.add_result(self.run, entity=entity, direction=direction, app_id=app_id,
+                               pos_id=pos_id, name=name, action=action, outcome=outcome,
+                               rule=rule, message_vi=vi, message_en=en)
+
+    def put(self, entity: Entity, before: Record | None, after: Record,
+            origin: str) -> Record:
+        saved = self.catalog.put(entity, after, origin=origin)
+        self.ledger.add_change(self.run, entity, saved.key, before, saved)
+        return saved
+
+
 @dataclass
 class RunState:
     row: m.Run
@@ -71,7 +102,10 @@ class RunState:
     actions: Counter = field(default_factory=Counter)
     pending: list = field(default_factory=list)
     open_commits: int = 0      # > 0 while inside `_committing`: events wait for the commit
-    page: Any = None           # PageWrites while a page of a pull is decided (page.py)
+    # Where an item's result row and App write go (`ItemWrites`): the store at once, or a
+    # page of a pull that keeps them and writes the page whole (PageWrites, page.py). Set by
+    # the engine when the run starts; a pull swaps its page in with `PullSteps._page_writes`.
+    writes: Any = None
     # App ids whose link this run's pull wrote (App and POS agree as of now): the push pass
     # after it has nothing to check for them (a 100k first pull parses nothing twice).
     synced: dict = field(default_factory=dict)
@@ -166,14 +200,8 @@ class RunSteps:
         once outside `_committing`)."""
         if ctx.dry_run and outcome == Outcome.OK:
             outcome = Outcome.PLANNED
-        if ctx.page is not None:
-            ctx.page.result((ctx.row.id, entity.value, direction, app_id, pos_id, name[:255],
-                             action, outcome, rule, text[0], text[1], self.clock()))
-        else:
-            self.ledger.add_result(ctx.row, entity=entity.value, direction=direction,
-                                   app_id=app_id, pos_id=pos_id, name=name[:255],
-                                   action=action, outcome=outcome, rule=rule,
-                                   message_vi=text[0], message_en=text[1])
+        ctx.writes.result((ctx.row.id, entity.value, direction, app_id, pos_id, name[:255],
+                           action, outcome, rule, text[0], text[1], self.clock()))
         event = ev.ItemResult(ctx.row.id, entity.value, direction, app_id, pos_id, name, action,
                               outcome, rule, text[0], text[1])
         ctx.pending.append(event)
@@ -209,11 +237,7 @@ class RunSteps:
     def _write_app(self, ctx: RunState, entity: Entity, before: Record | None,
                    after: Record, origin: str = "app") -> Record:
         """Write one App record and remember the old one for undo (B-02)."""
-        if ctx.page is not None:
-            return ctx.page.put(before, after, origin)
-        saved = self.catalog.put(entity, after, origin=origin)
-        self.ledger.add_change(ctx.row, entity, saved.key, before, saved)
-        return saved
+        return ctx.writes.put(entity, before, after, origin)
 
 
     def _conflict(self, ctx: RunState, entity: Entity, app: Record, pos: Record | None,

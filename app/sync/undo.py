@@ -432,9 +432,9 @@ def undo_last_run(engine: Any, plan: UndoPlan | None = None):
                 if link is not None:
                     # Re-decide on the next run: the POS side is taken again if it still
                     # differs, as if the undone run had not happened.
-                    link.app_fingerprint = engine.policies[entity].comparable(before)
-                    link.pos_fingerprint = ""
-                    link.save()
+                    engine.ledger.update_link(
+                        link, app_fingerprint=engine.policies[entity].comparable(before),
+                        pos_fingerprint="")
             elif item.action is UndoAction.REMOVE:
                 _recycle(engine, ctx.row, entity, item.app_id, link, now)
             engine._item(ctx, entity, PULL, ROW_ACTION[item.action],
@@ -468,7 +468,7 @@ def _recycle(engine: Any, undo_run: m.Run, entity: Entity, app_id: str, link: m.
         link_pushed_status=link.pushed_status if link else "", recycled_at=now)
     engine.catalog.delete(entity, app_id)
     if link is not None:
-        link.delete_instance()
+        engine.ledger.drop_link(link)
 
 
 # --------------------------------------------------------------------------------------------

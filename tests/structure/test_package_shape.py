@@ -181,15 +181,15 @@ def test_every_rule_id_the_code_names_exists():
 
 def test_the_engine_is_composed_and_links_change_only_through_the_ledger():
     """Pull and push are objects over one run context (no inherited attributes nobody owns);
-    the pull and the push never save or delete a link row themselves; no step keeps its
-    state in a closure (`nonlocal`)."""
+    no engine module saves or deletes a link row itself (only the ledger does); no step keeps
+    its state in a closure (`nonlocal`); an item's writes go to the run's explicit sink."""
     from app.sync.engine import SyncEngine
     from app.sync.pulling import PullSteps
     from app.sync.pushing import PushSteps
     assert SyncEngine.__mro__ == (SyncEngine, object)
     assert not issubclass(PullSteps, PushSteps) and not issubclass(PushSteps, PullSteps)
     offenders = []
-    for name in ("pulling", "pushing", "steps"):
+    for name in ("pulling", "pushing", "steps", "engine", "undo", "page", "known"):
         path = ROOT / "app" / "sync" / f"{name}.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Nonlocal):
@@ -198,6 +198,11 @@ def test_the_engine_is_composed_and_links_change_only_through_the_ledger():
                     and node.func.attr in ("save", "delete_instance")
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "link"):
                 offenders.append(f"{name}.py:{node.lineno}: link.{node.func.attr}()")
+            # Where an item's rows go is the run's explicit sink (`ctx.writes`), never a mode
+            # that an attribute such as the old `ctx.page` switches behind the caller's back.
+            if (isinstance(node, ast.Attribute) and node.attr == "page"
+                    and isinstance(node.value, ast.Name) and node.value.id == "ctx"):
+                offenders.append(f"{name}.py:{node.lineno}: ctx.page")
     assert offenders == []
 
 
