@@ -101,12 +101,13 @@ _RESULT_FIELDS = (m.ItemResult.id, m.ItemResult.run, m.ItemResult.entity,
 
 
 def result_chunks(wanted: ResultFilter, newest_first: bool = True,
-                  size: int = RESULT_CHUNK) -> Iterator[list[ResultRow]]:
+                  size: int | None = None) -> Iterator[list[ResultRow]]:
     """The matching results a chunk of `size` at a time, by id (keyset: each read starts
     after the last id of the one before, so the 50th chunk costs what the first did and no
     read stays open while the caller writes). Newest first as the window shows them, or
     oldest first (the order a run wrote them: `shopsync results`)."""
     R = m.ItemResult
+    size = size or RESULT_CHUNK
     last: int | None = None
     while True:
         query = matching_results(wanted).select(*_RESULT_FIELDS)
