@@ -191,3 +191,31 @@ def test_com06_result_chunks_read_by_id_a_chunk_at_a_time(store):
     assert [[r.id for r in chunk] for chunk in oldest_first] == [ids[:3], ids[3:6], ids[6:]]
     newest = [r.id for chunk in queries.result_chunks(wanted, size=3) for r in chunk]
     assert newest == ids[::-1]
+
+
+def test_com06_streamed_xlsx_keeps_frozen_header_filter_fitted_widths_money_and_dates(
+        tmp_path, monkeypatch):
+    """Write-only mode streams the rows; the workbook is still the one app/tables.py
+    promises. Widths are fitted to the first WIDTH_SAMPLE rows (written before any row)."""
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    import app.tables as tables
+    from app.tables import Column, ColumnKind, write_table
+    monkeypatch.setattr(tables, "WIDTH_SAMPLE", 3)
+    cols = [Column("name"), Column("price", ColumnKind.MONEY), Column("at", ColumnKind.DATE)]
+    at = datetime(2026, 12, 6, 3, 4, tzinfo=timezone.utc)
+    rows = ({"name": "=1+2" if i == 0 else ("x" * 40 if i == 2 else ("y" * 55 if i == 4
+                                                                       else "Cà phê")),
+             "price": Decimal("25000"), "at": at} for i in range(6))
+    assert write_table(tmp_path / "t.xlsx", cols, rows) == 6
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C7"
+    assert ws["A2"].value == "=1+2" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 25000 and ws["B2"].number_format == tables.MONEY_FORMAT
+    assert ws["C2"].value == datetime(2026, 12, 6, 10, 4)
+    assert ws["C2"].number_format == tables.DATE_FORMAT
+    # fitted to the 40-wide cell of the first 3 rows, not the 55-wide one further down
+    assert ws.column_dimensions["A"].width == 42
+    assert ws["A6"].value == "y" * 55                    # shown narrower, never cut
