@@ -219,3 +219,16 @@ def test_com06_streamed_xlsx_keeps_frozen_header_filter_fitted_widths_money_and_
     # fitted to the 40-wide cell of the first 3 rows, not the 55-wide one further down
     assert ws.column_dimensions["A"].width == 42
     assert ws["A6"].value == "y" * 55                    # shown narrower, never cut
+
+
+def test_b03_streamed_xlsx_keeps_texts_that_look_like_formulas_or_errors_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    from app.tables import Column, ColumnKind, write_table
+    texts = ["=1+2", "#N/A", "#REF!", "Cà phê", "-5", "@SUM(A1)"]
+    write_table(tmp_path / "t.xlsx", [Column("name"), Column("n", ColumnKind.NUMBER)],
+                [{"name": text, "n": 3} for text in texts])
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    assert [(ws.cell(row, 1).value, ws.cell(row, 1).data_type) for row in range(2, 8)] == \
+        [(text, "s") for text in texts]
+    assert ws["B2"].value == 3 and ws["B2"].data_type == "n"
