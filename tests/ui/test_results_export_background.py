@@ -70,3 +70,18 @@ def test_com06_window_results_export_that_cannot_write_says_what_to_do(qtbot, st
     assert done.args == [-1] and page.export_button.isEnabled()
     said = messages[-1]
     assert "missing-folder" in said and ("export again" in said or "xuất lại" in said)
+
+
+def test_com06_closing_waits_for_an_export_still_writing_so_its_file_is_whole(qtbot, store,
+                                                                             tmp_path):
+    from ui.pages.results_page import ResultsPage
+    profile = _run(3000)
+    page = ResultsPage()
+    qtbot.addWidget(page)
+    page.set_profile(profile.id)
+    target = tmp_path / "kq.csv"
+    page.export_later(target)
+    page.finish_export()                       # what the main window's close does
+    assert not page._export_jobs.busy() or all(job.isFinished()
+                                               for job in page._export_jobs._running)
+    assert len(target.read_text(encoding="utf-8-sig").splitlines()) == 3001

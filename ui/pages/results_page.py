@@ -221,6 +221,10 @@ class ResultsPage(QWidget):
         self._export_jobs.start(job, lambda count: self._export_done(path, count),
                                 lambda exc: self._export_failed(path, exc))
 
+    def finish_export(self, msecs: int = 600_000) -> None:
+        """Wait for an export still writing (the window is closing)."""
+        self._export_jobs.wait_all(msecs)
+
     def _show_export_progress(self, rows: int) -> None:
         self.message.emit(tr("results.export_progress", n=f"{rows:,}".replace(",", "."),
                              path=str(self._export_path)))
