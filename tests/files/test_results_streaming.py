@@ -232,3 +232,20 @@ def test_b03_streamed_xlsx_keeps_texts_that_look_like_formulas_or_errors_as_text
     assert [(ws.cell(row, 1).value, ws.cell(row, 1).data_type) for row in range(2, 8)] == \
         [(text, "s") for text in texts]
     assert ws["B2"].value == 3 and ws["B2"].data_type == "n"
+
+
+@pytest.mark.parametrize("wanted", [
+    queries.ResultFilter(run_id=3), queries.ResultFilter(profile_id=1),
+    queries.ResultFilter(profile_id=1, run_id=3),
+    queries.ResultFilter(profile_id=1, outcome="failed"),
+    queries.ResultFilter(profile_id=1, rule="COM-02"),
+    queries.ResultFilter(profile_id=1, search="cà")])
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_com06_each_result_chunk_is_read_in_id_order_without_sorting_the_run(store, wanted,
+                                                                            newest_first):
+    """A chunk that sorted every earlier result would make chunk 50 cost 50 times chunk 1
+    (the whole export quadratic): SQLite must walk an index in id order."""
+    query = queries.result_chunk_query(wanted, newest_first, after=5000, size=2000)
+    sql, params = query.sql()
+    plan = " ".join(str(row) for row in store.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "TEMP B-TREE" not in plan, plan
