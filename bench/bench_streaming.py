@@ -17,7 +17,8 @@ ticks a 10 ms timer on the window's thread and reports the longest gap (how long
 froze). `--code DIR` runs the children against another checkout (e.g. /work/main: the figures
 from before the change).
 
-    PYTHONPATH=. python bench/bench_streaming.py [--rows 100000] [--code /work/main]
+    PYTHONPATH=. python bench/bench_streaming.py [--rows 100000] [--code /work/main] \
+        [--tracemalloc]
 """
 from __future__ import annotations
 
@@ -229,10 +230,22 @@ def main() -> None:
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="run each case again with tracemalloc: the Python heap's peak "
+                             "during the export (RSS also holds SQLite's 32 MB page cache)")
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, args.code)
-        print(json.dumps(child(args.child, Path(args.home), args.run, Path(args.out))))
+        if args.tracemalloc:
+            import tracemalloc
+            import app.cli  # noqa: F401 - imports are not the export's
+            import openpyxl  # noqa: F401
+            tracemalloc.start()
+        result = child(args.child, Path(args.home), args.run, Path(args.out))
+        if args.tracemalloc:
+            result = {"case": args.child,
+                      "python_heap_peak_mb": round(tracemalloc.get_traced_memory()[1] / 2**20, 1)}
+        print(json.dumps(result))
         return
     sys.path.insert(0, str(ROOT))
     from bench.machine import describe, load, machine
@@ -258,12 +271,23 @@ def main() -> None:
             continue
         item = json.loads(line)
         item["load_before"] = load_before
+        if args.tracemalloc:
+            traced = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
+                                     case, "--home", str(work / "home"), "--run", str(run_id),
+                                     "--out", str(out), "--code", args.code, "--tracemalloc"],
+                                    capture_output=True, text=True, env=env, cwd=args.code)
+            heap = next((l for l in reversed(traced.stdout.splitlines())
+                         if l.startswith("{")), None)
+            item["python_heap_peak_mb"] = json.loads(heap)["python_heap_peak_mb"] if heap \
+                else None
         results.append(item)
+        heap = (f"; Python heap peak {item['python_heap_peak_mb']} MB"
+                if item.get("python_heap_peak_mb") is not None else "")
         stall = (f" · window's longest stall {item['longest_ui_stall_ms']} ms"
                  if item.get("longest_ui_stall_ms") is not None else "")
         print(f"{case:<12} first byte {item['first_byte_s']} s · total {item['total_s']} s · "
               f"peak {item['peak_mb']} MB (+{item['added_mb']} MB over "
-              f"{item['rss_before_mb']} MB before) · {item['bytes']:,} bytes{stall} · "
+              f"{item['rss_before_mb']} MB before{heap}) · {item['bytes']:,} bytes{stall} · "
               f"{load_before} → load {item['load_after']}")
     verdicts = {r["case"]: {"first_byte_ok": (r.get("first_byte_s") or 99) < GOAL_FIRST_BYTE_S,
                             "memory_ok": r.get("added_mb", 999) < GOAL_ADDED_MB}
