@@ -821,12 +821,11 @@ def cmd_results(cli: Cli) -> int:
             cli.say("Chưa có lần chạy nào.", "No runs yet.")
             return EXIT_OK
         run_id = last.id
-    rows = [{"run": r.run_id, "entity": r.entity, "direction": r.direction, "app_id": r.app_id,
-             "pos_id": r.pos_id, "name": r.name, "action": r.action, "outcome": r.outcome,
-             "rule": r.rule, "message_vi": r.message_vi, "message_en": r.message_en,
-             "at": r.at}
-            for r in m.ItemResult.select().where(m.ItemResult.run == run_id)
-            .order_by(m.ItemResult.id)]
+    from app.file_commands import result_table_rows
+    from app.store.queries import ResultFilter
+    # A generator read 2,000 results at a time (COM-06): a 100,000-row run starts printing
+    # at once and never sits whole in memory.
+    rows = result_table_rows(ResultFilter(run_id=run_id), newest_first=False)
     fmt = cli.args.format
     if fmt == "json":
         for row in rows:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-from app.tables import Column, ColumnKind, csv_text, write_table
+from app.tables import Column, ColumnKind, write_csv, write_table
 
 EXIT_OK, EXIT_USAGE = 0, 2
 # A file with thousands of bad rows: the first errors say what to fix; the count says the rest.
@@ -78,14 +78,26 @@ def cmd_catalog(cli: Any, usage_error: type) -> int:
                       "Missing subcommand: import, export, template.")
 
 
-def write_results(cli: Any, rows: list[dict[str, Any]], fmt: str, out: str | None,
+def result_table_rows(wanted: Any, newest_first: bool = True) -> Iterator[dict[str, Any]]:
+    """The export rows of the results matching `wanted` (app.store.queries.ResultFilter),
+    read a chunk at a time (COM-06: a 100,000-row run streams; nothing holds every row)."""
+    from app.store.queries import result_chunks
+    for chunk in result_chunks(wanted, newest_first=newest_first):
+        for r in chunk:
+            yield {"run": r.run_id, "entity": r.entity, "direction": r.direction,
+                   "app_id": r.app_id, "pos_id": r.pos_id, "name": r.name,
+                   "action": r.action, "outcome": r.outcome, "rule": r.rule,
+                   "message_vi": r.message_vi, "message_en": r.message_en, "at": r.at}
+
+
+def write_results(cli: Any, rows: Iterable[dict[str, Any]], fmt: str, out: str | None,
                   usage_error: type) -> None:
     """`results --format csv` to stdout (or --out), `--format xlsx --out FILE.xlsx`; every
-    cell through the redactor (COM-07) and the one table writer (formula-safe)."""
+    cell through the redactor (COM-07) and the one table writer (formula-safe). `rows` is
+    streamed: the first line is written before the last row is read."""
     if fmt == "csv" and not out:
-        cli.out_stream.write(csv_text(RESULT_COLUMNS, ({k: cli.redact(v) if isinstance(v, str)
-                                                         else v for k, v in row.items()}
-                                                        for row in rows)))
+        write_csv(cli.out_stream, RESULT_COLUMNS, rows, redact=cli.redact)
+        cli.out_stream.flush()
         return
     if not out:
         raise usage_error("Xuất Excel cần --out TỆP.xlsx.",

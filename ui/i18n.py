@@ -357,6 +357,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "results.search": ("Tìm tên, mã…", "Search name, id…"),
     "results.export": ("&Xuất Excel/CSV…", "&Export Excel/CSV…"),
     "results.exported": ("Đã xuất {n} dòng vào {path}.", "Exported {n} rows to {path}."),
+    "results.exporting": ("Đang xuất kết quả vào {path}… Cửa sổ vẫn dùng được trong lúc chờ.",
+                          "Exporting the results to {path}… The window stays usable meanwhile."),
+    "results.export_progress": ("Đang xuất: đã ghi {n} dòng vào {path}…",
+                                "Exporting: {n} rows written to {path}…"),
+    "results.export_failed": ("Không ghi được {path}: {reason}. Đóng tệp nếu nó đang mở trong "
+                              "Excel, hoặc chọn thư mục khác, rồi xuất lại.",
+                              "Cannot write {path}: {reason}. Close the file if Excel has it "
+                              "open, or choose another folder, then export again."),
     "results.retry": ("Chạy lại mục lỗi đã &chọn", "&Retry the selected failed items"),
     "results.delete_in_app": ("Xoá trong &App", "Delete in the &App"),
     "results.count": ("{shown} dòng", "{shown} rows"),

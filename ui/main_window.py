@@ -515,4 +515,7 @@ class MainWindow(QMainWindow):
         self.autosync.stop()
         if self.tray is not None:
             self.tray.hide()
+        # A results export still writing ends its file first (a half-written file is worse
+        # than a close that waits a few seconds; its thread must not outlive the window).
+        self.results_page.finish_export()
         super().closeEvent(event)

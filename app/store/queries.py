@@ -54,12 +54,17 @@ class ResultRow:
 RESULT_ORDER = (m.ItemResult.id.desc(),)       # newest first
 
 
-def matching_results(wanted: ResultFilter) -> pw.ModelSelect:
+def matching_results(wanted: ResultFilter, by_id: bool = False) -> pw.ModelSelect:
     """The results that match `wanted`; filters and search are SQL, so a 100,000-row run is
-    read a page at a time."""
+    read a page at a time. `by_id`: the shape for reading in id order (`result_chunks`)."""
     R = m.ItemResult
     query = R.select()
-    if wanted.profile_id is not None:
+    if wanted.profile_id is not None and by_id:
+        # `+run_id`: SQLite then walks the results by id (no sort of every earlier row per
+        # chunk) and only checks each one's run; the join would read by run and sort.
+        runs = m.Run.select(m.Run.id).where(m.Run.profile == wanted.profile_id)
+        query = query.where(pw.NodeList((pw.SQL("+"), R.run), glue="").in_(runs))
+    elif wanted.profile_id is not None:
         query = query.join(m.Run).where(m.Run.profile == wanted.profile_id)
     if wanted.run_id is not None:
         query = query.where(R.run == wanted.run_id)
@@ -88,6 +93,45 @@ def each_result(wanted: ResultFilter) -> Iterator[ResultRow]:
     """Every matching row, newest first, without holding them all in memory."""
     for row in matching_results(wanted).order_by(*RESULT_ORDER).iterator():
         yield result_row(row)
+
+
+# Rows per read of an export: a 100,000-row run is read 2,000 at a time, so an export starts
+# writing at once and holds one chunk, never the whole run (issue 21 point 5).
+RESULT_CHUNK = 2000
+_RESULT_FIELDS = (m.ItemResult.id, m.ItemResult.run, m.ItemResult.entity,
+                  m.ItemResult.direction, m.ItemResult.app_id, m.ItemResult.pos_id,
+                  m.ItemResult.name, m.ItemResult.action, m.ItemResult.outcome,
+                  m.ItemResult.rule, m.ItemResult.message_vi, m.ItemResult.message_en,
+                  m.ItemResult.at)
+
+
+def result_chunks(wanted: ResultFilter, newest_first: bool = True,
+                  size: int | None = None) -> Iterator[list[ResultRow]]:
+    """The matching results a chunk of `size` at a time, by id (keyset: each read starts
+    after the last id of the one before, so the 50th chunk costs what the first did and no
+    read stays open while the caller writes). Newest first as the window shows them, or
+    oldest first (the order a run wrote them: `shopsync results`)."""
+    size = size or RESULT_CHUNK
+    last: int | None = None
+    while True:
+        query = result_chunk_query(wanted, newest_first, last, size)
+        chunk = [ResultRow(*values) for values in query.tuples()]
+        if not chunk:
+            return
+        yield chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1].id
+
+
+def result_chunk_query(wanted: ResultFilter, newest_first: bool, after: int | None,
+                       size: int) -> pw.ModelSelect:
+    """One chunk of `result_chunks`: the next `size` results past id `after`."""
+    R = m.ItemResult
+    query = matching_results(wanted, by_id=True).select(*_RESULT_FIELDS)
+    if after is not None:
+        query = query.where(R.id < after if newest_first else R.id > after)
+    return query.order_by(R.id.desc() if newest_first else R.id).limit(size)
 
 
 def result_values(field_name: str) -> list[str]:

@@ -15,6 +15,7 @@ from app.store import models as m
 from ui.i18n import (ACTION_NAMES, DIRECTION_ARROWS, ENTITY_NAMES, OUTCOME_NAMES, action_name,
                      direction_arrow, entity_name, outcome_name, tr)
 from ui.models.lazy_query import SqlSortProxy
+from ui.controllers.background import BackgroundJobs
 from ui.models.results_model import ResultsModel
 
 
@@ -22,6 +23,8 @@ class ResultsPage(QWidget):
     retry_requested = Signal(list)              # [ResultRow] failed rows to retry
     delete_in_app_requested = Signal(list)      # [ResultRow] deleted_on_pos rows
     message = Signal(str)
+    export_finished = Signal(int)               # rows written by export_later; -1 = failed
+    _export_progress = Signal(int)              # rows so far, from the export's thread
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -77,6 +80,9 @@ class ResultsPage(QWidget):
         self.retry_button.clicked.connect(self._retry)
         self.delete_button.clicked.connect(self._delete_in_app)
         self.export_button.clicked.connect(self._export)
+        self._export_jobs = BackgroundJobs(self)
+        self._export_path: Path | None = None
+        self._export_progress.connect(self._show_export_progress)
         bottom.addWidget(self.count, 1)
         for button in (self.retry_button, self.delete_button, self.export_button):
             bottom.addWidget(button)
@@ -191,9 +197,45 @@ class ResultsPage(QWidget):
                                               "ket-qua-dong-bo.xlsx",
                                               "Excel (*.xlsx);;CSV (*.csv)")
         if path:
-            self.export_to(Path(path))
+            self.export_later(Path(path))
 
     def export_to(self, path: Path) -> int:
+        """Export on the calling thread (scripts, tests); the button uses `export_later`."""
         count = self.model.export_csv(path)
         self.message.emit(tr("results.exported", n=count, path=str(path)))
         return count
+
+    def export_later(self, path: Path) -> None:
+        """Export off the window's thread (ui/controllers/background.py): a 100,000-row run
+        takes seconds to write, and the window keeps answering meanwhile. A message says it
+        started, how far it got, and that it is done (or what to do if it failed); the button
+        waits for the export to end."""
+        model = self.model
+
+        async def job() -> int:
+            return model.export_csv(path, progress=self._export_progress.emit)
+
+        self._export_path = path
+        self.export_button.setEnabled(False)
+        self.message.emit(tr("results.exporting", path=str(path)))
+        self._export_jobs.start(job, lambda count: self._export_done(path, count),
+                                lambda exc: self._export_failed(path, exc))
+
+    def finish_export(self, msecs: int = 600_000) -> None:
+        """Wait for an export still writing (the window is closing)."""
+        self._export_jobs.wait_all(msecs)
+
+    def _show_export_progress(self, rows: int) -> None:
+        self.message.emit(tr("results.export_progress", n=f"{rows:,}".replace(",", "."),
+                             path=str(self._export_path)))
+
+    def _export_done(self, path: Path, count: int) -> None:
+        self.export_button.setEnabled(True)
+        self.message.emit(tr("results.exported", n=count, path=str(path)))
+        self.export_finished.emit(count)
+
+    def _export_failed(self, path: Path, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        self.message.emit(tr("results.export_failed", path=str(path), reason=reason))
+        self.export_finished.emit(-1)
