@@ -66,6 +66,15 @@ def waiting_text(event: ev.Waiting, platform_name: str) -> str:
     return tr("run.waiting_limit", platform=platform_name, at=until)
 
 
+def counts_text(counts: dict) -> str:
+    """"done 0, failed 0, conflicts 1, skipped 0": a conflict's item has outcome "skipped"
+    too, so it is counted under conflicts only — one item, one count (walk finding 8)."""
+    conflicts = int((counts.get("by_action") or {}).get("conflict", 0) or 0)
+    skipped = max(int(counts.get("skipped", 0) or 0) - conflicts, 0)
+    return tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
+              conflict=conflicts, skipped=skipped)
+
+
 def finished_text(event) -> str:
     """The run's end in one sentence: the engine's own sentence, without wrapping it again."""
     message = without_rule_ids(pick(event.message_vi, event.message_en))
@@ -73,10 +82,7 @@ def finished_text(event) -> str:
     if event.status == "cancelled":
         return tr("run.stopped")
     if event.status == "done":
-        by_action = counts.get("by_action") or {}
-        summary = tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
-                     conflict=by_action.get("conflict", 0), skipped=counts.get("skipped", 0))
-        return tr("sync.finished", summary=summary)
+        return tr("sync.finished", summary=counts_text(counts))
     if event.status == "interrupted":
         return message or tr("run.interrupted")
     return message or tr("run.failed")
