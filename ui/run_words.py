@@ -66,6 +66,17 @@ def waiting_text(event: ev.Waiting, platform_name: str) -> str:
     return tr("run.waiting_limit", platform=platform_name, at=until)
 
 
+NAMES_SHOWN = 10
+
+
+def names_text(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """"#1046, #1047 và 3 bản ghi khác": the records named, as the command line names them,
+    without a dialog taller than the screen."""
+    shown = ", ".join(names[:limit])
+    rest = len(names) - limit
+    return tr("common.names_more", names=shown, n=rest) if rest > 0 else shown
+
+
 def counts_text(counts: dict) -> str:
     """"done 0, failed 0, conflicts 1, skipped 0": a conflict's item has outcome "skipped"
     too, so it is counted under conflicts only — one item, one count (walk finding 8)."""
