@@ -401,7 +401,8 @@ class MainWindow(QMainWindow):
         # Said once where the owner looks: on the Sync page its own line says it, elsewhere
         # the status bar does.
         on_sync = self.nav.currentRow() == SYNC
-        self.status_label.setText("" if on_sync else finished_text(event))
+        self.status_label.setText("" if on_sync else
+                                  finished_text(event, getattr(self.sync_page, "run_kind", "")))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""

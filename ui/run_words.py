@@ -86,12 +86,20 @@ def counts_text(counts: dict) -> str:
               conflict=conflicts, skipped=skipped)
 
 
-def finished_text(event) -> str:
-    """The run's end in one sentence: the engine's own sentence, without wrapping it again."""
+# Runs whose own sentence says what they did ("Đã hoàn tác: trả lại 1, gỡ 0 …"): "Đồng bộ
+# xong: 1 thành công" after an undo would tell the owner a sync ran (walk finding 5).
+SAYS_ITSELF = {ev.RunKind.UNDO.value, ev.RunKind.RESTORE.value}
+
+
+def finished_text(event, kind: str = "") -> str:
+    """The run's end in one sentence: the engine's own sentence, without wrapping it again.
+    `kind` is the run's kind (RunStarted.kind) when known."""
     message = without_rule_ids(pick(event.message_vi, event.message_en))
     counts = event.counts or {}
     if event.status == "cancelled":
         return tr("run.stopped")
+    if event.status == "done" and str(getattr(kind, "value", kind)) in SAYS_ITSELF and message:
+        return message
     if event.status == "done":
         return tr("sync.finished", summary=counts_text(counts))
     if event.status == "interrupted":

@@ -18,6 +18,13 @@ from ui.models.lazy_query import SqlSortProxy
 from ui.models.results_model import ResultsModel
 
 
+def run_kind_name(kind: str) -> str:
+    """'#6 xử lý xung đột' / '#6 resolve conflicts': one name per run kind, as the Overview
+    and the undo text name it, never the stored value."""
+    from ui.i18n import TEXTS
+    return tr(f"home.kind.{kind}") if f"home.kind.{kind}" in TEXTS else kind
+
+
 class ResultsPage(QWidget):
     retry_requested = Signal(list)              # [ResultRow] failed rows to retry
     delete_in_app_requested = Signal(list)      # [ResultRow] deleted_on_pos rows
@@ -147,7 +154,7 @@ class ResultsPage(QWidget):
             runs = list(m.Run.select(m.Run.id, m.Run.kind, m.Run.dry_run)
                         .where(m.Run.profile == self.profile_id)
                         .order_by(m.Run.id.desc()).limit(200))
-        self._fill(self.run_filter, [(f"#{r.id} {r.kind}"
+        self._fill(self.run_filter, [(f"#{r.id} {run_kind_name(r.kind)}"
                                       + (f" ({tr('results.dry_run')})" if r.dry_run else ""),
                                       r.id) for r in runs])
         self._fill(self.entity_filter, [(entity_name(e), e) for e in self.model.distinct("entity")])
