@@ -360,6 +360,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "results.retry": ("Chạy lại mục lỗi đã &chọn", "&Retry the selected failed items"),
     "results.delete_in_app": ("Xoá trong &App", "Delete in the &App"),
     "results.count": ("{shown} dòng", "{shown} rows"),
+    "results.show_ids": ("Hiện mã App/POS", "Show App/POS ids"),
     "results.col.run": ("Lần", "Run"),
     "results.col.entity": ("Loại", "Kind"),
     "results.col.direction": ("Chiều", "Direction"),

@@ -16,7 +16,7 @@ def _product(services) -> Product:
     return product
 
 
-def test_sapo_product_description_shown_as_text_and_kept_as_html_when_unedited(
+def test_sapo08_product_description_shown_as_text_and_kept_as_html_when_unedited(
         qtbot, services):
     dialog = ProductDialog(services.catalog(), services.platform("sapo"), _product(services))
     qtbot.addWidget(dialog)
