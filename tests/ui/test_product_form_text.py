@@ -16,7 +16,7 @@ def _product(services) -> Product:
     return product
 
 
-def test_sapo08_product_description_shown_as_text_and_kept_as_html_when_unedited(
+def test_com05_product_description_shown_as_text_and_kept_as_html_when_unedited(
         qtbot, services):
     dialog = ProductDialog(services.catalog(), services.platform("sapo"), _product(services))
     qtbot.addWidget(dialog)
@@ -28,7 +28,7 @@ def test_sapo08_product_description_shown_as_text_and_kept_as_html_when_unedited
     assert dialog.description_value() == "<p>Áo phông cotton &amp; mềm</p><p>Giặt tay &lt;30°C</p>"
 
 
-def test_com06_product_list_price_range_is_not_cut(qtbot, services):
+def test_b04_product_list_price_range_is_not_cut(qtbot, services):
     from ui.pages.app_data_page import EntityTab
     catalog = services.catalog()
     catalog.put(Entity.PRODUCT, Product(key="P9", name="Áo nhiều giá", variants=(
