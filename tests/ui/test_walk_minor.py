@@ -30,9 +30,29 @@ def test_com06_results_sort_arrow_matches_newest_first(qtbot, services, window):
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     runs = [page.proxy.row_object(r).run_id for r in range(page.proxy.rowCount())]
     assert runs == sorted(runs, reverse=True)
-    # descending is drawn ▼ (largest first), as owners read it; Qt alone drew ▲
-    assert isinstance(header.style(), ReadableSortArrows)
-    assert readable_arrow(Qt.SortOrder.DescendingOrder) == QStyleOptionHeader.SortIndicator.SortDown
+    assert isinstance(page._arrows, ReadableSortArrows)   # the header draws through it
+
+
+def test_com06_sort_arrow_drawn_down_for_largest_first(qtbot):
+    """Qt hands the style SortUp (▲) for DescendingOrder; owners read ▲ as smallest first."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QCommonStyle, QStyle
+    seen = []
+
+    class Recorder(QCommonStyle):
+        def drawPrimitive(self, element, option, painter, widget=None):
+            if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow:
+                seen.append(option.sortIndicator)
+
+    style = ReadableSortArrows(Recorder())
+    image = QImage(20, 20, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    option = QStyleOptionHeader()
+    option.sortIndicator = QStyleOptionHeader.SortIndicator.SortUp   # Qt's DescendingOrder
+    style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, option, painter, None)
+    painter.end()
+    assert seen == [readable_arrow(Qt.SortOrder.DescendingOrder)]
+    assert seen == [QStyleOptionHeader.SortIndicator.SortDown]
 
 
 def test_com06_rule_and_message_columns_fit_at_1280_px(qtbot, services, window):  # noqa: F811

@@ -66,7 +66,10 @@ class ResultsPage(QWidget):
         # Newest first, as the model reads them: the indicator says so (▼ on "Lần chạy").
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
+        # setStyle does not take ownership: the header owns it, so it outlives no widget
+        # and is not freed while the header still draws with it.
         self._arrows = ReadableSortArrows()
+        self._arrows.setParent(self.table.horizontalHeader())
         self.table.horizontalHeader().setStyle(self._arrows)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
