@@ -295,7 +295,7 @@ class EntityTab(QWidget):
         origin = self.model.COLUMNS.index("origin") if "origin" in self.model.COLUMNS else -1
         if origin >= 0:
             self.table.setColumnWidth(origin, max(
-                120, self.table.fontMetrics().horizontalAdvance("Sapo Web / Sapo Omni") + 16))
+                120, self.table.fontMetrics().horizontalAdvance("Sapo Web / Sapo Omni") + 32))
         price = self.model.COLUMNS.index("price") if "price" in self.model.COLUMNS else -1
         if price >= 0:
             # A price range ("25.000–229.000 ₫") was cut to "25.000–229.0…" in 120 px.
