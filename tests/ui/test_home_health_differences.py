@@ -57,3 +57,21 @@ def test_sapo09_overview_names_locked_orders_kept_as_in_the_app(qtbot, services,
     # the POS taking the App's values (fingerprints equal again) ends it
     m.Link.update(app_fingerprint=link.pos_fingerprint).where(m.Link.id == link.id).execute()
     assert Reason.POS_LOCKED not in window.health(profile).reasons
+
+
+def test_com04_overview_not_all_good_after_undoing_a_keep_pos(qtbot, services, window):  # noqa: F811
+    """Walk finding 4: keep POS, then undo it: the App has its own value back and the POS
+    still has the other, so the Overview must not say everything is in step."""
+    from tests.ui.test_main_window import _make_conflict
+    from ui.main_window import CONFLICTS
+    _make_conflict(services, window, qtbot)
+    profile = window.profile
+    window.nav.setCurrentRow(CONFLICTS)
+    page = window.conflicts_page
+    page.table.selectRow(0)
+    run_and_wait(qtbot, window, lambda: page.keep_pos.click())
+    assert window.health(profile).state is State.GOOD, window.health(profile).reasons
+    run_and_wait(qtbot, window, lambda: window.sync_page.undo_button.click())
+    health = window.health(profile)
+    assert health.state is State.ATTENTION, health.reasons
+    assert Reason.APP_CHANGES in health.reasons or Reason.CONFLICTS in health.reasons
