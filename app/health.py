@@ -38,6 +38,9 @@ class Reason(str, Enum):
     CONFLICTS = "conflicts"                  # attention: choose what to keep
     FAILED_ITEMS = "failed_items"            # attention: retry the failed items
     TOKEN_EXPIRING = "token_expiring"        # attention: log in again before the date
+    APP_CHANGES = "app_changes"              # attention: App changes not on the POS yet: sync
+    POS_LOCKED = "pos_locked"                # attention: kept in the App, the POS cannot take
+                                             # it (SAPO-09): the owner changes it on the POS
     NEVER_SYNCED = "never_synced"            # attention: run the first sync
     NONE = "none"
 
@@ -73,6 +76,61 @@ class ConnectionHealth:
     token_days_left: int | None = None
     streak: int = 0
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    unsent: int = 0                    # App records changed since the POS last took them
+    locked: tuple[str, ...] = ()       # names of records kept "App" that the POS keeps its own
+
+
+def _unsent_app_changes(profile_id: int, entities: list[EntityHealth],
+                        open_conflicts: set[tuple[str, str]]) -> int:
+    """App records whose changes the POS does not have yet (walk finding 4): per pushing
+    entity, the ids the push step left unsettled (`PushMark.pending`) and the catalog rows
+    written after its last complete scan and after the link was last settled. Open conflicts
+    are counted as conflicts, not here.
+    An entity the push step never scanned counts nothing: "never synced" says it."""
+    pushing = [item.entity for item in entities
+               if item.enabled and item.direction in ("app_to_pos", "both")]
+    if not pushing:
+        return 0
+    marks = {row.entity: row for row in m.PushMark.select().where(
+        (m.PushMark.profile == profile_id) & m.PushMark.entity.in_(pushing))}
+    unsent: set[tuple[str, str]] = set()
+    for entity, mark in marks.items():
+        unsent.update((entity, app_id) for app_id in json.loads(mark.pending or "[]"))
+        # Rows written since the scan that this connection has not settled since: a pull or a
+        # "keep POS" writes the row and then the link, so those are not App changes.
+        link = m.Link.alias()
+        rows = (m.CatalogItem.select(m.CatalogItem.app_id)
+                .join(link, pw.JOIN.LEFT_OUTER,
+                      on=((link.profile == profile_id) & (link.entity == entity)
+                          & (link.app_id == m.CatalogItem.app_id)))
+                .where((m.CatalogItem.entity == entity)
+                       & (m.CatalogItem.revision > mark.revision)
+                       & (link.id.is_null() | (m.CatalogItem.updated_at > link.synced_at)))
+                .tuples())
+        unsent.update((entity, app_id) for (app_id,) in rows)
+    return len(unsent - open_conflicts)
+
+
+def _locked_differences(profile_id: int) -> tuple[str, ...]:
+    """Conflicts resolved "keep App" under a rule that locks the POS side (SAPO-09, KVF-10):
+    the engine only re-baselined ("resolved_app_not_pushed"), so the App and the POS still
+    differ while the link's two fingerprints differ. Their names, for the owner to fix on the
+    POS (or to keep the POS's version)."""
+    rows = (m.Conflict.select(m.Conflict, m.Link)
+            .join(m.Link, on=((m.Link.profile == m.Conflict.profile)
+                              & (m.Link.entity == m.Conflict.entity)
+                              & (m.Link.app_id == m.Conflict.app_id)))
+            .where((m.Conflict.profile == profile_id) & (m.Conflict.status == "resolved")
+                   & (m.Conflict.resolution == "app") & (m.Conflict.rule != "")
+                   & (m.Conflict.rule != "COM-04")
+                   & (m.Link.app_fingerprint != m.Link.pos_fingerprint))
+            .order_by(m.Conflict.id))
+    names: dict[tuple[str, str], str] = {}
+    for row in rows:
+        data = json.loads(row.app_data or "null") or {}
+        names[(row.entity, row.app_id)] = str(data.get("number") or data.get("name")
+                                              or row.pos_id or row.app_id)
+    return tuple(names.values())
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -164,6 +222,15 @@ def connection_health(profile, platform, enabled: set[str] | None = None,
     if total_failures:
         reasons.append(Reason.FAILED_ITEMS)
         failed_run = max(run_id for entity, run_id in latest_run.items() if failures.get(entity))
+    open_keys = set(m.Conflict.select(m.Conflict.entity, m.Conflict.app_id)
+                    .where((m.Conflict.profile == profile.id) & (m.Conflict.status == "open"))
+                    .tuples())
+    unsent = _unsent_app_changes(profile.id, entities, open_keys)
+    if unsent:
+        reasons.append(Reason.APP_CHANGES)
+    locked = _locked_differences(profile.id)
+    if locked:
+        reasons.append(Reason.POS_LOCKED)
     if not any(run.kind == "sync" and run.status == "done" for run in runs):
         reasons.append(Reason.NEVER_SYNCED)
     reasons.sort(key=list(Reason).index)
@@ -174,4 +241,5 @@ def connection_health(profile, platform, enabled: set[str] | None = None,
         profile.name, state, reason, tuple(entities), total_conflicts, total_failures,
         failed_run, last.status if last else "",
         _aware(last.finished_at or last.started_at) if last else None,
-        last.kind if last else "", error, expires, days_left, streak, tuple(reasons))
+        last.kind if last else "", error, expires, days_left, streak, tuple(reasons),
+        unsent, locked)

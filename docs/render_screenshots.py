@@ -186,7 +186,10 @@ def main() -> int:
     window.nav.setCurrentRow(2)
     window.sync_page.set_busy(True)
     window.sync_page.show_progress(ev.Progress("product", "pos_to_app", 1200, 20000))
-    window.sync_page.show_progress(ev.waiting(ev.WaitReason.RATE_LIMIT, 240))
+    from datetime import datetime, timedelta, timezone
+    until = datetime.now(timezone.utc) + timedelta(seconds=240)
+    window.sync_page.show_progress(ev.Waiting(240, until.isoformat(),
+                                              reason=ev.WaitReason.THROTTLED))
     save(window, "main-09-sync-waiting", "Đồng bộ đang chờ giới hạn của POS, nói rõ tiếp tục lúc mấy giờ")
     window.sync_page.show_finished(ev.RunFinished(0, "cancelled"))
     window.sync_page.set_busy(False)

@@ -155,6 +155,14 @@ class MainWindow(QMainWindow):
         for row in range(len(NAV_KEYS)):
             QShortcut(QKeySequence(f"Ctrl+{row + 1}"), self,
                       activated=lambda r=row: self.nav.setCurrentRow(r))
+        # Ctrl+Q quits (through close(): a running sync is asked about first). The tray menu
+        # shows the shortcut next to "Thoát".
+        self.quit_action = QAction(tr("tray.quit"), self)
+        self.quit_action.setObjectName("quitAction")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.quit_action.triggered.connect(self.close)
+        self.addAction(self.quit_action)
 
     def _make_tray(self):
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -163,10 +171,8 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         show = QAction(tr("tray.show"), self)
         show.triggered.connect(self.showNormal)
-        quit_action = QAction(tr("tray.quit"), self)
-        quit_action.triggered.connect(self.close)
         menu.addAction(show)
-        menu.addAction(quit_action)
+        menu.addAction(self.quit_action)
         tray.setContextMenu(menu)
         tray.setToolTip(tr("app.title"))
         tray.show()
@@ -401,7 +407,8 @@ class MainWindow(QMainWindow):
         # Said once where the owner looks: on the Sync page its own line says it, elsewhere
         # the status bar does.
         on_sync = self.nav.currentRow() == SYNC
-        self.status_label.setText("" if on_sync else finished_text(event))
+        self.status_label.setText("" if on_sync else
+                                  finished_text(event, getattr(self.sync_page, "run_kind", "")))
 
     def _on_crashed(self, exc) -> None:
         vi = getattr(exc, "message_vi", "") or ""
@@ -444,6 +451,11 @@ class MainWindow(QMainWindow):
     def _navigate(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         self._mute_banner()
+        # A message belongs to the page it was said on ("Đã xuất 3 dòng…" under Settings was
+        # stale news); a running sync's live line stays.
+        if not self.controller.is_running():
+            self.status_label.setText("")
+            self.statusBar().clearMessage()
         if row in (RESULTS, CONFLICTS, APP_DATA):
             self.refresh_current()
 

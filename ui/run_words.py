@@ -66,17 +66,42 @@ def waiting_text(event: ev.Waiting, platform_name: str) -> str:
     return tr("run.waiting_limit", platform=platform_name, at=until)
 
 
-def finished_text(event) -> str:
-    """The run's end in one sentence: the engine's own sentence, without wrapping it again."""
+NAMES_SHOWN = 10
+
+
+def names_text(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """"#1046, #1047 và 3 bản ghi khác": the records named, as the command line names them,
+    without a dialog taller than the screen."""
+    shown = ", ".join(names[:limit])
+    rest = len(names) - limit
+    return tr("common.names_more", names=shown, n=rest) if rest > 0 else shown
+
+
+def counts_text(counts: dict) -> str:
+    """"done 0, failed 0, conflicts 1, skipped 0": a conflict's item has outcome "skipped"
+    too, so it is counted under conflicts only — one item, one count (walk finding 8)."""
+    conflicts = int((counts.get("by_action") or {}).get("conflict", 0) or 0)
+    skipped = max(int(counts.get("skipped", 0) or 0) - conflicts, 0)
+    return tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
+              conflict=conflicts, skipped=skipped)
+
+
+# Runs whose own sentence says what they did ("Đã hoàn tác: trả lại 1, gỡ 0 …"): "Đồng bộ
+# xong: 1 thành công" after an undo would tell the owner a sync ran (walk finding 5).
+SAYS_ITSELF = {ev.RunKind.UNDO.value, ev.RunKind.RESTORE.value}
+
+
+def finished_text(event, kind: str = "") -> str:
+    """The run's end in one sentence: the engine's own sentence, without wrapping it again.
+    `kind` is the run's kind (RunStarted.kind) when known."""
     message = without_rule_ids(pick(event.message_vi, event.message_en))
     counts = event.counts or {}
     if event.status == "cancelled":
         return tr("run.stopped")
+    if event.status == "done" and str(getattr(kind, "value", kind)) in SAYS_ITSELF and message:
+        return message
     if event.status == "done":
-        by_action = counts.get("by_action") or {}
-        summary = tr("sync.counts", ok=counts.get("ok", 0), failed=counts.get("failed", 0),
-                     conflict=by_action.get("conflict", 0), skipped=counts.get("skipped", 0))
-        return tr("sync.finished", summary=summary)
+        return tr("sync.finished", summary=counts_text(counts))
     if event.status == "interrupted":
         return message or tr("run.interrupted")
     return message or tr("run.failed")

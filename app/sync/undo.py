@@ -220,7 +220,7 @@ ROW_ACTION = {UndoAction.RESTORE: "restored", UndoAction.REMOVE: "removed",
 def _run_words(run: m.Run) -> tuple[str, str]:
     started = stored_utc(run.started_at).astimezone().strftime("%d/%m/%Y %H:%M")
     kinds = {"sync": ("đồng bộ", "sync"), "push": ("đẩy sản phẩm", "product push"),
-             "retry": ("chạy lại mục lỗi", "retry"), "resolve": ("xử lý xung đột", "conflict"),
+             "retry": ("chạy lại mục lỗi", "retry"), "resolve": ("xử lý xung đột", "resolve conflicts"),
              "delete": ("xoá trong App", "delete in App")}
     vi, en = kinds.get(run.kind, (run.kind, run.kind))
     return f"#{run.id}, {vi}, {started}", f"#{run.id}, {en}, {started}"

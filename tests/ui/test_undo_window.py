@@ -83,3 +83,43 @@ def test_b02_window_restore_brings_back_what_the_undo_removed(qtbot, services, w
     assert m.CatalogItem.select().where(m.CatalogItem.app_id == new_app_id).exists()
     assert m.Link.get((m.Link.entity == "product")
                       & (m.Link.pos_id == str(new_id))).app_id == new_app_id
+
+
+def test_b02_window_undo_confirm_names_the_records_and_says_what_the_undo_did(
+        qtbot, services, window):
+    """Walk finding 5: the confirm names the records as `undo --dry-run` does, and after the
+    undo the Sync page says what the undo did, not "Đồng bộ xong"."""
+    profile = save_sample_profile(services, "sapo")
+    window.refresh_profiles(profile.name)
+    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
+    box = services.sandbox_for(services.platform("sapo"))
+    [link] = m.Link.select().where(m.Link.entity == "product").limit(1)
+    product = box._written(int(link.pos_id))
+    old_name = product["title"] if "title" in product else product["name"]
+    product["title" if "title" in product else "name"] = "Cà phê đổi tên"
+    product["modified_on"] = box.now()
+    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
+    asked = []
+    window.ask = lambda text: asked.append(text) or True
+    run_and_wait(qtbot, window, lambda: window.sync_page.undo_button.click())
+    assert f"Sản phẩm {old_name} — sẽ trả lại giá trị cũ" in asked[0], asked[0]
+    assert window.sync_page.status.text().startswith("Đã hoàn tác: trả lại 1")
+    assert "Đồng bộ xong" not in window.sync_page.status.text()
+
+
+def test_b02_undo_confirm_names_ten_records_then_counts_the_rest():
+    from app.sync.undo import UndoAction, UndoItem, UndoPlan
+    from ui.widgets.undo_confirm import records_text
+    items = [UndoItem(i, Entity.PRODUCT, f"P{i}", f"Áo {i}", UndoAction.REMOVE, None)
+             for i in range(13)]
+    text = records_text(UndoPlan(None, items=items))
+    assert "Áo 9 — sẽ gỡ" in text and "Áo 10" not in text
+    assert text.endswith("và 3 bản ghi khác")
+
+
+def test_b02_resolve_run_has_one_name_in_both_languages():
+    from ui.i18n import set_language
+    from ui.pages.results_page import run_kind_name
+    assert run_kind_name("resolve") == "xử lý xung đột"
+    set_language("en")
+    assert run_kind_name("resolve") == "resolve conflicts"

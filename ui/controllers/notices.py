@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ui.i18n import pick, tr
+from ui.run_words import counts_text
 
 EXPIRY_WARN_DAYS = 30
 REPEATED_FAILURES = 3
@@ -69,6 +70,5 @@ def run_notice(profile_name: str, finished) -> Notice | None:
     if failed:
         return Notice(f"run:{profile_name}", "warning", tr("notify.failed"),
                       pick(finished.message_vi, finished.message_en))
-    summary = tr("sync.counts", ok=counts.get("ok", 0), failed=failed, conflict=conflicts,
-                 skipped=counts.get("skipped", 0))
+    summary = counts_text(counts)
     return Notice(f"run:{profile_name}", "info", tr("notify.finished"), summary)

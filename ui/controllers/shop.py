@@ -72,6 +72,10 @@ class ShopServices:
     def suggest_name(self, platform: Platform, sample: bool) -> str:
         from ui.i18n import language
         base = SAMPLE_NAMES[language()] if sample else pick(platform.name_vi, platform.name_en)
+        # "Sapo Web / Sapo Omni" stays readable as "Sapo Web - Sapo Omni": a connection name
+        # takes letters, digits, spaces, "-" and "_" only (app/store/profiles.py), and
+        # dropping the slash ran the two names together.
+        base = base.replace("/", "-")
         base = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in base)
         base = " ".join(base.split())[:50]
         name, number = base, 2

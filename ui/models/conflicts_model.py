@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from app.store import models as m
-from contract.records import UNSYNCED_FIELDS
+from contract.records import ORDER_STATUS_VI, UNSYNCED_FIELDS, OrderStatus
 from ui.i18n import entity_name, pick, tr
 from ui.vietnamese import money_text, when_text
 
@@ -124,13 +124,30 @@ def plain_text(value: str) -> str:
 MONEY = {"price", "compare_at_price", "total", "discount", "fees", "shipping_fee", "amount"}
 
 
-def compare(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, bool]]:
+def pos_side_locked(rule: str) -> bool:
+    """A conflict raised by a rule that locks the POS side (SAPO-09, KVF-10: an order synced
+    once is not changed from the App): keeping the App's version is not pushed — the engine
+    only re-baselines ("resolved_app_not_pushed")."""
+    return bool(rule) and rule != "COM-04"
+
+
+def status_words(value: str) -> str:
+    """An order status in the shop's words ('Đã huỷ' / 'cancelled'), never 'shipped_out'."""
+    try:
+        status = OrderStatus(value)
+    except ValueError:
+        return value
+    return pick(ORDER_STATUS_VI[status], status.value.replace("_", " "))
+
+
+def compare(app_data: dict, pos_data: dict, entity: str = "") -> list[tuple[str, str, str, bool]]:
     """(field, App value, POS value, differs) for every field of either side."""
     return [(label, a, p, differs) for _path, label, a, p, differs in
-            compare_paths(app_data, pos_data)]
+            compare_paths(app_data, pos_data, entity)]
 
 
-def compare_paths(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, str, bool]]:
+def compare_paths(app_data: dict, pos_data: dict,
+                  entity: str = "") -> list[tuple[str, str, str, str, bool]]:
     """(path, field, App value, POS value, differs): the path names the stored field, so a
     per-field choice can be applied to the record (issue 20 pt 10)."""
     app, pos = _flatten(app_data or {}), _flatten(pos_data or {})
@@ -143,6 +160,8 @@ def compare_paths(app_data: dict, pos_data: dict) -> list[tuple[str, str, str, s
         differs = a != p
         if last in RICH_TEXT:
             a, p = plain_text(a), plain_text(p)
+        elif name == "status" and entity == "order":
+            a, p = status_words(a), status_words(p)
         elif last in MONEY:
             a, p = money_text(a), money_text(p)
             differs = a != p            # "42000.0" and "42000" are the same amount

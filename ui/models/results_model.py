@@ -131,6 +131,10 @@ class ResultsModel(LazyQueryModel):
             return f"<b>{note.title}</b> ({row.rule})<br>{note.text}"
         if role == Qt.ItemDataRole.ToolTipRole and column.key == "message":
             return row.message
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "action":
+            # The column is narrower than "Đã gỡ (khôi phục được)" so the message fits.
+            from ui.i18n import action_name
+            return action_name(row.action)
         return None
 
     def export_csv(self, path: Path, progress=None) -> int:

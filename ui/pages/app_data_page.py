@@ -3,6 +3,7 @@ synced orders locked), customers, news, categories, branches."""
 from __future__ import annotations
 
 import dataclasses
+import html
 from decimal import InvalidOperation
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from contract.connector import StatusChange
 from ui.controllers.background import BackgroundJobs
 from ui.i18n import pick, tr
 from ui.models.catalog_model import CatalogModel
+from ui.models.conflicts_model import plain_text
 from ui.vietnamese import money_text, parse_money, sorted_vietnamese
 from ui.widgets.variants_editor import VariantsEditor
 from ui.wizard.caveat_notes import caveat_note, caveat_title
@@ -86,7 +88,11 @@ class ProductDialog(QDialog):
                 self.categories.addItem(item)
                 item.setSelected(app_id in chosen)
         self.categories.setObjectName("productCategories")
-        self.description = QPlainTextEdit(record.description if record else "")
+        # The POS keeps descriptions as HTML: the owner reads and edits the words, and an
+        # unedited description goes back with the POS's HTML untouched (walk finding 12).
+        self._description_html = record.description if record else ""
+        self._description_shown = plain_text(self._description_html)
+        self.description = QPlainTextEdit(self._description_shown)
         self.description.setMaximumHeight(90)
         self.description.setObjectName("productDescription")
         # Tab typed a tab character here, so a keyboard user could not leave the box.
@@ -148,9 +154,20 @@ class ProductDialog(QDialog):
         except (InvalidOperation, ValueError):
             self.error.setText(tr("variants.bad_number"))
             return None
-        return dataclasses.replace(base, name=name, description=self.description.toPlainText(),
+        return dataclasses.replace(base, name=name, description=self.description_value(),
                                    category_keys=categories, variants=variants,
                                    visible=self.visible.isChecked())
+
+    def description_value(self) -> str:
+        """The description to store: the original HTML when the words were not edited; edited
+        words of an HTML description become simple paragraphs, so the POS still gets HTML."""
+        edited = self.description.toPlainText()
+        if edited == self._description_shown:
+            return self._description_html
+        if self._description_html != self._description_shown:
+            return "".join(f"<p>{html.escape(line)}</p>" for line in edited.splitlines()
+                           if line.strip())
+        return edited
 
     # -- variants and stock per branch (issue 20 pt 9) -------------------------------------------
     def _add_variants_editor(self, layout, record: Product | None) -> None:
@@ -278,7 +295,12 @@ class EntityTab(QWidget):
         origin = self.model.COLUMNS.index("origin") if "origin" in self.model.COLUMNS else -1
         if origin >= 0:
             self.table.setColumnWidth(origin, max(
-                120, self.table.fontMetrics().horizontalAdvance("Sapo Web / Sapo Omni") + 16))
+                120, self.table.fontMetrics().horizontalAdvance("Sapo Web / Sapo Omni") + 32))
+        price = self.model.COLUMNS.index("price") if "price" in self.model.COLUMNS else -1
+        if price >= 0:
+            # A price range ("25.000–229.000 ₫") was cut to "25.000–229.0…" in 120 px.
+            self.table.setColumnWidth(price, max(
+                120, self.table.fontMetrics().horizontalAdvance("999.000–9.999.000 ₫") + 24))
         layout.addWidget(self.table, 1)
         self.note = QLabel("")
         self.note.setWordWrap(True)

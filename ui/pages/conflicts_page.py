@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ui.i18n import tr
-from ui.models.conflicts_model import ConflictsModel, compare, compare_paths
+from ui.models.conflicts_model import (ConflictsModel, compare, compare_paths,
+                                       pos_side_locked)
 from ui.wizard.caveat_notes import caveat_note
 
 DIFF = QColor("#fff1c2")
@@ -27,7 +28,8 @@ class ConflictsPage(QWidget):
         super().__init__(parent)
         self.model = ConflictsModel(self)
         layout = QVBoxLayout(self)
-        header = QLabel(tr("conflicts.header"))
+        self.header = header = QLabel(tr("conflicts.header"))
+        header.setObjectName("conflictsHeader")
         header.setWordWrap(True)
         layout.addWidget(header)
         self.empty = QLabel(tr("conflicts.none"))
@@ -78,7 +80,11 @@ class ConflictsPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout.addLayout(buttons)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self._update_state()
+
+    def _selection_changed(self) -> None:
+        self._show_detail()
         self._update_state()
 
     def set_profile(self, profile_id: int | None) -> None:
@@ -93,13 +99,30 @@ class ConflictsPage(QWidget):
         self._update_state()
 
     def _update_state(self) -> None:
+        """Buttons follow what is on screen: nothing selected offers nothing; "field by field"
+        needs exactly one conflict with differing fields shown below (walk finding 7)."""
         has = self.model.rowCount() > 0
         self.empty.setVisible(not has)
+        self.header.setVisible(has)
         self.table.setVisible(has)
         self.detail.setVisible(has)
-        for button in (self.keep_app, self.keep_pos, self.keep_fields, self.skip,
-                       self.export_button):
-            button.setEnabled(has)
+        self.export_button.setEnabled(has)
+        selected = [self.model.line(row) for row in self._selected_rows()] if has else []
+        for button in (self.keep_app, self.keep_pos, self.skip):
+            button.setEnabled(bool(selected))
+        self.keep_fields.setEnabled(len(selected) == 1 and bool(self.field_choices))
+        locked = [line for line in selected if pos_side_locked(line.rule)]
+        if locked:
+            # SAPO-09/KVF-10: the POS does not take an App change to a synced order; keeping
+            # the App's version only settles the App and the POS stays as it is.
+            self.keep_app.setText(tr("conflicts.keep_app_locked"))
+            self.keep_app.setToolTip(tr("conflicts.keep_app_locked_tip", rule=locked[0].rule))
+        else:
+            self.keep_app.setText(tr("conflicts.keep_app"))
+            self.keep_app.setToolTip("")
+
+    def _selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
 
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -113,13 +136,16 @@ class ConflictsPage(QWidget):
                 item.widget().setParent(None)
         if not rows:
             self.detail.setRowCount(0)
+            self.field_choices = {}
             return
         line = self.model.line(rows[0])
-        fields = compare_paths(line.app_data, line.pos_data)
+        fields = compare_paths(line.app_data, line.pos_data, line.entity)
         self.detail.setRowCount(len(fields))
         self.field_choices = {}
         for row, (path, name, app_value, pos_value, differs) in enumerate(fields):
-            if differs:
+            if differs and len(rows) == 1:
+                # A per-field choice applies to one conflict only: with several selected
+                # the detail shows the first, without choices.
                 self._add_choice(row, path)
             for column, value in enumerate((name, app_value, pos_value)):
                 item = QTableWidgetItem(value)
@@ -183,7 +209,8 @@ class ConflictsPage(QWidget):
                  "pos_id": line.pos_id, "name": line.name, "rule": line.rule, "field": name,
                  "app_value": app_value, "pos_value": pos_value}
                 for line in lines
-                for name, app_value, pos_value, differs in compare(line.app_data, line.pos_data)
+                for name, app_value, pos_value, differs in compare(line.app_data, line.pos_data,
+                                                                           line.entity)
                 if differs)
         write_table(path, columns("id", "entity", "app_id", "pos_id", "name", "rule", "field",
                                   "app_value", "pos_value"), rows, sheet="Xung đột")

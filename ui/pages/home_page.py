@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 from app.health import ConnectionHealth, Reason
 from ui.controllers.notices import Notice
 from ui.i18n import TEXTS, direction_arrow, entity_name, pick, run_status_name, tr
-from ui.run_words import without_rule_ids
+from ui.run_words import names_text, without_rule_ids
 from ui.vietnamese import when_text
 from ui.widgets.icons import icon, pixmap
 
@@ -39,6 +39,11 @@ def reason_text(health: ConnectionHealth) -> str:
         return tr("home.reason.conflicts", n=health.conflicts)
     if reason is Reason.FAILED_ITEMS:
         return tr("home.reason.failed_items", n=health.failures)
+    if reason is Reason.APP_CHANGES:
+        return tr("home.reason.app_changes", n=health.unsent)
+    if reason is Reason.POS_LOCKED:
+        return tr("home.reason.pos_locked", n=len(health.locked),
+                  names=names_text(list(health.locked)))
     if reason is Reason.NEVER_SYNCED:
         return tr("home.reason.never_synced")
     return tr("home.reason.none")
@@ -49,6 +54,7 @@ ACTION_KEYS = {
     Reason.RUN_FAILED: "home.do.edit", Reason.REPEATED_FAILURES: "home.do.edit",
     Reason.RUN_INTERRUPTED: "home.do.sync", Reason.CONFLICTS: "home.do.conflicts",
     Reason.FAILED_ITEMS: "home.do.retry", Reason.NEVER_SYNCED: "home.do.first_sync",
+    Reason.APP_CHANGES: "home.do.sync_changes",
 }
 
 

@@ -8,7 +8,7 @@ from contract.rules import RuleId
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
+                               QCheckBox, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
 from app.store import models as m
@@ -17,6 +17,14 @@ from ui.i18n import (ACTION_NAMES, DIRECTION_ARROWS, ENTITY_NAMES, OUTCOME_NAMES
 from ui.models.lazy_query import SqlSortProxy
 from ui.controllers.background import BackgroundJobs
 from ui.models.results_model import ResultsModel
+from ui.widgets.sort_arrow import ReadableSortArrows
+
+
+def run_kind_name(kind: str) -> str:
+    """'#6 xử lý xung đột' / '#6 resolve conflicts': one name per run kind, as the Overview
+    and the undo text name it, never the stored value."""
+    from ui.i18n import TEXTS
+    return tr(f"home.kind.{kind}") if f"home.kind.{kind}" in TEXTS else kind
 
 
 class ResultsPage(QWidget):
@@ -58,7 +66,14 @@ class ResultsPage(QWidget):
         self.table = QTableView()
         self.table.setObjectName("resultsTable")
         self.table.setModel(self.proxy)
+        # Newest first, as the model reads them: the indicator says so (▼ on "Lần chạy").
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
+        # setStyle does not take ownership: the header owns it, so it outlives no widget
+        # and is not freed while the header still draws with it.
+        self._arrows = ReadableSortArrows()
+        self._arrows.setParent(self.table.horizontalHeader())
+        self.table.horizontalHeader().setStyle(self._arrows)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -84,6 +99,10 @@ class ResultsPage(QWidget):
         self._export_path: Path | None = None
         self._export_progress.connect(self._show_export_progress)
         bottom.addWidget(self.count, 1)
+        self.ids_box = QCheckBox(tr("results.show_ids"))
+        self.ids_box.setObjectName("resultsShowIds")
+        self.ids_box.toggled.connect(self._show_ids)
+        bottom.addWidget(self.ids_box)
         for button in (self.retry_button, self.delete_button, self.export_button):
             bottom.addWidget(button)
         layout.addLayout(bottom)
@@ -133,8 +152,8 @@ class ResultsPage(QWidget):
             0: widest(header_texts[0], "99999"),
             1: widest(header_texts[1], *(entity_name(key) for key in ENTITY_NAMES)),
             2: widest(header_texts[2], *(direction_arrow(key) for key in DIRECTION_ARROWS)),
-            3: 220, 4: widest(header_texts[4], "C000000"), 5: widest(header_texts[5], "1000000000"),
-            6: widest(header_texts[6], *(action_name(key) for key in ACTION_NAMES)),
+            3: 130, 4: widest(header_texts[4], "C000000"), 5: widest(header_texts[5], "1000000000"),
+            6: widest(header_texts[6], action_name("deleted_on_pos")),
             7: widest(header_texts[7], *(outcome_name(key) for key in OUTCOME_NAMES)),
             8: widest(header_texts[8], *(rule.value for rule in RuleId)), 9: 360,
             10: widest(header_texts[10], "00/00/0000 00:00"),
@@ -142,6 +161,19 @@ class ResultsPage(QWidget):
         for column, width in widths.items():
             if column < self.model.columnCount():
                 self.table.setColumnWidth(column, width)
+        # The message takes what the other columns leave, so the rule and the message are on
+        # screen at 1280 px without scrolling sideways (walk finding 15); the full sentence is
+        # in the tooltip and the export.
+        if 9 < self.model.columnCount():
+            self.table.horizontalHeader().setSectionResizeMode(9, QHeaderView.ResizeMode.Stretch)
+        self._show_ids(self.ids_box.isChecked() if hasattr(self, "ids_box") else False)
+
+    def _show_ids(self, shown: bool) -> None:
+        """App and POS ids are for support, not for reading results: hidden unless asked for
+        (the search still finds them), so the rule and the message fit at 1280 px."""
+        for column in (4, 5):
+            if column < self.model.columnCount():
+                self.table.setColumnHidden(column, not shown)
 
     def set_profile(self, profile_id: int | None) -> None:
         self.profile_id = profile_id
@@ -153,7 +185,7 @@ class ResultsPage(QWidget):
             runs = list(m.Run.select(m.Run.id, m.Run.kind, m.Run.dry_run)
                         .where(m.Run.profile == self.profile_id)
                         .order_by(m.Run.id.desc()).limit(200))
-        self._fill(self.run_filter, [(f"#{r.id} {r.kind}"
+        self._fill(self.run_filter, [(f"#{r.id} {run_kind_name(r.kind)}"
                                       + (f" ({tr('results.dry_run')})" if r.dry_run else ""),
                                       r.id) for r in runs])
         self._fill(self.entity_filter, [(entity_name(e), e) for e in self.model.distinct("entity")])

@@ -170,6 +170,7 @@ class SyncPage(QWidget):
 
     def show_started(self, event) -> None:
         self.state = "running"
+        self.run_kind = str(getattr(event.kind, "value", event.kind))
         self.status.setText(started_text(event, self.platform))
 
     def show_progress(self, event) -> None:
@@ -213,7 +214,8 @@ class SyncPage(QWidget):
         if isinstance(event_or_text, str):
             status, text = "failed", event_or_text
         else:
-            status, text = event_or_text.status, finished_text(event_or_text)
+            status, text = (event_or_text.status,
+                            finished_text(event_or_text, getattr(self, "run_kind", "")))
         if status == "done":
             self.state = "done"
             self.progress.setRange(0, 1)

@@ -17,7 +17,23 @@ def undo_question(profile: Any) -> tuple[str, bool, Any]:
     if not plan.allowed:
         return summary, False, plan
     lines = "\n".join(f"• {pick(vi, en)}" for vi, en in plan.entity_lines())
-    return f"{summary}\n\n{lines}\n\n{tr('sync.undo_confirm')}", True, plan
+    return (f"{summary}\n\n{lines}\n\n{records_text(plan)}\n\n{tr('sync.undo_confirm')}",
+            True, plan)
+
+
+def records_text(plan: Any) -> str:
+    """The records the undo touches, named as `shopsync undo --dry-run` names them (entity,
+    name, what happens), the first NAMES_SHOWN and then "và N bản ghi khác": counts alone do
+    not tell the owner which products would change."""
+    from app.sync.undo import PLANNED_WORDS
+    from ui.i18n import entity_name
+    from ui.run_words import NAMES_SHOWN
+    lines = [f"  {entity_name(item.entity.value)} {item.name or item.app_id} — "
+             f"{pick(*PLANNED_WORDS[item.action])}" for item in plan.items[:NAMES_SHOWN]]
+    rest = len(plan.items) - NAMES_SHOWN
+    if rest > 0:
+        lines.append("  " + tr("undo.more_records", n=rest))
+    return "\n".join([tr("undo.records"), *lines])
 
 
 def restore_question(profile: Any) -> tuple[str, bool]:

@@ -183,7 +183,7 @@ class ConnectionPage(QWizardPage):
         if not self.services.uses_browser_login(platform):
             self.test_panel = ConnectionTestPanel(self.state, self.services, self.jobs,
                                                   self.collect)
-            self.test_panel.tested.connect(lambda _ok: self.completeChanged.emit())
+            self.test_panel.tested.connect(self._tested)
             self.test_holder.addWidget(self.test_panel)
         else:
             self.test_panel = None
@@ -196,6 +196,15 @@ class ConnectionPage(QWizardPage):
             self.steps_layout.addWidget(label)
         self.steps_layout.addStretch(1)
         self.steps_box.setVisible(bool(platform.setup_steps))
+
+    def _tested(self, ok: bool) -> None:
+        """After a test that worked the next step is "Tiếp >": focus goes there (it sat on
+        "< Quay lại", so Enter went back a page)."""
+        self.completeChanged.emit()
+        wizard = self.wizard()
+        if ok and wizard is not None:
+            from PySide6.QtWidgets import QWizard
+            wizard.button(QWizard.WizardButton.NextButton).setFocus()
 
     # -- reading ----------------------------------------------------------------------------
     def collect(self) -> bool:

@@ -158,6 +158,10 @@ class NhanhLoginPage(QWizardPage):
         if ok and self.state.secrets.get("access_token"):
             self._exchanged = self.services.parse_access_code(self.code_edit.text())
         self.completeChanged.emit()
+        if ok and self.wizard() is not None:
+            # The next step is "Tiếp >", not "< Quay lại" (walk finding 15).
+            from PySide6.QtWidgets import QWizard
+            self.wizard().button(QWizard.WizardButton.NextButton).setFocus()
 
     def read_code(self) -> bool:
         code = self.services.parse_access_code(self.code_edit.text())
