@@ -22,3 +22,15 @@ def vietnamese():
 @pytest.fixture
 def services(home, store, secrets) -> ShopServices:
     return ShopServices(home, store, secrets, sandbox_options={"rate_limits": False})
+
+
+@pytest.fixture
+def window(qtbot, services):
+    """The main window over `services`; every question it asks is answered yes."""
+    from ui.main_window import MainWindow
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.ask = lambda _text: True
+    yield win
+    win.controller.cancel()
+    win.controller.wait(10_000)

@@ -10,7 +10,7 @@ import pytest
 from app.health import Reason, State
 from app.store import models as m
 from contract.records import Entity
-from tests.ui.test_main_window import run_and_wait, window  # noqa: F401  (fixture)
+from tests.ui.window_driver import run_and_wait
 from tests.ui.wizard_driver import save_sample_profile
 from ui.main_window import HOME
 

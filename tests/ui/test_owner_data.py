@@ -15,24 +15,9 @@ from tests.ui.wizard_driver import save_sample_profile
 from ui.main_window import APP_DATA, CONFLICTS, RESULTS, MainWindow
 from ui.vietnamese import money_text, parse_money, sorted_vietnamese, vietnamese_sort_key
 
-TIMEOUT = 60_000
+from tests.ui.window_driver import TIMEOUT, run_and_wait  # noqa: F401
 
 
-@pytest.fixture
-def window(qtbot, services):
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.ask = lambda _text: True
-    yield win
-    win.controller.cancel()
-    win.controller.wait(10_000)
-
-
-def run_and_wait(qtbot, window, action) -> object:
-    with qtbot.waitSignal(window.controller.run_finished, timeout=TIMEOUT) as blocker:
-        action()
-    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=TIMEOUT)
-    return blocker.args[0]
 
 
 def test_money_is_written_with_dots_and_the_dong_sign():

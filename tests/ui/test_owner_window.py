@@ -14,27 +14,12 @@ from contract.records import Entity
 from tests.ui.wizard_driver import save_sample_profile
 from ui.main_window import CONFLICTS, HOME, SYNC, MainWindow
 
-TIMEOUT = 60_000
+from tests.ui.window_driver import TIMEOUT, run_and_wait  # noqa: F401
 RULE_ID = re.compile(r"\b(?:COM|SAPO|KVF|NH|B)-\d+")
 INTERNAL_KEYS = re.compile(r"\b(branch|category|product|customer|order|news|pos_to_app|"
                            r"app_to_pos)\b")
 
 
-@pytest.fixture
-def window(qtbot, services):
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.ask = lambda _text: True
-    yield win
-    win.controller.cancel()
-    win.controller.wait(10_000)
-
-
-def run_and_wait(qtbot, window, action) -> object:
-    with qtbot.waitSignal(window.controller.run_finished, timeout=TIMEOUT) as blocker:
-        action()
-    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=TIMEOUT)
-    return blocker.args[0]
 
 
 # -- point 5: plain words -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contract.records import Entity
 from app.store import models as m
-from tests.ui.test_main_window import TIMEOUT, run_and_wait, window  # noqa: F401 - fixture
+from tests.ui.window_driver import TIMEOUT, run_and_wait
 from tests.ui.wizard_driver import save_sample_profile
 
 

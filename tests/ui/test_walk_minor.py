@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyleOptionHeader
 
-from tests.ui.test_main_window import run_and_wait, window  # noqa: F401  (fixture)
+from tests.ui.window_driver import run_and_wait
 from tests.ui.wizard_driver import save_sample_profile
 from ui.main_window import HOME, RESULTS, SETTINGS
 from ui.widgets.sort_arrow import ReadableSortArrows, readable_arrow
