@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-import pytest
 
 from contract.records import Entity, Product, Variant
 from app.store import models as m
@@ -10,9 +9,9 @@ from PySide6.QtWidgets import QListWidget
 
 from tests.ui.wizard_driver import save_sample_profile
 from ui.widgets.caveat_note import CaveatNote
-from ui.main_window import APP_DATA, CONFLICTS, RESULTS, SYNC, MainWindow
+from ui.main_window import APP_DATA, CONFLICTS, RESULTS, SYNC
 
-from tests.ui.window_driver import TIMEOUT, run_and_wait  # noqa: F401
+from tests.ui.window_driver import TIMEOUT, run_and_wait
 
 
 

@@ -6,16 +6,15 @@ import dataclasses
 import re
 from decimal import Decimal
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.store import models as m
 from contract.records import Category, Entity, Product, StockLevel, Variant
 from tests.ui.wizard_driver import save_sample_profile
-from ui.main_window import APP_DATA, CONFLICTS, RESULTS, MainWindow
+from ui.main_window import APP_DATA, CONFLICTS, RESULTS
 from ui.vietnamese import money_text, parse_money, sorted_vietnamese, vietnamese_sort_key
 
-from tests.ui.window_driver import TIMEOUT, run_and_wait  # noqa: F401
+from tests.ui.window_driver import run_and_wait
 
 
 

@@ -6,7 +6,6 @@ import dataclasses
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from app.store import models as m
 from app.sync import events as ev
@@ -14,7 +13,7 @@ from contract.records import Entity
 from tests.ui.wizard_driver import save_sample_profile
 from ui.main_window import CONFLICTS, HOME, SYNC, MainWindow
 
-from tests.ui.window_driver import TIMEOUT, run_and_wait  # noqa: F401
+from tests.ui.window_driver import run_and_wait
 RULE_ID = re.compile(r"\b(?:COM|SAPO|KVF|NH|B)-\d+")
 INTERNAL_KEYS = re.compile(r"\b(branch|category|product|customer|order|news|pos_to_app|"
                            r"app_to_pos)\b")
