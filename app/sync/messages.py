@@ -12,6 +12,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "updated_app": ("Đã cập nhật trong App.", "Updated in the App."),
     "linked_app": ("Đã nối với bản ghi sẵn có trong App ({how}), không tạo trùng.",
                    "Linked to the existing App record ({how}); no duplicate created."),
+    "linked_differs": ("Đã nối với bản ghi sẵn có trong App ({how}), nhưng hai bên khác nhau "
+                       "({fields}). Không ghi đè bên nào: hãy chọn giữ App, giữ POS hoặc bỏ qua "
+                       "(lệnh shopsync resolve, hoặc bảng Xung đột trong cửa sổ).",
+                       "Linked to the existing App record ({how}), but the two differ "
+                       "({fields}). Nothing was overwritten: choose keep App, keep POS or skip "
+                       "(shopsync resolve, or the Conflicts table in the window)."),
     "linked_made_from": ("Bản ghi này trên POS do ShopSync tạo từ bản ghi App này nhưng chưa "
                          "được nối (mất câu trả lời hoặc lần chạy bị dừng): nay đã nối, không "
                          "tạo trùng.",
