@@ -327,8 +327,7 @@ def cmd_profile(cli: Cli) -> int:
             for key, value in sorted(values.items()):
                 cli.print(f"{title}.{key}: {value}")
         for name in profile.secret_names:
-            cli.print(f"secret.{name}: " + ("(trong kho khoá)" if cli.lang == "vi"
-                                            else "(in the keyring)"))
+            cli.print(f"secret.{name}: " + _secret_state(cli, profile.name, name))
         cli.print(f"schedule_minutes: {profile.schedule_minutes}")
         return EXIT_OK
     if action == "remove":
@@ -339,6 +338,22 @@ def cmd_profile(cli: Cli) -> int:
                      "Missing subcommand: add, list, show, remove.")
 
 
+def _secret_state(cli: Cli, profile: str, name: str) -> str:
+    """Where a connection's secret is, as it is now, never its value (COM-07): `profile
+    show` must not say "in the keyring" when there is no keyring or the entry is gone."""
+    from app.secrets import SecretsUnavailable
+    vi = cli.lang == "vi"
+    try:
+        value = cli.secrets.get(profile, name)
+    except SecretsUnavailable:
+        return ("(không đọc được: máy này không có kho khoá dùng được — xem “shopsync selfcheck”)"
+                if vi else "(cannot be read: no usable keyring here — see “shopsync selfcheck”)")
+    if not value:
+        return (f"(không có trong kho khoá — chạy lại “shopsync profile add {profile} …”)"
+                if vi else f"(not in the keyring — run “shopsync profile add {profile} …” again)")
+    return "(trong kho khoá)" if vi else "(in the keyring)"
+
+
 def _profile_add(cli: Cli) -> int:
     from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
@@ -347,6 +362,10 @@ def _profile_add(cli: Cli) -> int:
     wanted = _read_settings(cli.args.set, platform)
     sample = bool(wanted.options.get(SANDBOX_OPTION))
     _check_required_fields(platform, wanted.fields, sample)
+    if not sample and not cli.secrets.persistent and any(
+            spec.secret for spec in platform.credential_fields):
+        # Finding 2: "saved" into a store that forgets on exit, the next command would fail.
+        raise cli.secrets.problem
     secrets = _read_secrets(cli, platform, sample)
     if platform.branch_field and wanted.fields.get(platform.branch_field) and not sample:
         _check_branch(cli, platform, wanted, secrets)
@@ -904,13 +923,17 @@ def cmd_sandbox(cli: Cli) -> int:
     box = platform.sandbox(seed=cli.args.seed, products=cli.args.products)
     server = serve(box, cli.args.port)
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    host_setting = next(iter(platform.hosts), "api_base")
     cli.say(f"Cửa hàng mẫu {platform.name_vi} đang chạy tại {url}",
             f"Sample {platform.name_en} shop running at {url}")
-    cli.print(f"--set {host_setting}={url}")
-    for name, value in platform.sandbox_settings.items():
-        if name not in platform.hosts:
-            cli.print(f"--set {name}={value}")
+    cli.say("Nối tới nó như tới một cửa hàng thật (cần kho khoá của hệ thống; xem "
+            "“shopsync selfcheck”) — trong cửa sổ lệnh khác:",
+            "Connect to it as to a real shop (needs the system keyring; see "
+            "“shopsync selfcheck”) — in another terminal:")
+    cli.print("  " + _sandbox_profile_command(platform, url))
+    cli.say(f"Chỉ cần tập dùng thử? Không cần máy chủ này: shopsync profile add mau "
+            f"--platform {platform.key} --set sandbox=on",
+            f"Only trying things out? No server needed: shopsync profile add sample "
+            f"--platform {platform.key} --set sandbox=on")
     cli.say("Bấm Ctrl-C để dừng.", "Press Ctrl-C to stop.")
     try:
         while True:
@@ -918,6 +941,29 @@ def cmd_sandbox(cli: Cli) -> int:
     except KeyboardInterrupt:
         server.shutdown()
     return EXIT_OK
+
+
+def _sandbox_profile_command(platform, url: str) -> str:
+    """The whole `profile add` line for a connection to a served sample shop (finding 2):
+    every POS address pointed at it (keeping a path such as KiotViet's /connect/token), its
+    settings, and its secrets given the way the CLI takes them (SHOPSYNC_SECRET_<FIELD>).
+    The secrets are the sample shop's published ones (B-01), never a real shop's."""
+    from urllib.parse import urlsplit
+    parts: list[str] = []
+    for name, value in platform.sandbox_secrets.items():
+        if any(f.name == name and f.secret for f in platform.credential_fields):
+            parts.append(f"{SECRET_ENV_PREFIX}{name.upper()}={value}")
+    parts += ["shopsync", "profile", "add", "srv", "--platform", platform.key]
+    for name, default in platform.hosts.items():
+        where = urlsplit(default)
+        if where.scheme != "https":        # a loopback redirect or an unset callback: ours
+            continue
+        path = where.path if "{" not in where.netloc and where.path not in ("", "/") else ""
+        parts += ["--set", f"{name}={url}{path}"]
+    for name, value in platform.sandbox_settings.items():
+        if name not in platform.hosts:
+            parts += ["--set", f"{name}={value}"]
+    return " ".join(parts)
 
 
 def cmd_diagnostics(cli: Cli) -> int:

@@ -163,6 +163,9 @@ def _choose(backend: keyring.backend.KeyringBackend,
 class SecretStore:
     """Secrets of saved connections, keyed "{profile}:{field}" under one service name."""
 
+    # A secret set here is still there for the next command (NoKeyringStore: it is not).
+    persistent = True
+
     def __init__(self, service: str = SERVICE,
                  backend: keyring.backend.KeyringBackend | None = None,
                  allow_insecure: bool = False) -> None:
@@ -268,6 +271,9 @@ class NoKeyringStore:
     written anywhere else: there is no silent fallback to a file (COM-07)."""
 
     service = SERVICE
+    # What it holds ends with this process: a real connection's secret must never be
+    # "saved" here (finding 2), only the sample shops' public values.
+    persistent = False
 
     def __init__(self, problem: InsecureKeyring) -> None:
         self.problem = KeyringMissing(getattr(problem, "backend_name", "") or problem.detail)
