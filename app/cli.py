@@ -584,18 +584,52 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     f"run continues from here.")
             return
         if isinstance(event, ev.ItemResult):
-            message = event.message_vi if cli.lang == "vi" else event.message_en
-            rule = f" [{event.rule}]" if event.rule else ""
-            ids = event.app_id or "-"
-            cli.print(f"{event.entity:<9} {event.action:<14} {event.outcome:<8} {ids:<10} "
-                      f"{event.pos_id or '-':<10} {event.name[:30]}{rule} {message}")
+            from app.words import entity_word, word
+            lang = cli.lang
+            message = event.message_vi if lang == "vi" else event.message_en
+            rule = f"[{event.rule}] " if event.rule else ""
+            cli.print(_ITEM_LINE.format(entity_word(event.entity, lang), word(event.action, lang),
+                                        word(event.outcome, lang), event.app_id or "-",
+                                        event.pos_id or "-", event.name[:30],
+                                        f"{rule}{message}"))
         elif isinstance(event, ev.RunFinished):
-            message = event.message_vi if cli.lang == "vi" else event.message_en
-            counts = {getattr(k, "value", k): v for k, v in event.counts.items()
-                      if k != "by_action"}
-            cli.print(f"{message} ({event.status}; {counts}; "
-                      f"{event.request_count} requests; {event.seconds}s)")
+            _print_finished(cli, event)
     return emit
+
+
+# One item per line, the same columns as `shopsync results` (finding 9): the name never runs
+# into the message.
+_ITEM_LINE = "{:<11} {:<16} {:<8} {:<10} {:<10} {:<30} │ {}"
+
+
+def _print_finished(cli: Cli, event: Any) -> None:
+    """The run's sentence, then what it counted in words and, when items wait for the owner,
+    the commands that deal with them (the window's tables are not here)."""
+    from app.words import word
+    vi = cli.lang == "vi"
+    message = event.message_vi if vi else event.message_en
+    counts = {getattr(k, "value", k): v for k, v in event.counts.items()
+              if k != "by_action" and v}
+    if event.status == "refused" and not counts:
+        cli.print(message)      # finding 3: nothing was done; one plain sentence
+        return
+    counted = ", ".join(f"{word(k, cli.lang)} {v}" for k, v in counts.items())
+    seconds = f"{event.seconds:.1f}".replace(".", "," if vi else ".")
+    calls = (f"{event.request_count} lượt gọi POS; {seconds} giây" if vi
+             else f"{event.request_count} POS requests; {seconds} s")
+    cli.print(f"{message} ({counted + '; ' if counted else ''}{calls})")
+    name = getattr(cli.args, "name", None) or ("TÊN" if vi else "NAME")
+    if counts.get("failed"):
+        cli.say(f"Xem các mục lỗi: shopsync results — chạy lại riêng chúng: shopsync retry "
+                f"{name}",
+                f"See the failed items: shopsync results — retry only them: shopsync retry "
+                f"{name}")
+    by_action = event.counts.get("by_action") or {}
+    if by_action.get("conflict") and not getattr(cli.args, "dry_run", False):
+        cli.say(f"Xung đột chờ bạn chọn: shopsync conflicts {name}, rồi shopsync resolve SỐ "
+                f"--keep app|pos|skip",
+                f"Conflicts wait for your choice: shopsync conflicts {name}, then shopsync "
+                f"resolve ID --keep app|pos|skip")
 
 
 def _exit_code(finished) -> int:
@@ -832,6 +866,7 @@ def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:
 
 def cmd_results(cli: Cli) -> int:
     from app.store import models as m
+    from app.words import title, word, entity_word
     cli.know_all_secrets()
     run_id = cli.args.run
     if run_id is None:
@@ -847,21 +882,58 @@ def cmd_results(cli: Cli) -> int:
             for r in m.ItemResult.select().where(m.ItemResult.run == run_id)
             .order_by(m.ItemResult.id)]
     fmt = cli.args.format
+    if not rows and fmt != "json":
+        # Finding 10: an empty answer must say it is empty and where the rows are (on stderr
+        # when stdout carries the CSV itself).
+        _say_no_rows(cli, run_id, to_stderr=fmt == "csv" and not cli.args.out)
     if fmt == "json":
         for row in rows:
             cli.print(json.dumps({k: v for k, v in row.items() if k != "at"},
                                  ensure_ascii=False))
     elif fmt in ("csv", "xlsx"):
         from app.file_commands import write_results
-        write_results(cli, rows, fmt, cli.args.out, UsageError)
-    else:
+        write_results(cli, [_readable(row, cli.lang) for row in rows], fmt, cli.args.out,
+                      UsageError)
+    elif rows:
         message = "message_vi" if cli.lang == "vi" else "message_en"
+        lang = cli.lang
+        line = ("{:<11} {:<16} {:<8} {:<10} {:<10} {:<30} │ {}")
+        cli.print(line.format(title("entity", lang), title("action", lang),
+                              title("outcome", lang), title("app_id", lang),
+                              title("pos_id", lang), title("name", lang),
+                              title("message", lang)))
         for row in rows:
-            rule = f" [{row['rule']}]" if row["rule"] else ""
-            cli.print(f"{row['entity']:<9} {row['action']:<14} {row['outcome']:<8} "
-                      f"{row['app_id'] or '-':<10} {row['pos_id'] or '-':<10} "
-                      f"{row['name'][:30]}{rule} {row[message]}")
+            rule = f"[{row['rule']}] " if row["rule"] else ""
+            cli.print(line.format(entity_word(row["entity"], lang), word(row["action"], lang),
+                                  word(row["outcome"], lang), row["app_id"] or "-",
+                                  row["pos_id"] or "-", row["name"][:30],
+                                  f"{rule}{row[message]}"))
     return EXIT_OK
+
+
+def _readable(row: dict, lang: str) -> dict:
+    """A result row as a person reads it in a sheet (the JSON keeps the stored values)."""
+    from app.words import entity_word, word
+    return {**row, "entity": entity_word(row["entity"], lang),
+            "direction": word(row["direction"], lang), "action": word(row["action"], lang),
+            "outcome": word(row["outcome"], lang)}
+
+
+def _say_no_rows(cli: Cli, run_id: int, to_stderr: bool = False) -> None:
+    from app.store import models as m
+    say = cli.error if to_stderr else cli.say
+    latest = (m.ItemResult.select(m.ItemResult.run).where(m.ItemResult.run < run_id)
+              .order_by(m.ItemResult.run.desc()).first())
+    if latest is None:
+        say(f"Lần chạy #{run_id} không có dòng kết quả nào, và chưa lần chạy nào trước đó "
+                f"có.",
+                f"Run #{run_id} has no result rows, and no earlier run has any.")
+        return
+    found = latest.run_id
+    say(f"Lần chạy #{run_id} không có dòng kết quả nào (không có gì thay đổi). Lần gần "
+            f"nhất có kết quả là #{found}: shopsync results --run {found}",
+            f"Run #{run_id} has no result rows (nothing changed). The latest run with rows is "
+            f"#{found}: shopsync results --run {found}")
 
 
 def cmd_conflicts(cli: Cli) -> int:
@@ -907,8 +979,11 @@ def cmd_order(cli: Cli) -> int:
         raise UsageError(f"Không có đơn {cli.args.app_order_id} trong App.",
                          f"There is no order {cli.args.app_order_id} in the App.")
     catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus(cli.args.status)))
-    cli.say(f"Đơn {order.key}: {cli.args.status}. Lần đồng bộ sau sẽ xử lý theo luật của POS.",
-            f"Order {order.key}: {cli.args.status}. The next sync handles it by the POS's rules.")
+    from app.words import status_word
+    cli.say(f"Đơn {order.key}: {status_word(cli.args.status, 'vi')}. Lần đồng bộ sau sẽ xử lý "
+            f"theo luật của POS.",
+            f"Order {order.key}: {status_word(cli.args.status, 'en')}. The next sync handles it "
+            f"by the POS's rules.")
     return EXIT_OK
 
 
