@@ -14,7 +14,7 @@ from contract.records import Entity, Order, Record, SYNC_ORDER, UNSYNCED_FIELDS
 from contract.rules import RuleId
 from app.sync.known import StoreKnowledge
 from app.sync.ledger import atomic, stored_utc
-from app.sync.merge import merge
+from app.sync.merge import is_empty, merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
@@ -197,7 +197,7 @@ class PullSteps(RunSteps):
                 merged = merge(current, dataclasses.replace(incoming, key=app_id),
                                policy.untouched_fields)
                 changed = merged != current
-                if (changed and not made_from and _differing(current, merged)
+                if (changed and not made_from and _overwritten(current, merged)
                         and policy.comparable(merged) != policy.comparable(current)
                         and self._ask_before_overwrite(entity, app_id)):
                     self._link_in_conflict(ctx, policy, page, current, merged, pos, pos_fp)
@@ -320,6 +320,13 @@ def _differing(current: Record, merged: Record) -> list[str]:
     return [f.name for f in dataclasses.fields(current)
             if f.name not in UNSYNCED_FIELDS and f.name not in _ARRANGEMENT_FIELDS
             and getattr(current, f.name) != getattr(merged, f.name)]
+
+
+def _overwritten(current: Record, merged: Record) -> list[str]:
+    """Differing fields where the App has a value of its own: filling a blank App field from
+    the POS loses nothing (COM-05's other side) and asks nobody."""
+    return [name for name in _differing(current, merged)
+            if not is_empty(getattr(current, name))]
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,19 @@ def test_com02_linking_an_equal_app_record_stays_a_quiet_link(shopsync, catalog,
     linked = [r for r in rows if r.get("rule") == "COM-02" and r.get("entity") == "category"]
     assert linked and all(r["action"] in ("skip", "update") for r in linked)
     assert not [r for r in rows if r.get("action") == "conflict"]
+
+
+def test_com05_linking_only_fills_blank_app_fields_without_a_conflict(shopsync, catalog,
+                                                                     tmp_path):
+    """The App customer has the POS's name but no address: the link fills the blank (nothing
+    of the shop's is lost) and asks nothing."""
+    csv = tmp_path / "customers.csv"
+    csv.write_text("entity,name,phone\ncustomer,Trần Văn Minh,0912345678\n", encoding="utf-8")
+    assert shopsync("profile", "add", "kv", "--platform", "kiotviet-fnb",
+                    "--set", "sandbox=on")[0] == 0
+    assert shopsync("catalog", "import", str(csv))[0] == 0
+    code, out, _ = shopsync("sync", "kv", "--json", "--entity", "customer")
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert not [r for r in rows if r.get("action") == "conflict"], rows
+    lan = _lan(catalog)
+    assert lan.name == "Trần Văn Minh" and lan.address
