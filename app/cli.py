@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import itertools
 import json
 import os
 import signal
@@ -327,8 +328,7 @@ def cmd_profile(cli: Cli) -> int:
             for key, value in sorted(values.items()):
                 cli.print(f"{title}.{key}: {value}")
         for name in profile.secret_names:
-            cli.print(f"secret.{name}: " + ("(trong kho khoá)" if cli.lang == "vi"
-                                            else "(in the keyring)"))
+            cli.print(f"secret.{name}: " + _secret_state(cli, profile.name, name))
         cli.print(f"schedule_minutes: {profile.schedule_minutes}")
         return EXIT_OK
     if action == "remove":
@@ -339,6 +339,22 @@ def cmd_profile(cli: Cli) -> int:
                      "Missing subcommand: add, list, show, remove.")
 
 
+def _secret_state(cli: Cli, profile: str, name: str) -> str:
+    """Where a connection's secret is, as it is now, never its value (COM-07): `profile
+    show` must not say "in the keyring" when there is no keyring or the entry is gone."""
+    from app.secrets import SecretsUnavailable
+    vi = cli.lang == "vi"
+    try:
+        value = cli.secrets.get(profile, name)
+    except SecretsUnavailable:
+        return ("(không đọc được: máy này không có kho khoá dùng được — xem “shopsync selfcheck”)"
+                if vi else "(cannot be read: no usable keyring here — see “shopsync selfcheck”)")
+    if not value:
+        return (f"(không có trong kho khoá — chạy lại “shopsync profile add {profile} …”)"
+                if vi else f"(not in the keyring — run “shopsync profile add {profile} …” again)")
+    return "(trong kho khoá)" if vi else "(in the keyring)"
+
+
 def _profile_add(cli: Cli) -> int:
     from app.connection_values import check_credential, check_host
     from app.store.profiles import create_profile
@@ -347,6 +363,10 @@ def _profile_add(cli: Cli) -> int:
     wanted = _read_settings(cli.args.set, platform)
     sample = bool(wanted.options.get(SANDBOX_OPTION))
     _check_required_fields(platform, wanted.fields, sample)
+    if not sample and not cli.secrets.persistent and any(
+            spec.secret for spec in platform.credential_fields):
+        # Finding 2: "saved" into a store that forgets on exit, the next command would fail.
+        raise cli.secrets.problem
     secrets = _read_secrets(cli, platform, sample)
     if platform.branch_field and wanted.fields.get(platform.branch_field) and not sample:
         _check_branch(cli, platform, wanted, secrets)
@@ -565,18 +585,52 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                     f"run continues from here.")
             return
         if isinstance(event, ev.ItemResult):
-            message = event.message_vi if cli.lang == "vi" else event.message_en
-            rule = f" [{event.rule}]" if event.rule else ""
-            ids = event.app_id or "-"
-            cli.print(f"{event.entity:<9} {event.action:<14} {event.outcome:<8} {ids:<10} "
-                      f"{event.pos_id or '-':<10} {event.name[:30]}{rule} {message}")
+            from app.words import entity_word, word
+            lang = cli.lang
+            message = event.message_vi if lang == "vi" else event.message_en
+            rule = f"[{event.rule}] " if event.rule else ""
+            cli.print(_ITEM_LINE.format(entity_word(event.entity, lang), word(event.action, lang),
+                                        word(event.outcome, lang), event.app_id or "-",
+                                        event.pos_id or "-", event.name[:30],
+                                        f"{rule}{message}"))
         elif isinstance(event, ev.RunFinished):
-            message = event.message_vi if cli.lang == "vi" else event.message_en
-            counts = {getattr(k, "value", k): v for k, v in event.counts.items()
-                      if k != "by_action"}
-            cli.print(f"{message} ({event.status}; {counts}; "
-                      f"{event.request_count} requests; {event.seconds}s)")
+            _print_finished(cli, event)
     return emit
+
+
+# One item per line, the same columns as `shopsync results` (finding 9): the name never runs
+# into the message.
+_ITEM_LINE = "{:<11} {:<16} {:<8} {:<10} {:<10} {:<30} │ {}"
+
+
+def _print_finished(cli: Cli, event: Any) -> None:
+    """The run's sentence, then what it counted in words and, when items wait for the owner,
+    the commands that deal with them (the window's tables are not here)."""
+    from app.words import word
+    vi = cli.lang == "vi"
+    message = event.message_vi if vi else event.message_en
+    counts = {getattr(k, "value", k): v for k, v in event.counts.items()
+              if k != "by_action" and v}
+    if event.status == "refused" and not counts:
+        cli.print(message)      # finding 3: nothing was done; one plain sentence
+        return
+    counted = ", ".join(f"{word(k, cli.lang)} {v}" for k, v in counts.items())
+    seconds = f"{event.seconds:.1f}".replace(".", "," if vi else ".")
+    calls = (f"{event.request_count} lượt gọi POS; {seconds} giây" if vi
+             else f"{event.request_count} POS requests; {seconds} s")
+    cli.print(f"{message} ({counted + '; ' if counted else ''}{calls})")
+    name = getattr(cli.args, "name", None) or ("TÊN" if vi else "NAME")
+    if counts.get("failed"):
+        cli.say(f"Xem các mục lỗi: shopsync results — chạy lại riêng chúng: shopsync retry "
+                f"{name}",
+                f"See the failed items: shopsync results — retry only them: shopsync retry "
+                f"{name}")
+    by_action = event.counts.get("by_action") or {}
+    if by_action.get("conflict") and not getattr(cli.args, "dry_run", False):
+        cli.say(f"Xung đột chờ bạn chọn: shopsync conflicts {name}, rồi shopsync resolve SỐ "
+                f"--keep app|pos|skip",
+                f"Conflicts wait for your choice: shopsync conflicts {name}, then shopsync "
+                f"resolve ID --keep app|pos|skip")
 
 
 def _exit_code(finished) -> int:
@@ -813,6 +867,7 @@ def _ask_login_code(cli: Cli, authorize_url: str, minutes: int) -> str:
 
 def cmd_results(cli: Cli) -> int:
     from app.store import models as m
+    from app.words import title, word, entity_word
     cli.know_all_secrets()
     run_id = cli.args.run
     if run_id is None:
@@ -826,22 +881,62 @@ def cmd_results(cli: Cli) -> int:
     # A generator read 2,000 results at a time (COM-06): a 100,000-row run starts printing
     # at once and never sits whole in memory.
     rows = result_table_rows(ResultFilter(run_id=run_id), newest_first=False)
+    first = next(rows, None)          # peeked: the rest still streams
+    if first is not None:
+        rows = itertools.chain([first], rows)
     fmt = cli.args.format
+    if first is None and fmt != "json":
+        # Finding 10: an empty answer must say it is empty and where the rows are (on stderr
+        # when stdout carries the CSV itself).
+        _say_no_rows(cli, run_id, to_stderr=fmt == "csv" and not cli.args.out)
     if fmt == "json":
         for row in rows:
             cli.print(json.dumps({k: v for k, v in row.items() if k != "at"},
                                  ensure_ascii=False))
     elif fmt in ("csv", "xlsx"):
         from app.file_commands import write_results
-        write_results(cli, rows, fmt, cli.args.out, UsageError)
-    else:
+        write_results(cli, (_readable(row, cli.lang) for row in rows), fmt, cli.args.out,
+                      UsageError)
+    elif first is not None:
         message = "message_vi" if cli.lang == "vi" else "message_en"
+        lang = cli.lang
+        line = ("{:<11} {:<16} {:<8} {:<10} {:<10} {:<30} │ {}")
+        cli.print(line.format(title("entity", lang), title("action", lang),
+                              title("outcome", lang), title("app_id", lang),
+                              title("pos_id", lang), title("name", lang),
+                              title("message", lang)))
         for row in rows:
-            rule = f" [{row['rule']}]" if row["rule"] else ""
-            cli.print(f"{row['entity']:<9} {row['action']:<14} {row['outcome']:<8} "
-                      f"{row['app_id'] or '-':<10} {row['pos_id'] or '-':<10} "
-                      f"{row['name'][:30]}{rule} {row[message]}")
+            rule = f"[{row['rule']}] " if row["rule"] else ""
+            cli.print(line.format(entity_word(row["entity"], lang), word(row["action"], lang),
+                                  word(row["outcome"], lang), row["app_id"] or "-",
+                                  row["pos_id"] or "-", row["name"][:30],
+                                  f"{rule}{row[message]}"))
     return EXIT_OK
+
+
+def _readable(row: dict, lang: str) -> dict:
+    """A result row as a person reads it in a sheet (the JSON keeps the stored values)."""
+    from app.words import entity_word, word
+    return {**row, "entity": entity_word(row["entity"], lang),
+            "direction": word(row["direction"], lang), "action": word(row["action"], lang),
+            "outcome": word(row["outcome"], lang)}
+
+
+def _say_no_rows(cli: Cli, run_id: int, to_stderr: bool = False) -> None:
+    from app.store import models as m
+    say = cli.error if to_stderr else cli.say
+    latest = (m.ItemResult.select(m.ItemResult.run).where(m.ItemResult.run < run_id)
+              .order_by(m.ItemResult.run.desc()).first())
+    if latest is None:
+        say(f"Lần chạy #{run_id} không có dòng kết quả nào, và chưa lần chạy nào trước đó "
+                f"có.",
+                f"Run #{run_id} has no result rows, and no earlier run has any.")
+        return
+    found = latest.run_id
+    say(f"Lần chạy #{run_id} không có dòng kết quả nào (không có gì thay đổi). Lần gần "
+            f"nhất có kết quả là #{found}: shopsync results --run {found}",
+            f"Run #{run_id} has no result rows (nothing changed). The latest run with rows is "
+            f"#{found}: shopsync results --run {found}")
 
 
 def cmd_conflicts(cli: Cli) -> int:
@@ -887,8 +982,11 @@ def cmd_order(cli: Cli) -> int:
         raise UsageError(f"Không có đơn {cli.args.app_order_id} trong App.",
                          f"There is no order {cli.args.app_order_id} in the App.")
     catalog.put(Entity.ORDER, dataclasses.replace(order, status=OrderStatus(cli.args.status)))
-    cli.say(f"Đơn {order.key}: {cli.args.status}. Lần đồng bộ sau sẽ xử lý theo luật của POS.",
-            f"Order {order.key}: {cli.args.status}. The next sync handles it by the POS's rules.")
+    from app.words import status_word
+    cli.say(f"Đơn {order.key}: {status_word(cli.args.status, 'vi')}. Lần đồng bộ sau sẽ xử lý "
+            f"theo luật của POS.",
+            f"Order {order.key}: {status_word(cli.args.status, 'en')}. The next sync handles it "
+            f"by the POS's rules.")
     return EXIT_OK
 
 
@@ -903,13 +1001,17 @@ def cmd_sandbox(cli: Cli) -> int:
     box = platform.sandbox(seed=cli.args.seed, products=cli.args.products)
     server = serve(box, cli.args.port)
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    host_setting = next(iter(platform.hosts), "api_base")
     cli.say(f"Cửa hàng mẫu {platform.name_vi} đang chạy tại {url}",
             f"Sample {platform.name_en} shop running at {url}")
-    cli.print(f"--set {host_setting}={url}")
-    for name, value in platform.sandbox_settings.items():
-        if name not in platform.hosts:
-            cli.print(f"--set {name}={value}")
+    cli.say("Nối tới nó như tới một cửa hàng thật (cần kho khoá của hệ thống; xem "
+            "“shopsync selfcheck”) — trong cửa sổ lệnh khác:",
+            "Connect to it as to a real shop (needs the system keyring; see "
+            "“shopsync selfcheck”) — in another terminal:")
+    cli.print("  " + _sandbox_profile_command(platform, url))
+    cli.say(f"Chỉ cần tập dùng thử? Không cần máy chủ này: shopsync profile add mau "
+            f"--platform {platform.key} --set sandbox=on",
+            f"Only trying things out? No server needed: shopsync profile add sample "
+            f"--platform {platform.key} --set sandbox=on")
     cli.say("Bấm Ctrl-C để dừng.", "Press Ctrl-C to stop.")
     try:
         while True:
@@ -917,6 +1019,29 @@ def cmd_sandbox(cli: Cli) -> int:
     except KeyboardInterrupt:
         server.shutdown()
     return EXIT_OK
+
+
+def _sandbox_profile_command(platform, url: str) -> str:
+    """The whole `profile add` line for a connection to a served sample shop (finding 2):
+    every POS address pointed at it (keeping a path such as KiotViet's /connect/token), its
+    settings, and its secrets given the way the CLI takes them (SHOPSYNC_SECRET_<FIELD>).
+    The secrets are the sample shop's published ones (B-01), never a real shop's."""
+    from urllib.parse import urlsplit
+    parts: list[str] = []
+    for name, value in platform.sandbox_secrets.items():
+        if any(f.name == name and f.secret for f in platform.credential_fields):
+            parts.append(f"{SECRET_ENV_PREFIX}{name.upper()}={value}")
+    parts += ["shopsync", "profile", "add", "srv", "--platform", platform.key]
+    for name, default in platform.hosts.items():
+        where = urlsplit(default)
+        if where.scheme != "https":        # a loopback redirect or an unset callback: ours
+            continue
+        path = where.path if "{" not in where.netloc and where.path not in ("", "/") else ""
+        parts += ["--set", f"{name}={url}{path}"]
+    for name, value in platform.sandbox_settings.items():
+        if name not in platform.hosts:
+            parts += ["--set", f"{name}={value}"]
+    return " ".join(parts)
 
 
 def cmd_diagnostics(cli: Cli) -> int:

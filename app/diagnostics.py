@@ -38,7 +38,12 @@ class Bundle:
     path: Path
     files: list[str] = field(default_factory=list)
     masked: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)        # English, for support's file
+    problems_vi: list[str] = field(default_factory=list)     # the same, for a Vietnamese reader
+
+    def problem(self, vi: str, en: str) -> None:
+        self.problems.append(en)
+        self.problems_vi.append(vi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,13 +228,14 @@ def export_diagnostics(paths: Paths, out_zip: Path | str, secrets: Iterable[str]
         try:
             profiles = read_profiles(paths.database)
         except sqlite3.Error as exc:
-            bundle.problems.append(f"profiles unreadable: {exc}")
+            bundle.problem(f"không đọc được các kết nối: {exc}", f"profiles unreadable: {exc}")
         try:
             runs = read_runs(paths.database)
         except sqlite3.Error as exc:
-            bundle.problems.append(f"runs unreadable: {exc}")
+            bundle.problem(f"không đọc được các lần chạy: {exc}", f"runs unreadable: {exc}")
     else:
-        bundle.problems.append(f"no database at {paths.database}")
+        bundle.problem(f"không có cơ sở dữ liệu tại {paths.database}",
+                       f"no database at {paths.database}")
 
     if use_keyring and profiles:
         try:
@@ -238,8 +244,10 @@ def export_diagnostics(paths: Paths, out_zip: Path | str, secrets: Iterable[str]
                 secret_store = SecretStore.for_home(paths)
             known += collect_known_secrets(secret_store, profiles)
         except Exception as exc:
-            bundle.problems.append(f"keyring not readable, only given secrets masked: "
-                                   f"{type(exc).__name__}")
+            bundle.problem(f"không đọc được kho khoá, chỉ che được các khoá đã biết: "
+                           f"{type(exc).__name__}",
+                           f"keyring not readable, only given secrets masked: "
+                           f"{type(exc).__name__}")
     known_redactor = Redactor(known)
 
     def mask(text: str) -> str:
@@ -330,7 +338,7 @@ def diagnostics_command(args, out=None, err=None, redactor: Redactor | None = No
         return 2
     out.write((f"Diagnostics bundle written (no secrets inside): {bundle.path}" if english else
                f"Đã ghi gói chẩn đoán (không chứa khoá bí mật): {bundle.path}") + "\n")
-    for problem in bundle.problems:
+    for problem in (bundle.problems if english else bundle.problems_vi):
         out.write(f"  ! {problem}\n")
     out.flush()
     return 0

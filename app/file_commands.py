@@ -19,6 +19,14 @@ RESULT_COLUMNS = (Column("run", ColumnKind.NUMBER), Column("entity"), Column("di
                   Column("message_en"), Column("at", ColumnKind.DATE))
 
 
+
+def result_columns(lang: str) -> tuple[Column, ...]:
+    """The result columns titled for a person in `lang` (finding 9); `--format json` keeps
+    the field names for scripts."""
+    from app.words import title
+    return tuple(Column(c.key, c.kind, title(c.key, lang)) for c in RESULT_COLUMNS)
+
+
 def add_catalog_parser(sub: Any) -> None:
     from app.sync.catalog_files import IMPORT_HELP
     catalog = sub.add_parser("catalog", help="App catalog files").add_subparsers(dest="action")
@@ -53,8 +61,9 @@ def cmd_catalog(cli: Any, usage_error: type) -> int:
             return EXIT_USAGE
         for vi, en in report.notes:
             cli.say(vi, en)
-        summary = ", ".join(f"{n} {entity}" for entity, n in report.counts.items()) or "0"
-        cli.say(f"Đã nhập: {summary}.", f"Imported: {summary}.")
+        from app.words import counted
+        cli.say(f"Đã nhập: {counted(report.counts, 'vi')}.",
+                f"Imported: {counted(report.counts, 'en')}.")
         return EXIT_OK
     if action == "export":
         cli.know_all_secrets()
@@ -94,9 +103,11 @@ def write_results(cli: Any, rows: Iterable[dict[str, Any]], fmt: str, out: str |
                   usage_error: type) -> None:
     """`results --format csv` to stdout (or --out), `--format xlsx --out FILE.xlsx`; every
     cell through the redactor (COM-07) and the one table writer (formula-safe). `rows` is
-    streamed: the first line is written before the last row is read."""
+    streamed: the first line is written before the last row is read. Column titles follow
+    --lang (`result_columns`); `--format json` keeps the field names for scripts."""
+    cols = result_columns(cli.lang)
     if fmt == "csv" and not out:
-        write_csv(cli.out_stream, RESULT_COLUMNS, rows, redact=cli.redact)
+        write_csv(cli.out_stream, cols, rows, redact=cli.redact)
         cli.out_stream.flush()
         return
     if not out:
@@ -106,8 +117,14 @@ def write_results(cli: Any, rows: Iterable[dict[str, Any]], fmt: str, out: str |
     if fmt == "xlsx" and target.suffix.lower() != ".xlsx":
         target = target.with_suffix(".xlsx")
     try:
-        count = write_table(target, RESULT_COLUMNS, rows, sheet="Kết quả", redact=cli.redact)
+        count = write_table(target, cols, rows,
+                            sheet="Kết quả" if cli.lang == "vi" else "Results",
+                            redact=cli.redact)
     except OSError as exc:
         raise usage_error(f"Không ghi được {target}: {exc.strerror or exc}.",
                           f"Cannot write {target}: {exc.strerror or exc}.") from None
-    cli.say(f"Đã ghi {count} dòng vào {target}.", f"Wrote {count} rows to {target}.")
+    if count:
+        cli.say(f"Đã ghi {count} dòng vào {target}.", f"Wrote {count} rows to {target}.")
+    else:
+        cli.say(f"Đã ghi {target}: 0 dòng (chỉ có dòng tiêu đề).",
+                f"Wrote {target}: 0 rows (the header only).")

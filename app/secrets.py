@@ -71,11 +71,13 @@ class InsecureKeyring(SecretsUnavailable):
         self.can_accept = can_accept
         if can_accept:
             vi = (f"Máy này chỉ có kho khóa không mã hoá ({backend_name}): khóa API sẽ được lưu "
-                  f"dạng đọc được. Hãy cài kho khóa an toàn của hệ điều hành, hoặc chủ động "
-                  f"chọn “Vẫn dùng kho khóa không an toàn” trong Cài đặt nếu bạn chấp nhận.")
+                  f"dạng đọc được. Hãy cài kho khóa an toàn của hệ điều hành; chỉ khi chấp "
+                  f"nhận rủi ro, trả lời Có khi cửa sổ ShopSync hỏi lúc mở có dùng kho khoá "
+                  f"này không.")
             en = (f"This computer only has an unencrypted keyring ({backend_name}): API keys "
-                  f"would be stored readable. Install the system's secure keyring, or choose "
-                  f"“Use the insecure keyring anyway” in Settings if you accept the risk.")
+                  f"would be stored readable. Install the system's secure keyring; only if you "
+                  f"accept the risk, answer Yes when the ShopSync window asks at start whether "
+                  f"to use this keyring anyway.")
         else:
             vi = (f"Máy này không có kho khóa an toàn của hệ điều hành ({backend_name}), nên "
                   f"không thể lưu khóa API. Trên Windows, hãy bật Trình quản lý thông tin xác "
@@ -162,6 +164,9 @@ def _choose(backend: keyring.backend.KeyringBackend,
 
 class SecretStore:
     """Secrets of saved connections, keyed "{profile}:{field}" under one service name."""
+
+    # A secret set here is still there for the next command (NoKeyringStore: it is not).
+    persistent = True
 
     def __init__(self, service: str = SERVICE,
                  backend: keyring.backend.KeyringBackend | None = None,
@@ -268,6 +273,9 @@ class NoKeyringStore:
     written anywhere else: there is no silent fallback to a file (COM-07)."""
 
     service = SERVICE
+    # What it holds ends with this process: a real connection's secret must never be
+    # "saved" here (finding 2), only the sample shops' public values.
+    persistent = False
 
     def __init__(self, problem: InsecureKeyring) -> None:
         self.problem = KeyringMissing(getattr(problem, "backend_name", "") or problem.detail)

@@ -27,6 +27,10 @@ class Check:
     ok: bool
     detail_vi: str
     detail_en: str
+    # A problem that leaves the sample shop (and files, results, undo) working: reported as
+    # [WARN], never the exit code (finding 11: no keyring = no real shop yet, not a broken
+    # install). docs/cli.md states the rule.
+    warning: bool = False
 
 
 def _passed(name: str, vi: str, en: str) -> Check:
@@ -35,6 +39,17 @@ def _passed(name: str, vi: str, en: str) -> Check:
 
 def _failed(name: str, vi: str, en: str) -> Check:
     return Check(name, False, vi, en)
+
+
+def _warned(name: str, vi: str, en: str) -> Check:
+    return Check(name, False, vi, en, warning=True)
+
+
+_KEYRING_STILL_WORKS = (
+    " Vẫn dùng được: cửa hàng mẫu, nhập/xuất tệp, kết quả, hoàn tác. Cần kho khoá để nối "
+    "cửa hàng thật.",
+    " Still works: the sample shop, file import/export, results, undo. A real shop needs the "
+    "keyring.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,21 +199,28 @@ def check_keyring(paths: Paths) -> Check:
     try:
         store = SecretStore.for_home(paths)
     except SecretsUnavailable as exc:
-        return _failed("keyring", exc.message_vi, exc.message_en)
+        from app.secrets import InsecureKeyring, KeyringMissing
+        if isinstance(exc, InsecureKeyring) and not exc.can_accept:
+            exc = KeyringMissing(exc.backend_name)     # the words that say what still works
+            return _warned("keyring", exc.message_vi, exc.message_en)
+        return _warned("keyring", exc.message_vi + _KEYRING_STILL_WORKS[0],
+                       exc.message_en + _KEYRING_STILL_WORKS[1])
     backend = store.backend_name()
     problem = _round_trip_problem(store)
     if problem:
-        return _failed("keyring", f"Kho khoá {backend} không lưu/đọc được khoá thử ({problem}). "
-                                  "Hãy mở khoá kho khoá (đăng nhập lại Windows) rồi thử lại.",
+        return _warned("keyring", f"Kho khoá {backend} không lưu/đọc được khoá thử ({problem}). "
+                                  "Hãy mở khoá kho khoá (đăng nhập lại Windows) rồi thử lại."
+                                  + _KEYRING_STILL_WORKS[0],
                        f"The keyring {backend} cannot save and read back a test secret "
-                       f"({problem}). Unlock the keyring (sign in to Windows again) and retry.")
+                       f"({problem}). Unlock the keyring (sign in to Windows again) and retry."
+                       + _KEYRING_STILL_WORKS[1])
     if backend in SAFE_BACKENDS:
         return _passed("keyring", f"Kho khoá an toàn: {backend}", f"Safe keyring: {backend}")
     if backend.endswith(MemoryKeyring.__qualname__):
         return _passed("keyring", f"Kho khoá trong bộ nhớ ({backend}): chỉ dùng khi kiểm thử, "
                                   "tắt máy là mất.",
                        f"In-memory keyring ({backend}): for tests only, nothing is kept.")
-    return _failed("keyring",
+    return _warned("keyring",
                    f"Đang dùng kho khoá không an toàn '{backend}' (người dùng đã chấp nhận). "
                    "Khoá API có thể bị đọc được; nên cài kho khoá an toàn của hệ điều hành.",
                    f"Using the insecure keyring '{backend}' (accepted by the user). API keys "
@@ -335,11 +357,13 @@ def _crashed(name: str, exc: Exception) -> Check:
 
 
 def all_passed(checks: Iterable[Check]) -> bool:
-    return all(check.ok for check in checks)
+    """Nothing the sample shop needs is broken (warnings do not count)."""
+    return all(check.ok or check.warning for check in checks)
 
 
 def selfcheck_command(args, out=None) -> int:
-    """`shopsync selfcheck [--json]`: 0 when every check passes, 1 otherwise.
+    """`shopsync selfcheck [--json]`: 0 when nothing the sample shop needs is broken (a
+    [WARN] line, such as a missing keyring, does not count), 1 otherwise.
 
     Reads `args.home`, `args.json` and `args.lang`; `out` defaults to standard output."""
     from app.config import get_paths
@@ -350,7 +374,7 @@ def selfcheck_command(args, out=None) -> int:
         if getattr(args, "json", False):
             out.write(json.dumps(asdict(check), ensure_ascii=False) + "\n")
         else:
-            mark = "OK  " if check.ok else "FAIL"
+            mark = "OK  " if check.ok else "WARN" if check.warning else "FAIL"
             out.write(f"[{mark}] {check.name}: {check.detail_en if english else check.detail_vi}\n")
     out.flush()
     return 0 if all_passed(checks) else 1

@@ -104,7 +104,9 @@ def _csv_cell(column: Column, value: Any) -> str:
     if column.kind is ColumnKind.DATE:
         moment = _moment(value)
         if moment is not None:
-            return moment.isoformat(sep=" ", timespec="seconds")
+            # Written with its offset (finding 13): "2026-12-07 05:13:41+07:00" cannot be
+            # read as another zone's time by a person or a script (the import reads it back).
+            return moment.replace(tzinfo=VIETNAM).isoformat(sep=" ", timespec="seconds")
     if value is None:
         return ""
     # A bare CR inside a cell would end the record for most readers (the csv module quotes

@@ -310,12 +310,6 @@ def write_template(path: Path | str) -> Path:
     for row in range(2, last_row + 1):
         ws[f"{letters['price']}{row}"].number_format = MONEY_FORMAT
         ws[f"{letters['created_at']}{row}"].number_format = "dd/mm/yyyy hh:mm"
-    for number, example in enumerate(EXAMPLE_ROWS, start=2):
-        for key, value in example.items():
-            cell = ws[f"{letters[key]}{number}"]
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
     rules = [
         (f'"{",".join(e.value for e in (Entity.PRODUCT, Entity.CUSTOMER, Entity.ORDER))}"',
          "entity", "list"),
@@ -354,6 +348,23 @@ def write_template(path: Path | str) -> Path:
     guide.append([])
     guide.append(["", "Cả tệp được kiểm tra trước; có một lỗi là không nhập gì cả.",
                   "The whole file is checked first; one error and nothing is imported."])
+    # Finding 14: the example rows live here, not on the sheet that is imported: an owner who
+    # imports the template unchanged must not get "Chị Nguyễn Thị Lan" and order DH-0001 as
+    # real data. Their header cells are marked "(ví dụ)", so no reader takes this table for
+    # the import header even if the first sheet's header row is deleted.
+    guide.append([])
+    guide.append(["Ví dụ / Examples",
+                  "Chép các dòng bên dưới sang trang “Nhập dữ liệu” nếu muốn dùng, rồi sửa.",
+                  "Copy the rows below to the “Nhập dữ liệu” sheet to use them, then edit."])
+    guide[guide.max_row][0].font = bold
+    guide.append([f"{key} (ví dụ)" for key in IMPORT_COLUMNS])
+    for cell in guide[guide.max_row]:
+        cell.font, cell.fill = bold, fill
+    for example in EXAMPLE_ROWS:
+        guide.append([example.get(key) for key in IMPORT_COLUMNS])
+        for cell in guide[guide.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     guide.column_dimensions["A"].width = 18
     guide.column_dimensions["B"].width = 70
     guide.column_dimensions["C"].width = 70

@@ -205,6 +205,13 @@ class Ledger:
                 f"AND app_id IN ({marks})", [self.profile, entity.value, *chunk]))
         return found
 
+    def linked_elsewhere(self, entity: Entity, app_id: str) -> bool:
+        """Whether another connection already links this App record (it would push a change
+        of it to its own POS: a pull here must not change it without asking, COM-04)."""
+        return (m.Link.select(m.Link.id)
+                .where((m.Link.entity == entity.value) & (m.Link.app_id == app_id)
+                       & (m.Link.profile != self.profile)).exists())
+
     def app_ids(self, refs: Iterable[tuple[Entity, str]]) -> dict[tuple[Entity, str], str]:
         """App ids of many (entity, POS id) references at once (unlinked ones are absent)."""
         by_entity: dict[Entity, list[str]] = {}

@@ -12,6 +12,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "updated_app": ("Đã cập nhật trong App.", "Updated in the App."),
     "linked_app": ("Đã nối với bản ghi sẵn có trong App ({how}), không tạo trùng.",
                    "Linked to the existing App record ({how}); no duplicate created."),
+    "linked_differs": ("Đã nối với bản ghi sẵn có trong App ({how}), nhưng hai bên khác nhau "
+                       "({fields}). Không ghi đè bên nào: hãy chọn giữ App, giữ POS hoặc bỏ qua "
+                       "(lệnh shopsync resolve, hoặc bảng Xung đột trong cửa sổ).",
+                       "Linked to the existing App record ({how}), but the two differ "
+                       "({fields}). Nothing was overwritten: choose keep App, keep POS or skip "
+                       "(shopsync resolve, or the Conflicts table in the window)."),
     "linked_made_from": ("Bản ghi này trên POS do ShopSync tạo từ bản ghi App này nhưng chưa "
                          "được nối (mất câu trả lời hoặc lần chạy bị dừng): nay đã nối, không "
                          "tạo trùng.",
@@ -35,15 +41,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
                            "Skipped: create-only ({rule}); a delete on the POS does not touch "
                            "the App."),
     "conflict": ("Xung đột: bản ghi đã sửa ở cả App và POS từ lần đồng bộ trước. Không ghi đè "
-                 "bên nào; hãy chọn giữ App, giữ POS hoặc bỏ qua trong bảng Xung đột.",
+                 "bên nào; hãy chọn giữ App, giữ POS hoặc bỏ qua trong bảng Xung đột "
+                 "(hoặc lệnh shopsync resolve).",
                  "Conflict: changed in both the App and the POS since the last sync. Nothing "
-                 "was overwritten; choose keep App, keep POS or skip in the Conflicts table."),
-    "conflict_open": ("Đang có xung đột chưa xử lý; hãy xử lý trong bảng Xung đột.",
-                      "An open conflict waits for you in the Conflicts table."),
+                 "was overwritten; choose keep App, keep POS or skip in the Conflicts table "
+                 "(or shopsync resolve)."),
+    "conflict_open": ("Đang có xung đột chưa xử lý; hãy xử lý trong bảng Xung đột "
+                      "(hoặc lệnh shopsync resolve).",
+                      "An open conflict waits for you in the Conflicts table (or shopsync "
+                      "resolve)."),
     "locked_edit": ("Đơn đã đồng bộ lên POS không được sửa hay huỷ trong App ({rule}); thay "
-                    "đổi này không được gửi. Hãy xử lý trong bảng Xung đột.",
+                    "đổi này không được gửi. Hãy xử lý trong bảng Xung đột (hoặc lệnh "
+                    "shopsync resolve).",
                     "An order already on the POS must not be edited or cancelled in the App "
-                    "({rule}); this change was not sent. Resolve it in the Conflicts table."),
+                    "({rule}); this change was not sent. Resolve it in the Conflicts table (or "
+                    "shopsync resolve)."),
     "deleted_on_pos": ("Đã bị xoá trên POS — hãy tự xoá trong App nếu muốn (nút Xoá trong App).",
                        "Deleted on the POS — delete it in the App yourself if you want "
                        "(Delete in App button)."),
@@ -102,10 +114,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "undone_deleted": ("Hoàn tác: đã khôi phục bản ghi.", "Undo: restored the record."),
     # Run-level
     "run_done": ("Đồng bộ xong.", "Sync finished."),
-    "run_done_failed": ("Đồng bộ xong, có {failed} mục lỗi: xem bảng Kết quả, có thể chạy lại "
-                        "riêng các mục lỗi.",
-                        "Sync finished with {failed} failed items: see Results; you can retry "
-                        "only the failed items."),
+    "run_done_failed": ("Đồng bộ xong, có {failed} mục lỗi: xem bảng Kết quả (hoặc lệnh shopsync "
+                        "results), có thể chạy lại riêng các mục lỗi (shopsync retry).",
+                        "Sync finished with {failed} failed items: see Results (or shopsync "
+                        "results); you can retry only the failed items (shopsync retry)."),
     "run_cancelled": ("Đã dừng theo yêu cầu. Lần chạy sau sẽ tiếp tục từ chỗ đã dừng.",
                       "Stopped as asked. The next run continues where this one stopped."),
     "run_interrupted": ("Bị gián đoạn: {detail} Lần chạy sau sẽ tiếp tục từ chỗ đã dừng, "

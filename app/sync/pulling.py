@@ -10,11 +10,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from contract.records import Entity, Order, Record, SYNC_ORDER
+from contract.records import Entity, Order, Record, SYNC_ORDER, UNSYNCED_FIELDS
 from contract.rules import RuleId
 from app.sync.known import StoreKnowledge
 from app.sync.ledger import atomic, stored_utc
-from app.sync.merge import merge
+from app.sync.merge import is_empty, merge
 from app.sync.messages import say
 from app.sync.page import PageWrites
 from app.sync.policy import EntityPolicy, blank_fields
@@ -197,6 +197,11 @@ class PullSteps(RunSteps):
                 merged = merge(current, dataclasses.replace(incoming, key=app_id),
                                policy.untouched_fields)
                 changed = merged != current
+                if (changed and not made_from and _overwritten(current, merged)
+                        and policy.comparable(merged) != policy.comparable(current)
+                        and self._ask_before_overwrite(entity, app_id)):
+                    self._link_in_conflict(ctx, policy, page, current, merged, pos, pos_fp)
+                    return
                 if not ctx.dry_run:
                     if changed:
                         self._write_app(ctx, entity, current, merged)
@@ -253,6 +258,33 @@ class PullSteps(RunSteps):
             self._link(page, merged, pos.key, policy, pos_fp)
         self._item(ctx, entity, PULL, Action.UPDATE, Outcome.OK, text=say("updated_app"), **ids)
 
+    def _ask_before_overwrite(self, entity: Entity, app_id: str) -> bool:
+        """Finding 1 (COM-02 with COM-04): an App record matched by phone/SKU/… whose synced
+        fields differ from the POS's is not overwritten quietly when it belongs to someone
+        else: made in the App (the shop's own data, an Excel import) or already linked to
+        another connection (which would then push the change to its own POS). Only a record
+        this platform's pulls made and no one else links is simply brought up to date."""
+        if self.ledger.linked_elsewhere(entity, app_id):
+            return True
+        return self.catalog.origin(entity, app_id) != self.platform.key
+
+    def _link_in_conflict(self, ctx: RunState, policy: EntityPolicy, page: PageWrites,
+                          current: Record, merged: Record, pos: Record, pos_fp: str) -> None:
+        """Link (so nothing is created twice, COM-02) with the App record as it is, and keep
+        both sides in a conflict for the owner to choose (COM-04). The link's fingerprints
+        are today's sides: neither this connection nor another one pushes anything of it
+        until the conflict is resolved."""
+        entity = policy.entity
+        if ctx.dry_run:
+            link: Any = _PlannedLink(current.key, pos.key)
+        else:
+            link = page.save_link(current.key, pos.key, policy.comparable(current), pos_fp,
+                                  pushed_status=(current.status.value
+                                                 if isinstance(current, Order) else None))
+        fields = ", ".join(_differing(current, merged))
+        self._conflict(ctx, entity, current, pos, link, RuleId.COM_04,
+                       say("linked_differs", how=_how(entity), fields=fields))
+
     def _link(self, page: PageWrites, app: Record, pos_id: str, policy: EntityPolicy,
               pos_fp: str, app_fp: str | None = None) -> None:
         status = app.status.value if isinstance(app, Order) else None
@@ -276,6 +308,32 @@ class PullSteps(RunSteps):
             self._item(ctx, entity, PULL, Action.DELETED_ON_POS, Outcome.SKIPPED,
                        app_id=link.app_id, pos_id=pos_id, name=display_name(page.app(link.app_id)),
                        rule=RuleId.COM_01, text=say("deleted_on_pos"))
+
+
+# A POS's display order of a category is its own arrangement, not the shop's data: two POS
+# sorting the same category differently is no reason to ask the owner anything.
+_ARRANGEMENT_FIELDS = frozenset({"position"})
+
+
+def _differing(current: Record, merged: Record) -> list[str]:
+    """Top-level fields the pull would change, leaving out ids, times and arrangement."""
+    return [f.name for f in dataclasses.fields(current)
+            if f.name not in UNSYNCED_FIELDS and f.name not in _ARRANGEMENT_FIELDS
+            and getattr(current, f.name) != getattr(merged, f.name)]
+
+
+def _overwritten(current: Record, merged: Record) -> list[str]:
+    """Differing fields where the App has a value of its own: filling a blank App field from
+    the POS loses nothing (COM-05's other side) and asks nobody."""
+    return [name for name in _differing(current, merged)
+            if not is_empty(getattr(current, name))]
+
+
+@dataclass(frozen=True)
+class _PlannedLink:
+    """What a dry run would link: the ids a conflict row names, nothing written."""
+    app_id: str
+    pos_id: str
 
 
 def _how(entity: Entity) -> str:

@@ -70,9 +70,10 @@ def _fields(kind: str) -> tuple[CredentialField, ...]:
             caveats=("KVF-14",), validate=_required("Client ID", "Client ID")),
         CredentialField(
             "client_secret", "Mã bảo mật", "Client secret (\"Mã bảo mật\")", secret=True,
-            help_vi="Hiện cạnh Client ID; ShopSync chỉ cất trong kho khoá của Windows.",
-            help_en="Shown next to the Client ID; ShopSync keeps it only in the Windows "
-                    "credential store.",
+            help_vi="Hiện cạnh Client ID; ShopSync chỉ cất trong kho khoá của hệ thống "
+                    "(Windows Credential Manager, macOS Keychain, …).",
+            help_en="Shown next to the Client ID; ShopSync keeps it only in the system "
+                    "keyring (Windows Credential Manager, macOS Keychain, …).",
             caveats=("KVF-14",), validate=_required("Mã bảo mật", "client secret")),
         CredentialField(
             "branch", "Chi nhánh", "Branch",

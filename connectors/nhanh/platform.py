@@ -30,9 +30,9 @@ CREDENTIAL_FIELDS = (
     CredentialField(
         "secret_key", "Secret key", "Secret key", secret=True, caveats=("NH-01",),
         help_vi="Secret key của ứng dụng (open.nhanh.vn/apps). Chỉ lưu trong kho khoá của "
-                "Windows.",
-        help_en="The app's secret key (open.nhanh.vn/apps). Stored only in the Windows "
-                "credential store."),
+                "hệ thống (Windows Credential Manager, macOS Keychain, …).",
+        help_en="The app's secret key (open.nhanh.vn/apps). Stored only in the system "
+                "keyring (Windows Credential Manager, macOS Keychain, …)."),
     CredentialField(
         "access_token", "Mã đăng nhập (access token)", "Access token", secret=True,
         required=False, caveats=("NH-13",),

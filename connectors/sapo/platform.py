@@ -99,8 +99,10 @@ SAPO = Platform(
                         help_vi="Của ứng dụng riêng đã tạo trong Sapo.",
                         help_en="Of the private app you created in Sapo."),
         CredentialField("api_secret", "API secret", "API secret", secret=True, caveats=("SAPO-11",),
-                        help_vi="Của ứng dụng riêng; được cất trong kho khoá của Windows.",
-                        help_en="Of the private app; kept in the Windows credential store."),
+                        help_vi="Của ứng dụng riêng; được cất trong kho khoá của hệ thống "
+                                "(Windows Credential Manager, macOS Keychain, …).",
+                        help_en="Of the private app; kept in the system keyring (Windows "
+                                "Credential Manager, macOS Keychain, …)."),
     ),
     options=OPTIONS,
     hosts={"api_base": API_BASE},

@@ -88,7 +88,7 @@ def test_results_formats(shopsync, fake_profile, fake_pos):
     seed_pos(fake_pos, 2)
     shopsync("sync", fake_profile)
     code, out, _ = shopsync("results", "--format", "csv")
-    assert code == 0 and out.splitlines()[0].startswith("run,entity,direction")
+    assert code == 0 and out.splitlines()[0].startswith("Lần chạy,Loại,Chiều")
     assert len(out.splitlines()) == 3
     code, out, _ = shopsync("results", "--format", "json")
     assert [json.loads(line)["action"] for line in out.splitlines()] == ["create", "create"]

@@ -421,12 +421,16 @@ def test_b01_shopsync_syncs_a_sapo_shop_served_by_shopsync_sandbox_serve(home, s
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     try:
-        settings = []
-        while len(settings) < 3:
+        # One whole `profile add` line to copy (finding 2): its --set values as printed.
+        while True:
             line = server.stdout.readline()
             assert line, server.stderr.read()
-            if line.startswith("--set "):
-                settings.append(line.split()[1])
+            if "profile add srv" in line:
+                break
+        words = line.split()
+        settings = [words[i + 1] for i, word in enumerate(words) if word == "--set"]
+        assert any(s.startswith("api_base=http://127.0.0.1:") for s in settings)
+        assert f"SHOPSYNC_SECRET_API_SECRET={SAPO.sandbox_secrets['api_secret']}" in words
         keyring = SecretStore(backend=MemoryKeyring())
         args = [part for setting in settings for part in ("--set", setting)]
         code, out, err = _shopsync_in_process(

@@ -160,4 +160,4 @@ def test_b03_bad_last_row_after_written_batches_rolls_everything_back(shop, tmp_
     assert shop.records(Entity.CATEGORY) == []
     good = write(tmp_path, "tot.csv", "entity,name,sku,price,category\n" + rows)
     code, out, err = shop.cli("catalog", "import", str(good))
-    assert code == 0 and "4500 product" in out, err
+    assert code == 0 and "4500 sản phẩm" in out, err

@@ -190,7 +190,7 @@ def test_workbook_with_a_damaged_sheet_part_is_refused(shop, tmp_path):
     assert code == EXIT_USAGE and "damaged" in err and "Traceback" not in err
 
 
-def test_template_imports_its_example_rows_and_carries_notes_and_validation(shop, tmp_path):
+def test_template_carries_notes_and_validation(shop, tmp_path):
     path = tmp_path / "mau.xlsx"
     code, out, err = shop.cli("catalog", "template", str(path))
     assert code == 0, err
@@ -209,9 +209,31 @@ def test_template_imports_its_example_rows_and_carries_notes_and_validation(shop
     sku = ws.cell(row=2, column=headers.index("sku") + 1)
     assert sku.number_format == "@"
     assert "Hướng dẫn" in wb.sheetnames
-    code, out, err = shop.cli("catalog", "import", str(path))
+
+
+def test_com02_template_examples_stay_on_the_guide_and_never_import_as_data(shop, tmp_path):
+    """Finding 14: the unchanged template imported "Chị Nguyễn Thị Lan" (whose phone then
+    linked a POS customer, COM-02) and order DH-0001 (refused by every Sapo sync) as real
+    data. The examples are on the guide sheet; the unchanged template imports nothing and
+    says why; examples copied to the data sheet on purpose do import."""
+    path = tmp_path / "mau.xlsx"
+    assert shop.cli("catalog", "template", str(path))[0] == 0
+    wb = load_workbook(path)
+    ws = wb["Nhập dữ liệu"]
+    assert ws.max_row == 1 or all(c.value is None for row in ws.iter_rows(min_row=2)
+                                  for c in row)
+    guide = [[c.value for c in row] for row in wb["Hướng dẫn"].iter_rows()]
+    assert any("CF-001" in row for row in guide) and any("0912345678" in row for row in guide)
+    code, out, err = shop.cli("catalog", "import", str(path), lang="en")
+    assert code == EXIT_USAGE and "no data rows" in err and shop.products() == {}
+    # Copied over by the owner on purpose: those import.
+    start = next(i for i, row in enumerate(guide) if row[0] == "entity (ví dụ)")
+    for row in guide[start + 1:]:
+        if any(v is not None for v in row):
+            ws.append(row)
+    wb.save(path)
+    code, out, err = shop.cli("catalog", "import", str(path), lang="en")
     assert code == 0, err
-    assert "1 product, 1 customer, 1 order" in out
     assert shop.products()["CF-001"].name == "Cà phê sữa đá"
 
 

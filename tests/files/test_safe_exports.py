@@ -53,7 +53,7 @@ def test_b03_cli_results_csv_neutralises_formula_cells(shop, store):
     code, out, err = shop.cli("results", "--format", "csv")
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0][:3] == ["run", "entity", "direction"]
+    assert rows[0][:3] == ["Lần chạy", "Loại", "Chiều"]
     names = [row[5] for row in rows[1:]]
     assert names == ["'" + cell.replace("\r", "\n") for cell in ATTACKS]
     assert not any(row[i].startswith(("=", "+", "-", "@", "\t", "\r"))
