@@ -115,7 +115,7 @@ def test_b04_settings_names_the_keyring_in_words_not_a_class_path(qtbot, service
     assert page.keyring.wordWrap() is False     # wrapped, its second line was cut off
     assert keyring_name("keyring.backends.Windows.WinVaultKeyring") == \
         "Windows Credential Manager"
-    assert keyring_name("some.other.Backend") == "some.other.Backend"
+    assert keyring_name("some.other.Backend") == "Kho khoá của hệ thống"   # never a class path
 
 
 def test_kvf15_progress_shows_counts_only_while_a_run_counts(qtbot, services):

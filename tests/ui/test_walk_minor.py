@@ -100,3 +100,13 @@ def test_b01_after_a_good_connection_test_focus_is_on_next(qtbot, services):
     assert wizard.state.info is not None
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     qtbot.waitUntil(lambda: next_button.hasFocus() or QApplication.focusWidget() is next_button)
+
+
+def test_com07_settings_names_the_keyring_in_words_never_a_class_path():
+    """Issue 20 (walk-through finding 6): Settings showed `keyring.backends.fail.Keyring`."""
+    from ui.pages.settings_page import keyring_name
+    for backend in ("keyring.backends.fail.Keyring", "app.secrets.NoKeyringStore",
+                    "some.unknown.Backend"):
+        shown = keyring_name(backend)
+        assert "." not in shown and "Backend" not in shown and "Store" not in shown, shown
+    assert "mẫu" in keyring_name("keyring.backends.fail.Keyring")

@@ -22,6 +22,11 @@ _KEYRING_NAMES = (
     ("secretservice", ("Secret Service (Linux)", "Secret Service (Linux)")),
     ("kwallet", ("KWallet", "KWallet")),
     ("memory", ("Trong bộ nhớ (chỉ để thử)", "In memory (testing only)")),
+    # keyring's "fail" backend, or ShopSync's stand-in when the system has none (issue 20.1)
+    ("fail", ("Chưa có kho khoá (cửa hàng mẫu vẫn dùng được)",
+              "No keyring (the sample shop still works)")),
+    ("nokeyring", ("Chưa có kho khoá (cửa hàng mẫu vẫn dùng được)",
+                   "No keyring (the sample shop still works)")),
 )
 
 
@@ -30,7 +35,8 @@ def keyring_name(backend: str) -> str:
     for piece, names in _KEYRING_NAMES:
         if piece in lowered:
             return pick(*names)
-    return backend
+    # Never a Python class path where an owner looks: the kind of store, in words.
+    return pick("Kho khoá của hệ thống", "System keyring")
 
 
 class SettingsPage(QWidget):
