@@ -25,6 +25,7 @@ SECRET_ENV_PREFIX = "SHOPSYNC_SECRET_"
 LOGIN_WARN_DAYS = 30            # a browser login ending this soon is mentioned (NH-13)
 BUSY_WAIT_ENV = "SHOPSYNC_BUSY_SECONDS"
 DEFAULT_BUSY_WAIT = 30.0
+WAIT_LINE_AFTER = 10.0          # seconds: a POS pause this long gets its own line (COM-08)
 
 EPILOG = """\
 Exit codes / Mã thoát:
@@ -565,8 +566,7 @@ def _printer(cli: Cli, as_json: bool) -> Callable[[Any], None]:
                 cli.print(ev.to_json(event))
             return
         if isinstance(event, ev.Waiting):
-            from connectors.http import ANNOUNCE_AFTER
-            if event.reason == ev.WaitReason.RETRY or event.seconds < ANNOUNCE_AFTER:
+            if event.reason == ev.WaitReason.RETRY or event.seconds < WAIT_LINE_AFTER:
                 return      # short pauses and retries: the log has them, the terminal need not
             minutes = max(1, round(event.seconds / 60))
             if event.reason == "pacing":

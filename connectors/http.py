@@ -30,7 +30,6 @@ log = logging.getLogger("shopsync.http")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-ANNOUNCE_AFTER = 10.0     # seconds: a wait this long is told to the user (CLI line, countdown)
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,9 +507,9 @@ class RetryPolicy:
     default_throttle_wait: float = 2.0
     # A pause the POS asks for longer than this (in all, within one request) stops the run
     # with the time to come back instead of sitting silent: KiotViet's hourly GET budget
-    # answers Retry-After ≈ 3,600 s. Shorter pauses are waited out and announced.
+    # answers Retry-After ≈ 3,600 s. Shorter pauses are waited out and announced (every pause
+    # goes to `announce_wait`; the run's listeners decide what is worth a sentence).
     max_throttle_wait: float = 600.0
-    announce_wait: float = ANNOUNCE_AFTER
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         delay = min(self.max_delay, self.base_delay * 2 ** attempt)

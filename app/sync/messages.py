@@ -107,11 +107,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
                                 "nên bản POS giữ nguyên.",
                                 "The App keeps its version; the POS does not take this change "
                                 "({rule}), so the POS keeps its own."),
-    "undone_created": ("Hoàn tác: đã xoá bản ghi do lần chạy trước tạo.",
-                       "Undo: removed the record the last run created."),
-    "undone_updated": ("Hoàn tác: đã trả lại giá trị trước lần chạy.",
-                       "Undo: restored the values from before the run."),
-    "undone_deleted": ("Hoàn tác: đã khôi phục bản ghi.", "Undo: restored the record."),
     # Run-level
     "run_done": ("Đồng bộ xong.", "Sync finished."),
     "run_done_failed": ("Đồng bộ xong, có {failed} mục lỗi: xem bảng Kết quả (hoặc lệnh shopsync "
@@ -127,7 +122,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "run_failed": ("Dừng đồng bộ: {detail}", "Sync stopped: {detail}"),
     "run_bug": ("Lỗi không mong đợi; hãy gửi gói chẩn đoán cho bộ phận hỗ trợ.",
                 "Unexpected error; send the diagnostics bundle to support."),
-    "nothing_to_undo": ("Không có lần chạy nào để hoàn tác.", "There is no run to undo."),
 }
 
 
