@@ -163,3 +163,19 @@ def test_b03_conflicts_export_to_xlsx_and_csv_goes_through_the_safe_writer(qtbot
     finally:
         window.controller.cancel()
         window.controller.wait(10_000)
+
+
+def test_product_form_reads_a_second_variants_price_like_the_first(qtbot, services):
+    """Issue 18 §2: a variant row's price goes through the same reader as the form's own
+    price and every import ("25,5" was read as 25.5 đ by a second, looser reader)."""
+    from ui.pages.app_data_page import ProductDialog
+    dialog = ProductDialog(services.catalog(), services.platform("kiotviet-retail"))
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Cà phê")
+    dialog.price.setText("25.000")
+    row = dialog.variants_editor.add_variant()
+    dialog.variants_editor.set_cell(row, 3, "1.250.000")
+    assert dialog.build().variants[row].price == Decimal(1250000)
+    dialog.variants_editor.set_cell(row, 3, "25,5")
+    assert dialog.build() is None
+    assert "25,5" in dialog.error.text()

@@ -151,6 +151,9 @@ class ProductDialog(QDialog):
                                       barcode=self.barcode.text().strip(), price=price)
         try:
             variants = self.variants_editor.variants(variant)
+        except AmountRefused as refused:      # a variant's price, with the accepted forms
+            self.error.setText(pick(refused.message_vi, refused.message_en))
+            return None
         except (InvalidOperation, ValueError):
             self.error.setText(tr("variants.bad_number"))
             return None
@@ -176,7 +179,11 @@ class ProductDialog(QDialog):
         label = QLabel(tr("variants.title"))
         label.setObjectName("variantsTitle")
         layout.addWidget(label)
-        self.variants_editor = VariantsEditor(branches, record.variants if record else ())
+        # Variant prices are read like the form's own price and every import (issue 18 §2):
+        # "25.000" is 25,000 đ, "25,5" is refused, never taken as 25.5 đ.
+        self.variants_editor = VariantsEditor(
+            branches, record.variants if record else (),
+            read_price=lambda typed: read_amount(typed, AmountKind.MONEY))
         layout.addWidget(self.variants_editor)
         for field in (self.sku, self.barcode, self.price):
             field.textChanged.connect(self._mirror_first_variant)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton,
@@ -29,8 +30,11 @@ def _number(value: Decimal) -> str:
 
 class VariantsEditor(QWidget):
     def __init__(self, branches: list[tuple[str, str]], variants: tuple[Variant, ...] = (),
-                 parent=None) -> None:
+                 parent=None, read_price: Callable[[str], Decimal] = parse_money) -> None:
         super().__init__(parent)
+        # How a typed price is read: the page passes the app's one amount reader (issue 18 §2),
+        # so the widget itself knows nothing of the app.
+        self.read_price = read_price
         self.branches = branches                      # (branch key, name)
         self.originals: list[Variant] = list(variants) or [Variant(key="")]
         layout = QVBoxLayout(self)
@@ -129,6 +133,6 @@ class VariantsEditor(QWidget):
             price_text = self._text(row, 3)
             result.append(dataclasses.replace(
                 base, options=options, sku=self._text(row, 1), barcode=self._text(row, 2),
-                price=parse_money(price_text) if price_text else Decimal("0"),
+                price=self.read_price(price_text) if price_text else Decimal("0"),
                 stock=tuple(stock)))
         return tuple(result)
