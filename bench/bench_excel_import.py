@@ -25,25 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import machine  # noqa: E402
+from bench.machine import machine, peak_mb  # noqa: E402
 
 GOAL_SECONDS, GOAL_MB = 10.0, 200.0
 WORDS = ("Cà phê", "Trà", "Bánh", "Sữa", "Nước", "Kem", "Bún", "Phở", "Chè", "Xôi")
 KINDS = ("sữa đá", "đào cam sả", "mì thịt", "chua", "ép cam", "dừa", "bò", "gà", "đậu", "gấc")
-
-
-def peak_mb() -> float:
-    """This process's own high-water RSS (VmHWM). Not ru_maxrss: Linux keeps that across
-    fork and exec, so a child started by a parent holding a big workbook would report the
-    parent's memory."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(path: Path, rows: int, seed: int = 1) -> float:

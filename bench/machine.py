@@ -25,6 +25,21 @@ def machine() -> dict:
             "python": platform.python_version(), "os": platform.platform(terse=True)}
 
 
+def peak_mb() -> float:
+    """This process's own high-water RSS (VmHWM). Not ru_maxrss: Linux keeps that across
+    fork and exec, so a child started by a parent holding a big workbook would report the
+    parent's memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def load() -> str:
     """The 1-minute load average (and cores), printed beside every timing: a figure taken
     while the machine was busy says so."""
