@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contract.records import Entity
 from app.store import models as m
-from tests.ui.window_driver import TIMEOUT, run_and_wait
+from tests.ui.window_driver import run_and_wait
 from tests.ui.wizard_driver import save_sample_profile
 
 
@@ -31,7 +31,9 @@ def test_b02_window_undo_refuses_a_first_pull_and_says_so_without_starting_a_run
     assert catalog_size() == pulled
 
 
-def test_b02_window_undo_confirm_shows_counts_per_entity_then_undoes(qtbot, services, window):
+def _synced_then_renamed_on_sapo(qtbot, services, window) -> tuple:
+    """A first sync of the Sapo sample shop, then one product renamed on Sapo (the next sync
+    changes it in the App: an undo has something to put back). Returns its link and old name."""
     profile = save_sample_profile(services, "sapo")
     window.refresh_profiles(profile.name)
     run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
@@ -41,6 +43,11 @@ def test_b02_window_undo_confirm_shows_counts_per_entity_then_undoes(qtbot, serv
     old_name = product["title"] if "title" in product else product["name"]
     product["title" if "title" in product else "name"] = "Cà phê đổi tên"
     product["modified_on"] = box.now()
+    return link, old_name
+
+
+def test_b02_window_undo_confirm_shows_counts_per_entity_then_undoes(qtbot, services, window):
+    link, old_name = _synced_then_renamed_on_sapo(qtbot, services, window)
     finished = run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
     assert finished.counts.get("ok"), finished
     asked = []
@@ -89,15 +96,7 @@ def test_b02_window_undo_confirm_names_the_records_and_says_what_the_undo_did(
         qtbot, services, window):
     """Walk finding 5: the confirm names the records as `undo --dry-run` does, and after the
     undo the Sync page says what the undo did, not "Đồng bộ xong"."""
-    profile = save_sample_profile(services, "sapo")
-    window.refresh_profiles(profile.name)
-    run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
-    box = services.sandbox_for(services.platform("sapo"))
-    [link] = m.Link.select().where(m.Link.entity == "product").limit(1)
-    product = box._written(int(link.pos_id))
-    old_name = product["title"] if "title" in product else product["name"]
-    product["title" if "title" in product else "name"] = "Cà phê đổi tên"
-    product["modified_on"] = box.now()
+    link, old_name = _synced_then_renamed_on_sapo(qtbot, services, window)
     run_and_wait(qtbot, window, lambda: window.sync_page.all_button.click())
     asked = []
     window.ask = lambda text: asked.append(text) or True
